@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netlog.ko: count network flows on a WireGuard tunnel device and socket,
+ * per CPU and per network namespace, for Tailscale-style flow logs.
+ */
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/string.h>
+#include <net/net_namespace.h>
+
+#include "compat.h"
+#include "netlog.h"
+
+static char *devices;
+module_param(devices, charp, 0444);
+MODULE_PARM_DESC(devices, "Tunnel devices of the initial namespace, comma-separated");
+
+static char *ports;
+module_param(ports, charp, 0444);
+MODULE_PARM_DESC(ports, "WireGuard UDP ports of the initial namespace, comma-separated");
+
+static uint max_flows = NETLOG_DEFAULT_FLOWS;
+module_param(max_flows, uint, 0444);
+MODULE_PARM_DESC(max_flows, "Flow capacity of each per-CPU table");
+
+static int parse_param_devices(struct netlog_config *cfg, char *list)
+{
+	char *name;
+
+	while ((name = strsep(&list, ","))) {
+		if (!*name)
+			continue;
+		if (cfg->ndevs == NETLOG_MAX_DEVICES || !dev_valid_name(name)) {
+			pr_err("bad devices= entry '%s'\n", name);
+			return -EINVAL;
+		}
+		strscpy(cfg->devs[cfg->ndevs++], name, IFNAMSIZ);
+	}
+	return 0;
+}
+
+static int parse_param_ports(struct netlog_config *cfg, char *list)
+{
+	char *s;
+
+	while ((s = strsep(&list, ","))) {
+		u16 port;
+
+		if (!*s)
+			continue;
+		if (cfg->nports == NETLOG_MAX_PORTS || kstrtou16(s, 10, &port) ||
+		    !port) {
+			pr_err("bad ports= entry '%s'\n", s);
+			return -EINVAL;
+		}
+		cfg->ports[cfg->nports++] = port;
+	}
+	return 0;
+}
+
+/* Apply the module parameters to the initial namespace. */
+static int configure_init_net(void)
+{
+	struct netlog_state *st = netlog_state_get(&init_net);
+	struct netlog_config *cfg;
+	char *buf = NULL;
+	int ret = 0;
+
+	if (max_flows < NETLOG_MIN_FLOWS || max_flows > NETLOG_MAX_FLOWS) {
+		pr_err("max_flows=%u out of range [%u, %u]\n", max_flows,
+		       NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS);
+		return -EINVAL;
+	}
+	rtnl_lock();
+	mutex_lock(&st->lock);
+	cfg = netlog_config_dup(rcu_dereference_protected(st->cfg,
+					lockdep_is_held(&st->lock)));
+	if (!cfg) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	cfg->max_flows = max_flows;
+	if (devices) {
+		buf = kstrdup(devices, GFP_KERNEL);
+		ret = buf ? parse_param_devices(cfg, buf) : -ENOMEM;
+		kfree(buf);
+	}
+	if (!ret && ports) {
+		buf = kstrdup(ports, GFP_KERNEL);
+		ret = buf ? parse_param_ports(cfg, buf) : -ENOMEM;
+		kfree(buf);
+	}
+	if (ret) {
+		kfree(cfg);
+		goto out_unlock;
+	}
+	netlog_config_resolve(&init_net, cfg, NULL);
+	ret = netlog_config_apply(st, cfg);
+out_unlock:
+	mutex_unlock(&st->lock);
+	rtnl_unlock();
+	return ret;
+}
+
+static int __init netlog_init(void)
+{
+	int ret;
+
+	ret = netlog_netns_init();
+	if (ret)
+		return ret;
+	ret = configure_init_net();
+	if (ret)
+		goto err_netns_exit;
+	ret = netlog_genl_init();
+	if (ret)
+		goto err_netns_exit;
+	pr_info("loaded: flow counting for WireGuard tunnels, genetlink family '%s'\n",
+		NETLOG_GENL_NAME);
+	return 0;
+
+err_netns_exit:
+	netlog_netns_exit();
+	return ret;
+}
+
+static void __exit netlog_exit(void)
+{
+	netlog_genl_exit();
+	netlog_netns_exit();
+}
+
+module_init(netlog_init);
+module_exit(netlog_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Per-CPU flow counting on WireGuard tunnels for flow logs");
+MODULE_AUTHOR("netlog developers");

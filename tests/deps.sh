@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install what building and testing netlog needs, from Debian's archive only.
+set -e
+PKGS="build-essential pkg-config libmnl-dev libjson-c-dev libcurl4-openssl-dev zlib1g-dev
+ qemu-system-x86 busybox-static cpio kmod iproute2 iputils-ping netcat-openbsd python3
+ linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
+ linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves ccache xz-utils
+ wireguard-go wireguard-tools sparse"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
