@@ -145,7 +145,7 @@ static int parse_ipv6(const struct sk_buff *skb, struct netlog_pkt *p)
 	} else if (fragoff) {
 		p->key.proto = IPPROTO_RAW;
 		p->fragment = true;
-		hdrlen = thoff - noff;
+		hdrlen = sizeof(*ip6h);
 	} else {
 		p->key.proto = proto;
 		parse_l4(skb, thoff, p, &hdrlen);

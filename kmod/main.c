@@ -76,8 +76,7 @@ static int configure_init_net(void)
 	}
 	rtnl_lock();
 	mutex_lock(&st->lock);
-	cfg = netlog_config_dup(rcu_dereference_protected(st->cfg,
-					lockdep_is_held(&st->lock)));
+	cfg = netlog_config_dup(netlog_config_locked(st));
 	if (!cfg) {
 		ret = -ENOMEM;
 		goto out_unlock;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Generic netlink family "netlog": configuration, flow dumps (peek or
- * drain), window acknowledgement, statistics and high-water events. The
+ * drain), window acknowledgment, statistics and high-water events. The
  * attribute trees are documented in uapi/linux/netlog.h.
  */
 
@@ -131,8 +131,7 @@ static int get_config_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free_msg;
 	}
 	mutex_lock(&st->lock);
-	ret = put_config(msg, rcu_dereference_protected(st->cfg,
-				lockdep_is_held(&st->lock)));
+	ret = put_config(msg, netlog_config_locked(st));
 	mutex_unlock(&st->lock);
 	if (ret)
 		goto err_free_msg;
@@ -228,8 +227,7 @@ static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	mutex_lock(&st->lock);
-	cfg = netlog_config_dup(rcu_dereference_protected(st->cfg,
-					lockdep_is_held(&st->lock)));
+	cfg = netlog_config_dup(netlog_config_locked(st));
 	if (!cfg) {
 		ret = -ENOMEM;
 		goto out_unlock;
@@ -472,7 +470,7 @@ static int ack_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret == -ESRCH)
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[NETLOG_A_WINDOW_SEQ],
-				    "no window is waiting for an acknowledgement");
+				    "no window is waiting for an acknowledgment");
 	else if (ret == -ESTALE)
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[NETLOG_A_WINDOW_SEQ],
@@ -582,7 +580,7 @@ void netlog_genl_notify_high_water(struct netlog_state *st)
 	if (!hdr)
 		goto err_free_msg;
 	mutex_lock(&st->lock);
-	cfg = rcu_dereference_protected(st->cfg, lockdep_is_held(&st->lock));
+	cfg = netlog_config_locked(st);
 	nest = nla_nest_start(msg, NETLOG_A_STATS);
 	if (!nest || put_live(msg, st)) {
 		mutex_unlock(&st->lock);

@@ -151,6 +151,11 @@ struct netlog_state {
 	struct work_struct hw_work;
 };
 
+static inline struct netlog_config *netlog_config_locked(struct netlog_state *st)
+{
+	return rcu_dereference_protected(st->cfg, lockdep_is_held(&st->lock));
+}
+
 /* table.c */
 int netlog_state_init(struct netlog_state *st, struct net *net);
 void netlog_state_free(struct netlog_state *st);

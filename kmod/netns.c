@@ -120,7 +120,7 @@ static int netlog_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (!rcu_access_pointer(st->cfg))
 		return NOTIFY_DONE;
 	mutex_lock(&st->lock);
-	old = rcu_dereference_protected(st->cfg, lockdep_is_held(&st->lock));
+	old = netlog_config_locked(st);
 	if (!old->ndevs)
 		goto out;
 	cfg = netlog_config_dup(old);

@@ -112,7 +112,7 @@ static struct netlog_window *window_get(struct netlog_state *st)
 	struct netlog_window *w;
 
 	lockdep_assert_held(&st->lock);
-	cfg = rcu_dereference_protected(st->cfg, lockdep_is_held(&st->lock));
+	cfg = netlog_config_locked(st);
 	w = st->spare;
 	if (w && w->capacity == cfg->max_flows) {
 		st->spare = NULL;
@@ -133,6 +133,7 @@ static u32 key_hash(const struct netlog_window *w, const struct netlog_key *k)
 static struct netlog_entry *table_lookup(const struct netlog_table *t,
 					 const struct netlog_key *k, u32 hash)
 {
+	/* Pairs with the release in netlog_count(): the entry is filled. */
 	u32 i = smp_load_acquire(&t->buckets[hash & t->mask]);
 
 	while (i != NETLOG_NIL) {
@@ -216,7 +217,9 @@ void netlog_count(struct netlog_state *st, const struct netlog_key *key,
 	memset(&e->c, 0, sizeof(e->c));
 	counts_add(&e->c, dir, pkts, bytes);
 	e->next = t->buckets[hash & t->mask];
+	/* Publish the filled entry to peeking readers on other CPUs. */
 	smp_store_release(&t->buckets[hash & t->mask], i);
+	/* Entries below count are complete; see netlog_window_next(). */
 	smp_store_release(&t->count, i + 1);
 	s->v[NETLOG_STAT_FLOWS_CREATED]++;
 	if (unlikely(i + 1 == t->high_water && !t->hw_fired)) {
@@ -285,7 +288,7 @@ int netlog_state_ensure_live(struct netlog_state *st)
 
 /*
  * Close the live window, or return the closed one that still waits for its
- * acknowledgement. Returns an ERR_PTR on allocation failure; nothing is
+ * acknowledgment. Returns an ERR_PTR on allocation failure; nothing is
  * closed then.
  */
 struct netlog_window *netlog_window_close(struct netlog_state *st)
@@ -326,12 +329,11 @@ int netlog_window_ack(struct netlog_state *st, u64 seq)
 		return -ESTALE;
 	st->pending = NULL;
 	st->acked++;
-	cfg = rcu_dereference_protected(st->cfg, lockdep_is_held(&st->lock));
-	if (w->capacity == cfg->max_flows && !st->spare) {
+	cfg = netlog_config_locked(st);
+	if (w->capacity == cfg->max_flows && !st->spare)
 		st->spare = w;
-	} else {
+	else
 		window_free(w);
-	}
 	return 0;
 }
 
@@ -374,6 +376,7 @@ bool netlog_window_next(const struct netlog_window *w, unsigned int *cpu,
 		if (!cpu_possible(*cpu))
 			continue;
 		t = per_cpu_ptr(w->tables, *cpu);
+		/* Pairs with the release of count in netlog_count(). */
 		n = smp_load_acquire(&t->count);
 		while (*idx < n) {
 			const struct netlog_entry *e = &t->entries[(*idx)++];
@@ -413,6 +416,7 @@ void netlog_window_summarize(const struct netlog_window *w,
 	for_each_possible_cpu(cpu) {
 		const struct netlog_table *t = per_cpu_ptr(w->tables, cpu);
 		u64 first = READ_ONCE(t->first_ns);
+		/* Pairs with the release of count in netlog_count(). */
 		u32 n = smp_load_acquire(&t->count);
 
 		if (first && (!sum->start_ns || first < sum->start_ns))

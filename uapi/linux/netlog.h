@@ -56,7 +56,7 @@
  *   Without NETLOG_FLOWS_DRAIN (a peek) the live window is read without
  *   changing anything; its NETLOG_W_SEQ is 0. With NETLOG_FLOWS_DRAIN the live
  *   window is closed, unless a closed window is still waiting for its
- *   acknowledgement, in which case that same window is returned again.
+ *   acknowledgment, in which case that same window is returned again.
  *
  *   Every message of the dump carries:
  *
@@ -117,7 +117,7 @@
  *     NETLOG_S_LIVE_FLOWS: NLA_U32, entries in the live window, all CPUs
  *     NETLOG_S_LIVE_FILL_MAX: NLA_U32, entries in the fullest per-CPU table
  *     NETLOG_S_PENDING_SEQ: sequence number of the window waiting for an
- *                           acknowledgement, 0 when none
+ *                           acknowledgment, 0 when none
  *
  *   For every window: flows + misses + excluded = what the hooks saw,
  *   exactly, in packets and bytes.
@@ -148,7 +148,7 @@
 #define NETLOG_MAX_PORTS 8
 #define NETLOG_MAX_EXCLUDE 32
 #define NETLOG_MIN_FLOWS 16
-#define NETLOG_MAX_FLOWS (1U << 22)
+#define NETLOG_MAX_FLOWS 4194304
 #define NETLOG_DEFAULT_FLOWS 65536
 #define NETLOG_DEFAULT_HIGH_WATER 75
 
@@ -162,10 +162,11 @@ enum netlog_cmd {
 	NETLOG_CMD_HIGH_WATER,
 	__NETLOG_CMD_MAX
 };
+
 #define NETLOG_CMD_MAX (__NETLOG_CMD_MAX - 1)
 
 enum netlog_flags {
-	NETLOG_FLOWS_DRAIN = 1U << 0,
+	NETLOG_FLOWS_DRAIN = 0x1,
 	__NETLOG_FLOWS_ALL = NETLOG_FLOWS_DRAIN
 };
 
@@ -191,6 +192,7 @@ enum netlog_attr {
 	NETLOG_A_STATS,
 	__NETLOG_A_MAX
 };
+
 #define NETLOG_A_MAX (__NETLOG_A_MAX - 1)
 
 enum netlog_window_attr {
@@ -204,6 +206,7 @@ enum netlog_window_attr {
 	NETLOG_W_EXCLUDED,
 	__NETLOG_W_MAX
 };
+
 #define NETLOG_W_MAX (__NETLOG_W_MAX - 1)
 
 enum netlog_miss_reason {
@@ -211,6 +214,7 @@ enum netlog_miss_reason {
 	NETLOG_MISS_TABLE_FULL,
 	__NETLOG_MISS_MAX
 };
+
 #define NETLOG_MISS_MAX (__NETLOG_MISS_MAX - 1)
 
 enum netlog_count_attr {
@@ -220,6 +224,7 @@ enum netlog_count_attr {
 	NETLOG_C_BYTES,
 	__NETLOG_C_MAX
 };
+
 #define NETLOG_C_MAX (__NETLOG_C_MAX - 1)
 
 enum netlog_flow_attr {
@@ -237,6 +242,7 @@ enum netlog_flow_attr {
 	NETLOG_F_RX_BYTES,
 	__NETLOG_F_MAX
 };
+
 #define NETLOG_F_MAX (__NETLOG_F_MAX - 1)
 
 enum netlog_stats_attr {
@@ -262,6 +268,7 @@ enum netlog_stats_attr {
 	NETLOG_S_PENDING_SEQ,
 	__NETLOG_S_MAX
 };
+
 #define NETLOG_S_MAX (__NETLOG_S_MAX - 1)
 
 #endif /* _UAPI_LINUX_NETLOG_H */
