@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/* IPv4 and IPv6 addresses: parsing, formatting, ordering. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "addr.h"
+
+int addr_parse(struct netlog_addr *addr, const char *str)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (inet_pton(AF_INET, str, addr->bytes) == 1) {
+		addr->len = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, str, addr->bytes) == 1) {
+		addr->len = 16;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int addr_set(struct netlog_addr *addr, const void *bytes, size_t len)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (len != 4 && len != 16)
+		return -EINVAL;
+	memcpy(addr->bytes, bytes, len);
+	addr->len = len;
+	return 0;
+}
+
+static bool v4_compatible(const struct netlog_addr *addr)
+{
+	static const uint8_t zero[12];
+
+	return addr->len == 16 && !memcmp(addr->bytes, zero, sizeof(zero)) &&
+	       (addr->bytes[12] || addr->bytes[13]);
+}
+
+int addr_format(const struct netlog_addr *addr, char *buf, size_t size)
+{
+	int af = addr->len == 4 ? AF_INET : AF_INET6;
+	int n;
+
+	if (addr->len != 4 && addr->len != 16)
+		return -EINVAL;
+	/*
+	 * glibc writes ::1.2.3.4 for the deprecated IPv4-compatible form,
+	 * Go and so Tailscale ::102:304; the logs must match Go's.
+	 */
+	if (v4_compatible(addr)) {
+		n = snprintf(buf, size, "::%x:%x",
+			     addr->bytes[12] << 8 | addr->bytes[13],
+			     addr->bytes[14] << 8 | addr->bytes[15]);
+		return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+	}
+	if (!inet_ntop(af, addr->bytes, buf, size))
+		return -errno;
+	return 0;
+}
+
+int addrport_format(const struct netlog_addr *addr, uint16_t port, char *buf,
+		    size_t size)
+{
+	char str[INET6_ADDRSTRLEN];
+	int ret, n;
+
+	ret = addr_format(addr, str, sizeof(str));
+	if (ret)
+		return ret;
+	if (addr->len == 16)
+		n = snprintf(buf, size, "[%s]:%u", str, port);
+	else
+		n = snprintf(buf, size, "%s:%u", str, port);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	return 0;
+}
+
+int addr_compare(const struct netlog_addr *a, const struct netlog_addr *b)
+{
+	int ret;
+
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	ret = memcmp(a->bytes, b->bytes, a->len);
+	return (ret > 0) - (ret < 0);
+}
+
+int addrport_compare(const struct netlog_addr *a, uint16_t aport,
+		     const struct netlog_addr *b, uint16_t bport)
+{
+	int ret = addr_compare(a, b);
+
+	if (ret)
+		return ret;
+	return (aport > bport) - (aport < bport);
+}

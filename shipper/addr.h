@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* IPv4 and IPv6 addresses as netlog carries them: 4 or 16 bytes. */
+#ifndef NETLOG_ADDR_H
+#define NETLOG_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+struct netlog_addr {
+	uint8_t len;		/* 4 or 16; 0 for no address */
+	uint8_t bytes[16];	/* network order */
+};
+
+/* "[v6]:65535" and a NUL */
+#define ADDRPORT_STRLEN (INET6_ADDRSTRLEN + 2 + 6)
+
+/* Bare IPv4 or IPv6 literal, no brackets, no zone: 0 or -EINVAL. */
+int addr_parse(struct netlog_addr *addr, const char *str);
+/* From an attribute payload: 0, or -EINVAL unless 4 or 16 bytes. */
+int addr_set(struct netlog_addr *addr, const void *bytes, size_t len);
+int addr_format(const struct netlog_addr *addr, char *buf, size_t size);
+/* "a.b.c.d:port" or "[v6]:port", port 0 included. */
+int addrport_format(const struct netlog_addr *addr, uint16_t port, char *buf,
+		    size_t size);
+
+/*
+ * Order of Go's netip.Addr.Compare and netip.AddrPort.Compare: IPv4 before
+ * IPv6, then the bytes in network order, then the port.
+ */
+int addr_compare(const struct netlog_addr *a, const struct netlog_addr *b);
+int addrport_compare(const struct netlog_addr *a, uint16_t aport,
+		     const struct netlog_addr *b, uint16_t bport);
+
+#endif /* NETLOG_ADDR_H */

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/* netlogctl set: validate the new configuration, then send it whole. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/netlog.h>
+
+#include "addr.h"
+#include "ctl.h"
+
+struct set_req {
+	bool has_devices, has_ports, has_exclude, has_max_flows, has_high_water;
+	char devices[NETLOG_MAX_DEVICES][IFNAMSIZ];
+	unsigned int ndevices;
+	uint16_t ports[NETLOG_MAX_PORTS];
+	unsigned int nports;
+	struct netlog_addr exclude[NETLOG_MAX_EXCLUDE];
+	unsigned int nexclude;
+	uint32_t max_flows;
+	uint8_t high_water;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s set [devices DEV[,DEV...]] [ports PORT[,PORT...]]\n"
+		"                     [exclude ADDR[,ADDR...]] [max-flows N] [high-water PCT]\n\n"
+		"Each list given replaces the kernel's list; \"\" clears it.\n"
+		"  devices     tunnel devices to count, at most %d, by name\n"
+		"  ports       local UDP ports of WireGuard, at most %d\n"
+		"  exclude     IPv4 or IPv6 addresses not to count, at most %d\n"
+		"  max-flows   flow capacity of each per-CPU table, %u-%u\n"
+		"  high-water  percent of max-flows that raises an event, 1-100\n",
+		PROG_NAME, NETLOG_MAX_DEVICES, NETLOG_MAX_PORTS,
+		NETLOG_MAX_EXCLUDE, (unsigned int)NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS);
+}
+
+/* Decimal digits only: no sign, no blanks, no "0x". */
+static int parse_uint(const char *str, unsigned long min, unsigned long max,
+		      unsigned long *val)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)str[0]))
+		return -EINVAL;
+	errno = 0;
+	*val = strtoul(str, &end, 10);
+	if (errno || *end || *val < min || *val > max)
+		return -ERANGE;
+	return 0;
+}
+
+/* The kernel's dev_valid_name() rules. */
+static bool valid_devname(const char *name)
+{
+	const char *p;
+
+	if (!*name || strlen(name) >= IFNAMSIZ)
+		return false;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/*
+ * Splits @list at commas into @items, at most @max; "" is the empty list.
+ * Modifies @list. Returns the count, or -errno after printing why.
+ */
+static int split(char *list, const char *what, char **items, unsigned int max)
+{
+	char *orig = strdup(list);
+	unsigned int n = 0;
+	char *p = list;
+	int ret = 0;
+
+	if (!orig) {
+		fprintf(stderr, "%s: set: %s\n", PROG_NAME, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	if (!*list)
+		goto out;
+	for (;;) {
+		char *comma = strchr(p, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (!*p) {
+			fprintf(stderr, "%s: bad %s list '%s': empty element\n",
+				PROG_NAME, what, orig);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (n == max) {
+			fprintf(stderr, "%s: bad %s list '%s': more than %u entries\n",
+				PROG_NAME, what, orig, max);
+			ret = -E2BIG;
+			goto out;
+		}
+		items[n++] = p;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+out:
+	free(orig);
+	return ret ? ret : (int)n;
+}
+
+static int parse_devices(struct set_req *req, char *arg)
+{
+	char *items[NETLOG_MAX_DEVICES];
+	int i, j, n;
+
+	n = split(arg, "devices", items, NETLOG_MAX_DEVICES);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (!valid_devname(items[i])) {
+			fprintf(stderr,
+				"%s: bad device name '%s': must be 1-%d characters without '/', ':' or blanks\n",
+				PROG_NAME, items[i], IFNAMSIZ - 1);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (!strcmp(items[j], items[i])) {
+				fprintf(stderr, "%s: duplicate device '%s'\n",
+					PROG_NAME, items[i]);
+				return -EINVAL;
+			}
+		}
+		snprintf(req->devices[i], IFNAMSIZ, "%s", items[i]);
+	}
+	req->ndevices = n;
+	req->has_devices = true;
+	return 0;
+}
+
+static int parse_ports(struct set_req *req, char *arg)
+{
+	char *items[NETLOG_MAX_PORTS];
+	unsigned long port;
+	int i, j, n;
+
+	n = split(arg, "ports", items, NETLOG_MAX_PORTS);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (parse_uint(items[i], 1, 65535, &port)) {
+			fprintf(stderr, "%s: bad port '%s': must be 1-65535\n",
+				PROG_NAME, items[i]);
+			return -EINVAL;
+		}
+		req->ports[i] = port;
+		for (j = 0; j < i; j++) {
+			if (req->ports[j] == port) {
+				fprintf(stderr, "%s: duplicate port '%s'\n",
+					PROG_NAME, items[i]);
+				return -EINVAL;
+			}
+		}
+	}
+	req->nports = n;
+	req->has_ports = true;
+	return 0;
+}
+
+static int parse_exclude(struct set_req *req, char *arg)
+{
+	char *items[NETLOG_MAX_EXCLUDE];
+	int i, j, n;
+
+	n = split(arg, "exclude", items, NETLOG_MAX_EXCLUDE);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (addr_parse(&req->exclude[i], items[i])) {
+			fprintf(stderr,
+				"%s: bad address '%s': must be an IPv4 or IPv6 address, without brackets\n",
+				PROG_NAME, items[i]);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (!addr_compare(&req->exclude[j], &req->exclude[i])) {
+				fprintf(stderr, "%s: duplicate address '%s'\n",
+					PROG_NAME, items[i]);
+				return -EINVAL;
+			}
+		}
+	}
+	req->nexclude = n;
+	req->has_exclude = true;
+	return 0;
+}
+
+static int parse_max_flows(struct set_req *req, char *arg)
+{
+	unsigned long val;
+
+	if (parse_uint(arg, NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS, &val)) {
+		fprintf(stderr, "%s: bad max-flows '%s': must be %u-%u\n",
+			PROG_NAME, arg, (unsigned int)NETLOG_MIN_FLOWS,
+			NETLOG_MAX_FLOWS);
+		return -EINVAL;
+	}
+	req->max_flows = val;
+	req->has_max_flows = true;
+	return 0;
+}
+
+static int parse_high_water(struct set_req *req, char *arg)
+{
+	unsigned long val;
+
+	if (parse_uint(arg, 1, 100, &val)) {
+		fprintf(stderr, "%s: bad high-water '%s': must be 1-100\n",
+			PROG_NAME, arg);
+		return -EINVAL;
+	}
+	req->high_water = val;
+	req->has_high_water = true;
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	int (*parse)(struct set_req *req, char *arg);
+} keys[] = {
+	{ "devices", parse_devices },
+	{ "ports", parse_ports },
+	{ "exclude", parse_exclude },
+	{ "max-flows", parse_max_flows },
+	{ "high-water", parse_high_water },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int parse_args(struct set_req *req, int argc, char *argv[])
+{
+	bool seen[NKEYS] = { false };
+	int i;
+	size_t k;
+
+	if (argc < 2) {
+		fprintf(stderr, "%s: set: nothing to set\n", PROG_NAME);
+		usage(stderr);
+		return -EINVAL;
+	}
+	for (i = 1; i < argc; i += 2) {
+		for (k = 0; k < NKEYS; k++)
+			if (!strcmp(argv[i], keys[k].key))
+				break;
+		if (k == NKEYS) {
+			ctl_bad_arg("set", argv[i]);
+			return -EINVAL;
+		}
+		if (seen[k]) {
+			fprintf(stderr, "%s: set: '%s' given twice\n",
+				PROG_NAME, argv[i]);
+			return -EINVAL;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "%s: set: '%s' needs a value\n",
+				PROG_NAME, argv[i]);
+			return -EINVAL;
+		}
+		if (keys[k].parse(req, argv[i + 1]))
+			return -EINVAL;
+		seen[k] = true;
+	}
+	return 0;
+}
+
+static void put_request(struct nlmsghdr *nlh, const struct set_req *req)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	/*
+	 * The largest request (every list full) is about 1 KiB, well within
+	 * the transmit buffer, so the puts cannot overflow it.
+	 */
+	if (req->has_devices) {
+		nest = mnl_attr_nest_start(nlh, NETLOG_A_DEVICES);
+		for (i = 0; i < req->ndevices; i++)
+			mnl_attr_put_strz(nlh, 0, req->devices[i]);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (req->has_ports) {
+		nest = mnl_attr_nest_start(nlh, NETLOG_A_PORTS);
+		for (i = 0; i < req->nports; i++)
+			mnl_attr_put_u16(nlh, 0, req->ports[i]);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (req->has_exclude) {
+		nest = mnl_attr_nest_start(nlh, NETLOG_A_EXCLUDE);
+		for (i = 0; i < req->nexclude; i++)
+			mnl_attr_put(nlh, 0, req->exclude[i].len,
+				     req->exclude[i].bytes);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (req->has_max_flows)
+		mnl_attr_put_u32(nlh, NETLOG_A_MAX_FLOWS, req->max_flows);
+	if (req->has_high_water)
+		mnl_attr_put_u8(nlh, NETLOG_A_HIGH_WATER, req->high_water);
+}
+
+int cmd_set(int argc, char *argv[])
+{
+	struct set_req req = { 0 };
+	struct genl_ctx *ctx;
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	int ret;
+
+	if (argc == 2 && ctl_is_help(argv[1])) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	if (parse_args(&req, argc, argv))
+		return CTL_USAGE;
+
+	ctx = ctl_open();
+	if (!ctx)
+		return CTL_FAIL;
+	nlh = genl_msg_start(ctx, NETLOG_CMD_SET_CONFIG, 0);
+	put_request(nlh, &req);
+	ret = genl_request(ctx, nlh, NULL, NULL);
+	if (ret) {
+		genl_perror(ctx, "set", ret);
+		genl_close(ctx);
+		return CTL_FAIL;
+	}
+	genl_close(ctx);
+
+	for (i = 0; i < req.ndevices; i++)
+		if (!if_nametoindex(req.devices[i]))
+			fprintf(stderr,
+				"%s: device '%s' does not exist yet; it will be counted from its creation\n",
+				PROG_NAME, req.devices[i]);
+	return CTL_OK;
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* netlogctl: configure netlog.ko and read its flows. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/netlog.h>
+
+#include "ctl.h"
+
+#ifndef NETLOG_VERSION_STR
+#define NETLOG_VERSION_STR "0.1.0"
+#endif
+
+static const struct ctl_cmd commands[] = {
+	{ "show", cmd_show, "Shows the configuration and the counters" },
+	{ "set", cmd_set, "Changes the configuration" },
+	{ "flows", cmd_flows, "Prints the flows of the live window, or drains it" },
+	{ "dump", cmd_dump, "Prints the flows tab-separated, for scripts" },
+	{ "stats", cmd_stats, "Prints the counters" },
+	{ "monitor", cmd_monitor, "Prints high-water events as they happen" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s <cmd> [<args>]\n\n", PROG_NAME);
+	fprintf(f, "Available subcommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nWithout a subcommand, %s runs 'show'. Each subcommand takes --help.\n",
+		PROG_NAME);
+}
+
+bool ctl_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help") ||
+	       !strcmp(arg, "help");
+}
+
+int ctl_bad_arg(const char *cmd, const char *arg)
+{
+	fprintf(stderr, "%s: %s: unknown argument '%s'\n", PROG_NAME, cmd, arg);
+	fprintf(stderr, "Try '%s %s --help'.\n", PROG_NAME, cmd);
+	return CTL_USAGE;
+}
+
+struct genl_ctx *ctl_open(void)
+{
+	struct genl_ctx *ctx;
+	int ret;
+
+	ret = genl_open(&ctx, NETLOG_GENL_NAME, NETLOG_GENL_VERSION);
+	if (ret) {
+		genl_perror_open(NETLOG_GENL_NAME, ret);
+		return NULL;
+	}
+	return ctx;
+}
+
+int ctl_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	size_t i;
+
+	if (argc < 2)
+		return cmd_show(1, (char *[]){ "show", NULL });
+	if (ctl_is_help(argv[1])) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("%s %s (netlink family '%s' version %d)\n", PROG_NAME,
+		       NETLOG_VERSION_STR, NETLOG_GENL_NAME,
+		       NETLOG_GENL_VERSION);
+		return CTL_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n", PROG_NAME, argv[1]);
+	usage(stderr);
+	return CTL_USAGE;
+}

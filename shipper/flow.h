@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A window of flows as NETLOG_CMD_GET_FLOWS dumps it. */
+#ifndef NETLOG_FLOW_H
+#define NETLOG_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+#include "addr.h"
+
+struct netlog_counts {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct netlog_flow {
+	uint8_t kind;		/* enum netlog_kind */
+	uint8_t proto;
+	uint16_t local_port;
+	uint16_t remote_port;
+	struct netlog_addr local;
+	struct netlog_addr remote;
+	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+};
+
+struct netlog_window {
+	bool seen;		/* NETLOG_A_WINDOW was received */
+	uint64_t seq;		/* 0 for a peek */
+	uint64_t start_ns;
+	uint64_t end_ns;
+	uint32_t nflows;	/* as the kernel announced it */
+	struct netlog_counts miss_table_full;
+	struct netlog_counts excluded;
+	struct netlog_flow *flows;
+	size_t nr;
+	size_t alloc;
+};
+
+void window_init(struct netlog_window *w);
+/* Frees the flows and empties @w for reuse. */
+void window_release(struct netlog_window *w);
+
+/*
+ * mnl_cb_t for each message of a GET_FLOWS dump, with @data a struct
+ * netlog_window; a malformed message fails with errno EBADMSG.
+ */
+int window_parse_msg(const struct nlmsghdr *nlh, void *data);
+
+/* By kind (virtual first), local address and port, remote, protocol. */
+int flow_compare(const struct netlog_flow *a, const struct netlog_flow *b);
+void window_sort(struct netlog_window *w);
+
+/* "virtual", "physical", or NULL for a kind this build does not know. */
+const char *flow_kind_name(uint8_t kind);
+
+#endif /* NETLOG_FLOW_H */

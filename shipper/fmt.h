@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Text forms of netlog's values, shared by netlogctl and netlogd. */
+#ifndef NETLOG_FMT_H
+#define NETLOG_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "2006-01-02T15:04:05.999999999Z" and a NUL, with room for wide years */
+#define FMT_TIME_LEN 40
+
+/*
+ * RFC 3339 in UTC with nanoseconds, trailing zeros of the fraction trimmed
+ * and no fraction for a whole second, like Go's time.RFC3339Nano.
+ */
+int fmt_time(uint64_t ns, char *buf, size_t size);
+
+/* "tcp", "udp", ... for the table; NULL for a protocol without a short name. */
+const char *fmt_proto(uint8_t proto);
+
+#endif /* NETLOG_FMT_H */
