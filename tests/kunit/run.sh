@@ -1,0 +1,26 @@
+#!/bin/bash
+# Build netlog_kunit.ko for the debug test kernel, run its suites in QEMU on
+# 2 vCPUs and parse the KTAP output; fails naming every failed case.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+kbuild=$(tests/kernel/build.sh | tail -n1)
+src=$(tests/kernel/build.sh --print-src)
+moddir=build/test-kernel
+rm -rf "$moddir"
+make -s module-in KDIR="$kbuild" MOUT="$moddir"
+share=$(mktemp -d /tmp/netlog-kunit.XXXXXX)
+tests/qemu/run.sh --kernel test --smp 2 --share "$share" -- \
+	tests/kunit/guest.sh "$PWD/$moddir"
+# KTAP starts at the first version line; the kernel's own lines are dropped.
+sed -n '/^K\?TAP version/,$p' "$share/kunit.log" | grep -v '^netlog' >"$share/ktap.txt"
+python3 "$src/tools/testing/kunit/kunit.py" parse "$share/ktap.txt" | tee "$share/parsed.txt"
+if grep -q '^not ok\|^    not ok\|^        not ok' "$share/ktap.txt"; then
+	echo "kunit: failed cases:" >&2
+	grep -E 'not ok' "$share/ktap.txt" >&2
+	exit 1
+fi
+grep -q '^ok [0-9]* netlog_table' "$share/ktap.txt" || {
+	echo "kunit: no results for netlog_table" >&2
+	exit 1
+}
+echo "kunit: all netlog suites passed"
