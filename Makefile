@@ -28,7 +28,7 @@ module-in:
 	$(Q)test -n "$(MOUT)" || { echo "module-in needs MOUT=dir" >&2; exit 2; }
 	$(Q)mkdir -p $(MOUT)/tests
 	$(Q)cp -a Kbuild kmod uapi $(MOUT)/
-	$(Q)cp -a tests/kunit $(MOUT)/tests/
+	$(Q)cp -a tests/kunit tests/bench $(MOUT)/tests/
 	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(MOUT)) modules
 
 tools:
