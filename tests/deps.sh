@@ -5,7 +5,7 @@ PKGS="build-essential pkg-config libmnl-dev libjson-c-dev libcurl4-openssl-dev z
  qemu-system-x86 busybox-static cpio kmod iproute2 iputils-ping netcat-openbsd python3
  linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
  linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves ccache xz-utils
- wireguard-go wireguard-tools sparse"
+ wireguard-go wireguard-tools sparse nftables util-linux procps"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
