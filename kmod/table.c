@@ -63,7 +63,8 @@ static void window_reset(struct netlog_state *st, struct netlog_window *w,
 	for_each_possible_cpu(cpu) {
 		struct netlog_table *t = per_cpu_ptr(w->tables, cpu);
 
-		t->high_water = div_u64((u64)w->capacity * high_water, 100);
+		t->high_water = max_t(u32, 1, div_u64((u64)w->capacity *
+							 high_water, 100));
 		table_reset(t);
 	}
 }

@@ -231,10 +231,19 @@ n3 "$ctl" set devices wg3 max-flows 16
 n3 ping -q -c 1 10.0.1.2
 drain ns3 t	# the warm-up window; the next one has room for 16 flows
 stats0=$(n3 "$ctl" stats --json)
+n3 "$ctl" monitor >"$out/monitor.txt" &
+monitor=$!
+sleep 0.5
 # 100 flows of one 128-byte packet, all counted on CPU 0.
 n3 taskset -c 0 $traffic udp-spray 10.0.1.2 8000 100 100
 drain ns3 full
 stats1=$(n3 "$ctl" stats --json)
+sleep 0.5
+kill -INT $monitor
+wait $monitor
+cat "$out/monitor.txt"
+# 75% of 16 slots: one event for the window, from CPU 0's table.
+eq "$(grep -c 'max_flows=16$' "$out/monitor.txt")" 1 "high-water events"
 full=$(ls "$out"/full-*.json)
 eq "$($flowq "$full" sum)" "16 16 2048" "a full table holds 16 flows"
 eq "$($flowq "$full" misses)" "84 10752" "the other 84 packets are misses"
