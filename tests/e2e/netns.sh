@@ -41,6 +41,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Wait until server output file $1 says "listening".
+listening() {
+	for _ in $(seq 300); do
+		grep -q listening "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "FAIL: server did not start: $1" >&2
+	exit 1
+}
+
 eq() {
 	if [[ "$1" != "$2" ]]; then
 		echo "FAIL: $3: got '$1', want '$2'" >&2
@@ -131,8 +141,8 @@ done
 # ---- known traffic ------------------------------------------------------------
 
 # 10 UDP datagrams of 100 bytes, each echoed (also makes the handshake).
-bg n2 $traffic udp-echo 10.0.0.2 6000
-sleep 0.5
+bg n2 $traffic udp-echo 10.0.0.2 6000 >"$out/udp-echo.txt"
+listening "$out/udp-echo.txt"
 n1 $traffic udp-send 10.0.0.2 6000 10 100 5000
 # 7 IPv4 pings of 400-byte packets, 5 IPv6 pings of 600-byte packets.
 n1 ping -q -c 7 -i 0.2 -s 372 10.0.0.2
@@ -140,8 +150,8 @@ n1 ping -q -6 -c 5 -i 0.2 -s 552 fd00::2
 # 4 pings of 200 bytes from the LAN host, masqueraded by ns1.
 n0 ping -q -c 4 -i 0.2 -s 172 10.0.0.2
 # 100000 bytes over TCP.
-bg n2 $traffic tcp-sink 10.0.0.2 7000
-sleep 0.5
+bg n2 $traffic tcp-sink 10.0.0.2 7000 >"$out/tcp-sink.txt"
+listening "$out/tcp-sink.txt"
 tcp_segs() {
 	n1 nstat -az TcpOutSegs TcpInSegs |
 		awk '$1 == "TcpOutSegs" { o = $2 } $1 == "TcpInSegs" { i = $2 } END { print o, i }'

@@ -2,6 +2,7 @@
 """Known traffic for the end-to-end tests.
 
 traffic.py udp-echo ADDR PORT              echo datagrams back, forever
+The servers print "listening" once their socket is bound.
 traffic.py udp-send DST PORT COUNT SIZE SPORT
                                            COUNT datagrams of SIZE bytes, each echoed
 traffic.py udp-spray DST BASEPORT N SIZE   one datagram to each of N ports, no reply
@@ -19,6 +20,7 @@ def family(addr):
 def udp_echo(addr, port):
     s = socket.socket(family(addr), socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
+    print("listening", flush=True)
     while True:
         data, peer = s.recvfrom(65535)
         s.sendto(data, peer)
