@@ -1,0 +1,989 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The spool directory holds:
+ *
+ *   proc_id                 the logtail proc_id of this spool, written once
+ *   state                   next_seq, the last window spooled, drop counters
+ *   <seq>-<n>.batch         an upload body: n entries, proc_seq seq..seq+n-1
+ *   <seq>-<n>.pend          a batch written but not yet renamed
+ *   *.tmp                   a file being written
+ *   lock                    flock()ed while a process uses the spool
+ *
+ * The rename of "state" is the commit point of a window: its batches are
+ * first written and fsynced as .pend files, then the state that counts their
+ * sequence numbers replaces the old one, then they are renamed to .batch.
+ * On open, a .pend file below next_seq belongs to a committed window and is
+ * renamed; one at or above it is the remains of a window that never
+ * committed and is deleted. Batches the cap deletes are recorded in the same
+ * commit (drop_below), so a crash cannot bring them back or lose the marker.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <json-c/json.h>
+
+#include "fmt.h"
+#include "spool.h"
+
+#define STATE_MAGIC "netlog-spool 1"
+/* {"logtail":{"client_time":"<40>","proc_id":<10>,"proc_seq":<20>}, */
+#define ENVELOPE_MAX 160
+#define NAME_MAX_LEN 64
+
+struct batch {
+	uint64_t first_seq;
+	uint32_t entries;
+	uint64_t bytes;
+};
+
+struct window_id {
+	uint64_t seq, start_ns, end_ns;
+};
+
+struct spool {
+	char *dir;
+	int dirfd;
+	int lockfd;
+	uint64_t cap;
+	uint32_t proc_id;
+
+	/* Durable state, as in the "state" file. */
+	uint64_t next_seq;
+	uint64_t drop_below;	/* batches starting below this are deleted */
+	uint64_t dropped;	/* entries deleted by the cap, ever */
+	bool have_window;
+	struct window_id window;
+
+	/* A .pend file could not be removed: rescan before the next put. */
+	bool need_scan;
+
+	/* The batches, oldest first: q[qhead] .. q[qhead + qlen - 1]. */
+	struct batch *q;
+	size_t qhead, qlen, qsize;
+	uint64_t bytes, entries;
+
+	char *body;		/* spool_peek_oldest()'s buffer */
+	size_t body_size;
+};
+
+/* A growing byte buffer. */
+struct buf {
+	char *data;
+	size_t len, size;
+};
+
+static int buf_add(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->size) {
+		size_t size = b->size ? b->size : 4096;
+		char *p;
+
+		while (size < b->len + len + 1)
+			size *= 2;
+		p = realloc(b->data, size);
+		if (!p)
+			return -ENOMEM;
+		b->data = p;
+		b->size = size;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static int buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+static void spool_err(const struct spool *sp, const char *what, int err)
+{
+	fprintf(stderr, "netlogd: spool %s: %s: %s\n", sp->dir, what,
+		strerror(err));
+}
+
+static void batch_name(char *name, uint64_t first_seq, uint32_t entries,
+		       const char *ext)
+{
+	snprintf(name, NAME_MAX_LEN, "%020" PRIu64 "-%" PRIu32 ".%s",
+		 first_seq, entries, ext);
+}
+
+/* "<20 digits>-<n>.<ext>": 0 and the numbers, or -EINVAL. */
+static int parse_batch_name(const char *name, const char *ext,
+			    uint64_t *first_seq, uint32_t *entries)
+{
+	unsigned long long seq;
+	unsigned long n;
+	char *end;
+
+	if (strlen(name) < 22 || name[20] != '-')
+		return -EINVAL;
+	errno = 0;
+	seq = strtoull(name, &end, 10);
+	if (errno || end != name + 20)
+		return -EINVAL;
+	n = strtoul(name + 21, &end, 10);
+	if (errno || end == name + 21 || *end != '.' || strcmp(end + 1, ext) ||
+	    n == 0 || n > UINT32_MAX)
+		return -EINVAL;
+	*first_seq = seq;
+	*entries = n;
+	return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Creates @name in the spool with @data, fsynced. */
+static int write_file(struct spool *sp, const char *name, const char *data,
+		      size_t len)
+{
+	int fd, ret;
+
+	fd = openat(sp->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (ret)
+		unlinkat(sp->dirfd, name, 0);
+	return ret;
+}
+
+static int sync_dir(struct spool *sp)
+{
+	if (fsync(sp->dirfd)) {
+		int ret = -errno;
+
+		spool_err(sp, "fsync", -ret);
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Replaces @name atomically: temporary file, fsync, rename. Returns 0 or
+ * -errno with the old file untouched. The directory is not synced.
+ */
+static int replace_file(struct spool *sp, const char *name, const char *data,
+			size_t len)
+{
+	char tmp[NAME_MAX_LEN];
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	ret = write_file(sp, tmp, data, len);
+	if (ret)
+		return ret;
+	if (renameat(sp->dirfd, tmp, sp->dirfd, name)) {
+		ret = -errno;
+		unlinkat(sp->dirfd, tmp, 0);
+		return ret;
+	}
+	return 0;
+}
+
+static int read_file(struct spool *sp, const char *name, char **data,
+		     size_t *len)
+{
+	struct stat st;
+	char *p;
+	size_t off = 0;
+	int fd, ret = 0;
+
+	fd = openat(sp->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out_close;
+	}
+	p = malloc(st.st_size + 1);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + off, st.st_size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			free(p);
+			goto out_close;
+		}
+		off += n;
+	}
+	p[off] = '\0';
+	*data = p;
+	*len = off;
+out_close:
+	close(fd);
+	return ret;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *path = strdup(dir), *p;
+	int ret = 0;
+
+	if (!path)
+		return -ENOMEM;
+	for (p = path + 1; ; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(path);
+	return ret;
+}
+
+static int load_proc_id(struct spool *sp)
+{
+	char *data, buf[16], *end;
+	unsigned long id;
+	size_t len;
+	uint8_t b[4];
+	int ret;
+
+	ret = read_file(sp, "proc_id", &data, &len);
+	if (!ret) {
+		errno = 0;
+		id = strtoul(data, &end, 10);
+		if (errno || end == data || (*end && *end != '\n') || !id ||
+		    id > UINT32_MAX) {
+			fprintf(stderr, "netlogd: spool %s: proc_id: corrupt file\n",
+				sp->dir);
+			free(data);
+			return -EINVAL;
+		}
+		free(data);
+		sp->proc_id = id;
+		return 0;
+	}
+	if (ret != -ENOENT) {
+		spool_err(sp, "proc_id", -ret);
+		return ret;
+	}
+	/* Like logtail: 4 random bytes, little-endian, 0 replaced by 7. */
+	if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
+		spool_err(sp, "getrandom", errno);
+		return -errno;
+	}
+	sp->proc_id = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+	if (!sp->proc_id)
+		sp->proc_id = 7;
+	snprintf(buf, sizeof(buf), "%" PRIu32 "\n", sp->proc_id);
+	ret = replace_file(sp, "proc_id", buf, strlen(buf));
+	if (!ret)
+		ret = sync_dir(sp);
+	if (ret)
+		spool_err(sp, "proc_id", -ret);
+	return ret;
+}
+
+static int load_state(struct spool *sp)
+{
+	char *data, *line, *save;
+	size_t len;
+	int ret;
+
+	ret = read_file(sp, "state", &data, &len);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret) {
+		spool_err(sp, "state", -ret);
+		return ret;
+	}
+	line = strtok_r(data, "\n", &save);
+	if (!line || strcmp(line, STATE_MAGIC))
+		goto corrupt;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		uint64_t a, b, c;
+		int n;
+
+		if (sscanf(line, "next_seq %" SCNu64 "%n", &a, &n) == 1 &&
+		    !line[n])
+			sp->next_seq = a;
+		else if (sscanf(line, "drop_below %" SCNu64 "%n", &a, &n) == 1 &&
+			 !line[n])
+			sp->drop_below = a;
+		else if (sscanf(line, "dropped %" SCNu64 "%n", &a, &n) == 1 &&
+			 !line[n])
+			sp->dropped = a;
+		else if (sscanf(line, "window %" SCNu64 " %" SCNu64 " %" SCNu64 "%n",
+				&a, &b, &c, &n) == 3 && !line[n]) {
+			sp->have_window = true;
+			sp->window = (struct window_id){ a, b, c };
+		} else {
+			goto corrupt;
+		}
+	}
+	free(data);
+	if (!sp->next_seq)
+		goto corrupt_freed;
+	return 0;
+corrupt:
+	free(data);
+corrupt_freed:
+	fprintf(stderr, "netlogd: spool %s: state: corrupt file\n", sp->dir);
+	return -EINVAL;
+}
+
+static int format_state(char *buf, size_t size, uint64_t next_seq,
+			uint64_t drop_below, uint64_t dropped,
+			const struct window_id *w)
+{
+	int n;
+
+	n = snprintf(buf, size, STATE_MAGIC "\nnext_seq %" PRIu64
+		     "\ndrop_below %" PRIu64 "\ndropped %" PRIu64 "\n",
+		     next_seq, drop_below, dropped);
+	if (w)
+		n += snprintf(buf + n, size - n, "window %" PRIu64 " %" PRIu64
+			      " %" PRIu64 "\n", w->seq, w->start_ns, w->end_ns);
+	return n;
+}
+
+static int queue_push(struct spool *sp, const struct batch *b)
+{
+	if (sp->qhead + sp->qlen == sp->qsize) {
+		if (sp->qhead > sp->qsize / 2) {
+			memmove(sp->q, sp->q + sp->qhead, sp->qlen * sizeof(*sp->q));
+			sp->qhead = 0;
+		} else {
+			size_t size = sp->qsize ? sp->qsize * 2 : 64;
+			struct batch *q = realloc(sp->q, size * sizeof(*q));
+
+			if (!q)
+				return -ENOMEM;
+			sp->q = q;
+			sp->qsize = size;
+		}
+	}
+	sp->q[sp->qhead + sp->qlen++] = *b;
+	sp->bytes += b->bytes;
+	sp->entries += b->entries;
+	return 0;
+}
+
+static void queue_pop(struct spool *sp)
+{
+	struct batch *b = &sp->q[sp->qhead];
+
+	sp->bytes -= b->bytes;
+	sp->entries -= b->entries;
+	sp->qhead++;
+	sp->qlen--;
+	if (!sp->qlen)
+		sp->qhead = 0;
+}
+
+static int batch_cmp(const void *a, const void *b)
+{
+	const struct batch *x = a, *y = b;
+
+	return x->first_seq < y->first_seq ? -1 : x->first_seq > y->first_seq;
+}
+
+/*
+ * Rebuilds the queue from the directory, finishing or undoing what a crash
+ * interrupted (see the top of the file).
+ */
+static int scan(struct spool *sp)
+{
+	bool changed = false;
+	struct dirent *de;
+	DIR *d;
+	int fd, ret = 0;
+
+	sp->qhead = sp->qlen = 0;
+	sp->bytes = sp->entries = 0;
+	fd = openat(sp->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		struct batch b;
+		struct stat st;
+
+		if (len > 4 && !strcmp(name + len - 4, ".tmp")) {
+			unlinkat(sp->dirfd, name, 0);
+			changed = true;
+		} else if (!parse_batch_name(name, "pend", &b.first_seq,
+					     &b.entries)) {
+			char final[NAME_MAX_LEN];
+
+			if (b.first_seq >= sp->next_seq ||
+			    b.first_seq < sp->drop_below) {
+				if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
+					ret = -errno;
+					break;
+				}
+				changed = true;
+				continue;
+			}
+			batch_name(final, b.first_seq, b.entries, "batch");
+			if (renameat(sp->dirfd, name, sp->dirfd, final)) {
+				ret = -errno;
+				break;
+			}
+			changed = true;
+			if (fstatat(sp->dirfd, final, &st, 0)) {
+				ret = -errno;
+				break;
+			}
+			b.bytes = st.st_size;
+			ret = queue_push(sp, &b);
+			if (ret)
+				break;
+		} else if (!parse_batch_name(name, "batch", &b.first_seq,
+					     &b.entries)) {
+			if (b.first_seq < sp->drop_below) {
+				if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
+					ret = -errno;
+					break;
+				}
+				changed = true;
+				continue;
+			}
+			if (fstatat(sp->dirfd, name, &st, 0)) {
+				ret = -errno;
+				break;
+			}
+			b.bytes = st.st_size;
+			ret = queue_push(sp, &b);
+			if (ret)
+				break;
+			/* a lost state file must not reuse sequence numbers */
+			if (b.first_seq + b.entries > sp->next_seq)
+				sp->next_seq = b.first_seq + b.entries;
+		}
+	}
+	if (!ret && errno)
+		ret = -errno;
+	closedir(d);
+	if (ret)
+		return ret;
+	if (sp->qlen)
+		qsort(sp->q + sp->qhead, sp->qlen, sizeof(*sp->q), batch_cmp);
+	sp->need_scan = false;
+	if (changed)
+		return sync_dir(sp);
+	return 0;
+}
+
+int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool)
+{
+	struct spool *sp;
+	int ret;
+
+	sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	sp->dirfd = sp->lockfd = -1;
+	sp->cap = cap_bytes;
+	sp->next_seq = 1;
+	sp->dir = strdup(dir);
+	if (!sp->dir) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = mkdir_p(dir);
+	if (ret) {
+		spool_err(sp, "mkdir", -ret);
+		goto err;
+	}
+	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->dirfd < 0) {
+		ret = -errno;
+		spool_err(sp, "open", -ret);
+		goto err;
+	}
+	sp->lockfd = openat(sp->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
+			    0600);
+	if (sp->lockfd < 0) {
+		ret = -errno;
+		spool_err(sp, "lock", -ret);
+		goto err;
+	}
+	if (flock(sp->lockfd, LOCK_EX | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (ret == -EBUSY)
+			fprintf(stderr, "netlogd: spool %s: in use by another process\n",
+				dir);
+		else
+			spool_err(sp, "lock", -ret);
+		goto err;
+	}
+	ret = load_proc_id(sp);
+	if (ret)
+		goto err;
+	ret = load_state(sp);
+	if (ret)
+		goto err;
+	ret = scan(sp);
+	if (ret) {
+		spool_err(sp, "recovery", -ret);
+		goto err;
+	}
+	*spool = sp;
+	return 0;
+err:
+	spool_close(sp);
+	return ret;
+}
+
+void spool_close(struct spool *sp)
+{
+	if (!sp)
+		return;
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
+	if (sp->dirfd >= 0)
+		close(sp->dirfd);
+	free(sp->q);
+	free(sp->body);
+	free(sp->dir);
+	free(sp);
+}
+
+/* The logtail member's value, rendered by json-c. Free with json_object_put. */
+static struct json_object *logtail_meta(const struct spool *sp,
+					const char *client_time, uint64_t seq)
+{
+	struct json_object *lt = json_object_new_object();
+
+	if (!lt)
+		return NULL;
+	if (json_object_object_add(lt, "client_time",
+				   json_object_new_string(client_time)) ||
+	    json_object_object_add(lt, "proc_id",
+				   json_object_new_int64(sp->proc_id)) ||
+	    json_object_object_add(lt, "proc_seq",
+				   json_object_new_uint64(seq))) {
+		json_object_put(lt);
+		return NULL;
+	}
+	return lt;
+}
+
+/*
+ * {"logtail":{...}, + the message's members: the splice logtail does, with
+ * the metadata rendered by json-c.
+ */
+static int add_message_entry(struct buf *out, const struct spool *sp,
+			     const char *client_time, uint64_t seq,
+			     const char *msg, size_t len)
+{
+	struct json_object *lt = logtail_meta(sp, client_time, seq);
+	const char *rest = msg + 1;
+	int ret;
+
+	if (!lt)
+		return -ENOMEM;
+	while (rest < msg + len && strchr(" \t\r\n", *rest))
+		rest++;
+	ret = buf_adds(out, "{\"logtail\":");
+	if (!ret)
+		ret = buf_adds(out, json_object_to_json_string_ext(lt,
+						JSON_C_TO_STRING_PLAIN));
+	if (!ret && *rest != '}')
+		ret = buf_adds(out, ",");
+	if (!ret)
+		ret = buf_add(out, rest, msg + len - rest);
+	json_object_put(lt);
+	return ret;
+}
+
+static int add_text_entry(struct buf *out, const struct spool *sp,
+			  const char *client_time, uint64_t seq,
+			  const char *text)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *lt = logtail_meta(sp, client_time, seq);
+	int ret = -ENOMEM;
+
+	if (!obj || !lt)
+		goto out;
+	if (json_object_object_add(obj, "logtail", lt)) {
+		json_object_put(lt);
+		goto out;
+	}
+	if (json_object_object_add(obj, "text", json_object_new_string(text)))
+		goto out;
+	ret = buf_adds(out, json_object_to_json_string_ext(obj,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+out:
+	if (obj)
+		json_object_put(obj);
+	else if (lt)
+		json_object_put(lt);
+	return ret;
+}
+
+static int now_rfc3339(char *buf, size_t size)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return fmt_time((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec, buf,
+			size);
+}
+
+/* Entries built for one put, each a span of one buffer. */
+struct entries {
+	struct buf text;
+	size_t *off;		/* n + 1 offsets */
+	size_t n, size;
+};
+
+static int entries_end(struct entries *e)
+{
+	if (e->n + 1 >= e->size) {
+		size_t size = e->size ? e->size * 2 : 16;
+		size_t *off = realloc(e->off, size * sizeof(*off));
+
+		if (!off)
+			return -ENOMEM;
+		e->off = off;
+		e->size = size;
+	}
+	e->off[++e->n] = e->text.len;
+	return 0;
+}
+
+static void entries_free(struct entries *e)
+{
+	free(e->text.data);
+	free(e->off);
+}
+
+struct pending {
+	struct batch b;
+	char name[NAME_MAX_LEN];
+};
+
+static void unlink_pending(struct spool *sp, struct pending *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (unlinkat(sp->dirfd, p[i].name, 0) && errno != ENOENT)
+			sp->need_scan = true;
+}
+
+/*
+ * Writes @e (sequence numbers from sp->next_seq) as .pend batches, commits
+ * the new state, renames the batches and deletes the @ndrop oldest ones.
+ */
+static int commit(struct spool *sp, struct entries *e, size_t ndrop,
+		  uint64_t ndropped, const struct window_id *w)
+{
+	char state[256], final[NAME_MAX_LEN];
+	struct pending *p = NULL;
+	struct buf body = { 0 };
+	uint64_t drop_below = sp->drop_below;
+	size_t np = 0, i, j;
+	int ret = 0, len;
+
+	p = calloc(e->n ? e->n : 1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < e->n; i = j) {
+		body.len = 0;
+		ret = buf_adds(&body, "[");
+		for (j = i; !ret && j < e->n; j++) {
+			size_t len = e->off[j + 1] - e->off[j];
+
+			if (j > i && body.len + 1 + len + 1 > SPOOL_BATCH_MAX)
+				break;
+			if (j > i)
+				ret = buf_adds(&body, ",");
+			if (!ret)
+				ret = buf_add(&body, e->text.data + e->off[j], len);
+		}
+		if (!ret)
+			ret = buf_adds(&body, "]");
+		if (ret)
+			goto err_unlink;
+		p[np].b.first_seq = sp->next_seq + i;
+		p[np].b.entries = j - i;
+		p[np].b.bytes = body.len;
+		batch_name(p[np].name, p[np].b.first_seq, j - i, "pend");
+		ret = write_file(sp, p[np].name, body.data, body.len);
+		if (ret) {
+			spool_err(sp, p[np].name, -ret);
+			goto err_unlink;
+		}
+		np++;
+	}
+	if (ndrop)
+		drop_below = ndrop < sp->qlen ?
+			     sp->q[sp->qhead + ndrop].first_seq : sp->next_seq;
+	len = format_state(state, sizeof(state), sp->next_seq + e->n,
+			   drop_below, sp->dropped + ndropped,
+			   w ? w : sp->have_window ? &sp->window : NULL);
+	ret = replace_file(sp, "state", state, len);
+	if (ret) {
+		spool_err(sp, "state", -ret);
+		goto err_unlink;
+	}
+
+	/* Committed: from here on, a crash is repaired by scan(). */
+	sp->next_seq += e->n;
+	sp->drop_below = drop_below;
+	sp->dropped += ndropped;
+	if (w) {
+		sp->have_window = true;
+		sp->window = *w;
+	}
+	for (i = 0; i < np; i++) {
+		batch_name(final, p[i].b.first_seq, p[i].b.entries, "batch");
+		if (renameat(sp->dirfd, p[i].name, sp->dirfd, final)) {
+			ret = -errno;
+			spool_err(sp, p[i].name, -ret);
+			sp->need_scan = true;
+			break;
+		}
+	}
+	for (i = 0; i < ndrop && sp->qlen; i++) {
+		struct batch *b = &sp->q[sp->qhead];
+
+		batch_name(final, b->first_seq, b->entries, "batch");
+		unlinkat(sp->dirfd, final, 0);
+		queue_pop(sp);
+	}
+	if (sync_dir(sp) && !ret)
+		ret = -EIO;
+	for (i = 0; !sp->need_scan && i < np; i++)
+		if (queue_push(sp, &p[i].b))
+			sp->need_scan = true;
+	if (sp->need_scan) {
+		int err = scan(sp);
+
+		if (err && !ret)
+			ret = err;
+	}
+	free(body.data);
+	free(p);
+	return ret;
+
+err_unlink:
+	unlink_pending(sp, p, np);
+	free(body.data);
+	free(p);
+	return ret;
+}
+
+static int check_message(const char *msg, size_t len)
+{
+	if (len < 2 || msg[0] != '{' || msg[len - 1] != '}')
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * How many of the oldest batches must go so that @add more bytes fit under
+ * the cap, and how many entries they hold.
+ */
+static size_t cap_drops(const struct spool *sp, uint64_t add,
+			uint64_t *entries)
+{
+	uint64_t bytes = sp->bytes;
+	size_t n = 0;
+
+	*entries = 0;
+	if (!sp->cap)
+		return 0;
+	while (n < sp->qlen && bytes + add > sp->cap) {
+		const struct batch *b = &sp->q[sp->qhead + n];
+
+		bytes -= b->bytes;
+		*entries += b->entries;
+		n++;
+	}
+	return n;
+}
+
+static int put(struct spool *sp, const struct window_id *w,
+	       const char *const *msgs, const size_t *lens, size_t n,
+	       const char *text)
+{
+	char client_time[FMT_TIME_LEN], marker[96];
+	struct entries e = { 0 };
+	uint64_t add = 0, ndropped, seq;
+	size_t i, ndrop;
+	int ret;
+
+	if (sp->need_scan) {
+		ret = scan(sp);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < n; i++) {
+		if (check_message(msgs[i], lens[i]))
+			return -EINVAL;
+		add += lens[i] + ENVELOPE_MAX + 2;
+	}
+	if (text)
+		add += strlen(text) * 6 + ENVELOPE_MAX + 2;
+	ndrop = cap_drops(sp, add, &ndropped);
+
+	ret = now_rfc3339(client_time, sizeof(client_time));
+	if (ret)
+		return ret;
+	e.off = calloc(16, sizeof(*e.off));
+	if (!e.off)
+		return -ENOMEM;
+	e.size = 16;
+	seq = sp->next_seq;
+	if (ndropped) {
+		/* logtail's pseudo-line for entries lost to a full buffer */
+		snprintf(marker, sizeof(marker),
+			 "----------- %" PRIu64 " logs dropped ----------",
+			 ndropped);
+		ret = add_text_entry(&e.text, sp, client_time, seq++, marker);
+		if (!ret)
+			ret = entries_end(&e);
+	}
+	for (i = 0; !ret && i < n; i++) {
+		ret = add_message_entry(&e.text, sp, client_time, seq++,
+					msgs[i], lens[i]);
+		if (!ret)
+			ret = entries_end(&e);
+	}
+	if (!ret && text) {
+		ret = add_text_entry(&e.text, sp, client_time, seq++, text);
+		if (!ret)
+			ret = entries_end(&e);
+	}
+	if (!ret)
+		ret = commit(sp, &e, ndrop, ndropped, w);
+	entries_free(&e);
+	return ret;
+}
+
+int spool_put_window(struct spool *sp, uint64_t win_seq, uint64_t start_ns,
+		     uint64_t end_ns, const char *const *msgs,
+		     const size_t *lens, size_t n)
+{
+	struct window_id w = { win_seq, start_ns, end_ns };
+
+	if (sp->have_window && sp->window.seq == win_seq &&
+	    sp->window.start_ns == start_ns && sp->window.end_ns == end_ns)
+		return SPOOL_DUPLICATE;
+	return put(sp, &w, msgs, lens, n, NULL);
+}
+
+int spool_put_text(struct spool *sp, const char *text)
+{
+	return put(sp, NULL, NULL, NULL, 0, text);
+}
+
+int spool_peek_oldest(struct spool *sp, const char **body, size_t *len)
+{
+	char name[NAME_MAX_LEN];
+	int ret;
+
+	while (sp->qlen) {
+		struct batch *b = &sp->q[sp->qhead];
+		char *data;
+		size_t n;
+
+		batch_name(name, b->first_seq, b->entries, "batch");
+		ret = read_file(sp, name, &data, &n);
+		if (ret == -ENOENT) {
+			/* deleted behind our back: nothing left to send */
+			queue_pop(sp);
+			continue;
+		}
+		if (ret) {
+			spool_err(sp, name, -ret);
+			return ret;
+		}
+		free(sp->body);
+		sp->body = data;
+		sp->body_size = n;
+		*body = data;
+		*len = n;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int spool_delete_oldest(struct spool *sp)
+{
+	char name[NAME_MAX_LEN];
+	struct batch *b;
+
+	if (!sp->qlen)
+		return -ENOENT;
+	b = &sp->q[sp->qhead];
+	batch_name(name, b->first_seq, b->entries, "batch");
+	if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
+		int ret = -errno;
+
+		spool_err(sp, name, -ret);
+		return ret;
+	}
+	queue_pop(sp);
+	return sync_dir(sp);
+}
+
+void spool_stats(const struct spool *sp, struct spool_stats *st)
+{
+	st->batches = sp->qlen;
+	st->entries = sp->entries;
+	st->bytes = sp->bytes;
+	st->dropped = sp->dropped;
+	st->next_seq = sp->next_seq;
+	st->proc_id = sp->proc_id;
+}

@@ -1,0 +1,809 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of the spool: envelope, batching, durability across reopen,
+ * duplicate windows, the byte cap and its marker, recovery of every state a
+ * crash can leave, and a process killed at random while it spools.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <json-c/json.h>
+
+#include "spool.h"
+
+static int failures;
+static char root[64];
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: check failed: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			failures++;					\
+		}							\
+	} while (0)
+
+#define CHECK_EQ(got, want)						\
+	do {								\
+		long long g_ = (long long)(got), w_ = (long long)(want);\
+		if (g_ != w_) {						\
+			fprintf(stderr, "%s:%d: %s is %lld, want %lld\n",\
+				__FILE__, __LINE__, #got, g_, w_);	\
+			failures++;					\
+		}							\
+	} while (0)
+
+static void check_str(int line, const char *what, const char *got,
+		      const char *want)
+{
+	if (strcmp(got, want)) {
+		fprintf(stderr, "%s:%d: %s:\n got  %s\n want %s\n", __FILE__,
+			line, what, got, want);
+		failures++;
+	}
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "test-spool: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static char *path(const char *name)
+{
+	static char buf[64][256];
+	static int i;
+
+	i = (i + 1) % 64;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", root, name);
+	return buf[i];
+}
+
+static int rm_one(const char *p, const struct stat *st, int type,
+		  struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return remove(p);
+}
+
+static void rm_rf(const char *p)
+{
+	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct spool *open_spool(const char *dir, uint64_t cap)
+{
+	struct spool *sp;
+	int ret = spool_open(dir, cap, &sp);
+
+	if (ret) {
+		fprintf(stderr, "spool_open(%s): %s\n", dir, strerror(-ret));
+		exit(1);
+	}
+	return sp;
+}
+
+static int put(struct spool *sp, uint64_t w, const char **msgs, size_t n)
+{
+	size_t lens[64], i;
+
+	for (i = 0; i < n; i++)
+		lens[i] = strlen(msgs[i]);
+	return spool_put_window(sp, w, w * 1000, w * 1000 + 500, msgs, lens, n);
+}
+
+/* The oldest batch, parsed; NULL when empty. */
+static struct json_object *peek_json(struct spool *sp)
+{
+	const char *body;
+	size_t len;
+
+	if (spool_peek_oldest(sp, &body, &len))
+		return NULL;
+	return json_tokener_parse(body);
+}
+
+static uint64_t entry_seq(struct json_object *e)
+{
+	struct json_object *lt, *seq;
+
+	if (!json_object_object_get_ex(e, "logtail", &lt) ||
+	    !json_object_object_get_ex(lt, "proc_seq", &seq))
+		return 0;
+	return json_object_get_uint64(seq);
+}
+
+static const char *entry_text(struct json_object *e)
+{
+	struct json_object *t;
+
+	if (!json_object_object_get_ex(e, "text", &t))
+		return "";
+	return json_object_get_string(t);
+}
+
+static size_t count_files(const char *dir, const char *suffix)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len > strlen(suffix) &&
+		    !strcmp(de->d_name + len - strlen(suffix), suffix))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void write_text(const char *p, const char *text)
+{
+	FILE *f = fopen(p, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		die(p);
+}
+
+static void test_open_creates_dir_and_proc_id(void)
+{
+	const char *dir = path("a/b/spool");
+	struct spool_stats st;
+	struct spool *sp = open_spool(dir, 0);
+	char buf[32], want[32];
+	FILE *f;
+
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 0);
+	CHECK_EQ(st.bytes, 0);
+	CHECK_EQ(st.dropped, 0);
+	CHECK_EQ(st.next_seq, 1);
+	CHECK(st.proc_id != 0);
+	f = fopen(path("a/b/spool/proc_id"), "r");
+	CHECK(f && fgets(buf, sizeof(buf), f));
+	snprintf(want, sizeof(want), "%" PRIu32 "\n", st.proc_id);
+	check_str(__LINE__, "proc_id file", f ? buf : "", want);
+	if (f)
+		fclose(f);
+	spool_close(sp);
+}
+
+/*
+ * The exact body: the logtail member first, rendered by json-c, then the
+ * message's members; an empty message has no trailing comma.
+ */
+static void test_put_wraps_messages_in_envelope(void)
+{
+	const char *dir = path("envelope");
+	const char *msgs[] = { "{\"a\":1}", "{}", "{ \"nodeId\":\"n1\"}" };
+	struct spool *sp = open_spool(dir, 0);
+	struct json_object *arr, *lt, *t;
+	struct spool_stats st;
+	char want[1024];
+	const char *body, *ct;
+	size_t len;
+
+	CHECK_EQ(put(sp, 1, msgs, 3), 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 1);
+	CHECK_EQ(st.entries, 3);
+	CHECK_EQ(st.next_seq, 4);
+	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
+	CHECK_EQ(strlen(body), len);
+	CHECK_EQ(st.bytes, len);
+	arr = json_tokener_parse(body);
+	CHECK(arr && json_object_array_length(arr) == 3);
+	if (!arr)
+		goto out;
+	json_object_object_get_ex(json_object_array_get_idx(arr, 0), "logtail",
+				  &lt);
+	json_object_object_get_ex(lt, "client_time", &t);
+	ct = json_object_get_string(t);
+	snprintf(want, sizeof(want),
+		 "[{\"logtail\":{\"client_time\":\"%s\",\"proc_id\":%u,\"proc_seq\":1},\"a\":1},"
+		 "{\"logtail\":{\"client_time\":\"%s\",\"proc_id\":%u,\"proc_seq\":2}},"
+		 "{\"logtail\":{\"client_time\":\"%s\",\"proc_id\":%u,\"proc_seq\":3},\"nodeId\":\"n1\"}]",
+		 ct, st.proc_id, ct, st.proc_id, ct, st.proc_id);
+	check_str(__LINE__, "batch body", body, want);
+	/* RFC 3339 UTC: 2025-11-26T20:00:00[.fraction]Z */
+	CHECK(strlen(ct) >= 20 && ct[4] == '-' && ct[10] == 'T' &&
+	      ct[strlen(ct) - 1] == 'Z');
+	json_object_put(arr);
+out:
+	spool_close(sp);
+}
+
+static void test_duplicate_window_is_not_written(void)
+{
+	const char *dir = path("dup");
+	const char *msgs[] = { "{\"w\":1}", "{\"w\":1,\"i\":1}" };
+	const char *msgs2[] = { "{\"w\":2}" };
+	struct spool *sp = open_spool(dir, 0);
+	struct spool_stats st;
+	size_t lens[] = { 7 };
+
+	CHECK_EQ(put(sp, 1, msgs, 2), 0);
+	CHECK_EQ(put(sp, 1, msgs, 2), SPOOL_DUPLICATE);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 1);
+	CHECK_EQ(st.next_seq, 3);
+	/* same seq, other times: a new window (the module was reloaded) */
+	CHECK_EQ(spool_put_window(sp, 1, 1000, 600, msgs2, lens, 1), 0);
+	CHECK_EQ(spool_put_window(sp, 1, 1000, 600, msgs2, lens, 1),
+		 SPOOL_DUPLICATE);
+	/* an empty window is recorded too */
+	CHECK_EQ(spool_put_window(sp, 2, 2000, 2500, NULL, NULL, 0), 0);
+	CHECK_EQ(spool_put_window(sp, 2, 2000, 2500, NULL, NULL, 0),
+		 SPOOL_DUPLICATE);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 2);
+	CHECK_EQ(st.next_seq, 4);
+	spool_close(sp);
+
+	/* the crash case: acknowledged never happened, the window comes back */
+	sp = open_spool(dir, 0);
+	CHECK_EQ(spool_put_window(sp, 2, 2000, 2500, NULL, NULL, 0),
+		 SPOOL_DUPLICATE);
+	CHECK_EQ(put(sp, 3, msgs2, 1), 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 3);
+	CHECK_EQ(st.next_seq, 5);
+	spool_close(sp);
+}
+
+static void test_reopen_keeps_entries_and_sequence(void)
+{
+	const char *dir = path("reopen");
+	const char *msgs[] = { "{\"x\":\"one\"}", "{\"x\":\"two\"}" };
+	struct spool *sp = open_spool(dir, 0);
+	struct spool_stats st1, st2;
+	struct json_object *arr;
+	const char *body;
+	char *copy;
+	size_t len;
+
+	CHECK_EQ(put(sp, 7, msgs, 2), 0);
+	CHECK_EQ(put(sp, 8, msgs, 1), 0);
+	spool_stats(sp, &st1);
+	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
+	copy = strdup(body);
+	spool_close(sp);
+
+	sp = open_spool(dir, 0);
+	spool_stats(sp, &st2);
+	CHECK_EQ(st2.proc_id, st1.proc_id);
+	CHECK_EQ(st2.next_seq, 4);
+	CHECK_EQ(st2.batches, 2);
+	CHECK_EQ(st2.entries, 3);
+	CHECK_EQ(st2.bytes, st1.bytes);
+	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
+	check_str(__LINE__, "body after reopen", body, copy);
+	free(copy);
+	CHECK_EQ(put(sp, 8, msgs, 1), SPOOL_DUPLICATE);
+	CHECK_EQ(put(sp, 9, msgs, 2), 0);
+	CHECK_EQ(spool_delete_oldest(sp), 0);
+	CHECK_EQ(spool_delete_oldest(sp), 0);
+	arr = peek_json(sp);
+	CHECK(arr && json_object_array_length(arr) == 2);
+	if (arr) {
+		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 0)), 4);
+		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 1)), 5);
+		json_object_put(arr);
+	}
+	CHECK_EQ(spool_delete_oldest(sp), 0);
+	CHECK_EQ(spool_peek_oldest(sp, &body, &len), -ENOENT);
+	CHECK_EQ(spool_delete_oldest(sp), -ENOENT);
+	spool_stats(sp, &st2);
+	CHECK_EQ(st2.batches, 0);
+	CHECK_EQ(st2.bytes, 0);
+	CHECK_EQ(st2.next_seq, 6);
+	spool_close(sp);
+
+	/* sequence numbers survive an empty spool too */
+	sp = open_spool(dir, 0);
+	spool_stats(sp, &st2);
+	CHECK_EQ(st2.next_seq, 6);
+	CHECK_EQ(count_files(dir, ".batch"), 0);
+	spool_close(sp);
+}
+
+/* A message {"p":"xxx..."} of exactly @len bytes. */
+static char *message(size_t len, char fill)
+{
+	char *m = malloc(len + 1);
+
+	memcpy(m, "{\"p\":\"", 6);
+	memset(m + 6, fill, len - 8);
+	memcpy(m + len - 2, "\"}", 3);
+	return m;
+}
+
+/* Entry counts of the batches, oldest first, each checked against the max. */
+static void batch_counts(struct spool *sp, size_t *counts, size_t *n,
+			 uint64_t *first_seq)
+{
+	const char *body;
+	size_t len;
+
+	*n = 0;
+	while (!spool_peek_oldest(sp, &body, &len)) {
+		struct json_object *arr = json_tokener_parse(body);
+		size_t cnt = arr ? json_object_array_length(arr) : 0;
+
+		if (cnt > 1)
+			CHECK(len <= SPOOL_BATCH_MAX);
+		if (arr)
+			first_seq[*n] = entry_seq(json_object_array_get_idx(arr, 0));
+		counts[(*n)++] = cnt;
+		json_object_put(arr);
+		spool_delete_oldest(sp);
+	}
+}
+
+static void test_batches_stay_under_256k(void)
+{
+	const char *dir = path("batches");
+	struct spool *sp = open_spool(dir, 0);
+	size_t counts[16], n, i, lens[5];
+	uint64_t seqs[16];
+	char *m[5];
+
+	/* entries of ~100 KB: two fit in a batch, a third does not */
+	for (i = 0; i < 5; i++) {
+		m[i] = message(100000, 'a' + i);
+		lens[i] = 100000;
+	}
+	CHECK_EQ(spool_put_window(sp, 1, 1, 2, (const char *const *)m, lens, 5), 0);
+	batch_counts(sp, counts, &n, seqs);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(counts[0], 2);
+	CHECK_EQ(counts[1], 2);
+	CHECK_EQ(counts[2], 1);
+	CHECK_EQ(seqs[0], 1);
+	CHECK_EQ(seqs[1], 3);
+	CHECK_EQ(seqs[2], 5);
+	for (i = 0; i < 5; i++)
+		free(m[i]);
+
+	/* an entry over 256 KiB on its own goes alone */
+	m[0] = message(1000, 'x');
+	m[1] = message(SPOOL_BATCH_MAX, 'y');
+	m[2] = message(1000, 'z');
+	lens[0] = 1000;
+	lens[1] = SPOOL_BATCH_MAX;
+	lens[2] = 1000;
+	CHECK_EQ(spool_put_window(sp, 2, 1, 2, (const char *const *)m, lens, 3), 0);
+	batch_counts(sp, counts, &n, seqs);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(counts[0], 1);
+	CHECK_EQ(counts[1], 1);
+	CHECK_EQ(counts[2], 1);
+	CHECK_EQ(seqs[0], 6);
+	CHECK_EQ(seqs[2], 8);
+	for (i = 0; i < 3; i++)
+		free(m[i]);
+
+	/*
+	 * At the boundary: two entries share a batch exactly when "[e1,e2]"
+	 * takes at most 262144 bytes. client_time's length varies (trailing
+	 * zeros are trimmed), so the sizes are steered by what each put gave.
+	 */
+	{
+		const char *one[] = { "{}" };
+		struct spool_stats st;
+		bool saw_full = false, saw_split = false;
+		uint64_t w = 3;
+		size_t env, base;
+		int tries;
+
+		/* "[" "{\"logtail\":...}" "]": the entry of "{}" is env + 1 */
+		CHECK_EQ(spool_put_window(sp, w++, 1, 2, one, (size_t[]){ 2 }, 1), 0);
+		spool_stats(sp, &st);
+		env = st.bytes - 3;
+		spool_delete_oldest(sp);
+		lens[0] = 100000;
+		m[0] = message(lens[0], 'p');
+		base = SPOOL_BATCH_MAX - 3 - 2 * env - lens[0];
+		lens[1] = base;
+		/* steer to the exact boundary and one past it */
+		for (tries = 0; tries < 40 && !(saw_full && saw_split); tries++) {
+			m[1] = message(lens[1], 'q');
+			CHECK_EQ(spool_put_window(sp, w++, 1, 2,
+						  (const char *const *)m, lens, 2), 0);
+			free(m[1]);
+			spool_stats(sp, &st);
+			if (st.batches == 1) {
+				CHECK(st.bytes <= SPOOL_BATCH_MAX);
+				saw_full |= st.bytes == SPOOL_BATCH_MAX;
+				lens[1] += st.bytes == SPOOL_BATCH_MAX ? 1 :
+					   SPOOL_BATCH_MAX - st.bytes;
+			} else {
+				/* joined, "[e1]" "[e2]" would be "[e1,e2]" */
+				CHECK_EQ(st.batches, 2);
+				CHECK(st.bytes - 1 > SPOOL_BATCH_MAX);
+				saw_split = true;
+				lens[1] -= st.bytes - 1 - SPOOL_BATCH_MAX;
+			}
+			while (!spool_delete_oldest(sp))
+				;
+		}
+		CHECK(saw_full);
+		CHECK(saw_split);
+		free(m[0]);
+	}
+	spool_close(sp);
+}
+
+static void test_cap_drops_oldest_with_marker(void)
+{
+	const char *dir = path("cap");
+	struct spool *sp = open_spool(dir, 250000);
+	struct json_object *arr;
+	struct spool_stats st;
+	size_t lens[1] = { 100000 }, counts[8], n;
+	uint64_t seqs[8];
+	char *m = message(100000, 'c'), *big = message(200000, 'd');
+	const char *const one[] = { m }, *const bigone[] = { big };
+
+	CHECK_EQ(spool_put_window(sp, 1, 1, 2, one, lens, 1), 0);
+	CHECK_EQ(spool_put_window(sp, 2, 1, 2, one, lens, 1), 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.dropped, 0);
+	CHECK_EQ(st.batches, 2);
+	/* the third does not fit: window 1 goes, the marker comes first */
+	CHECK_EQ(spool_put_window(sp, 3, 1, 2, one, lens, 1), 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.dropped, 1);
+	CHECK_EQ(st.batches, 2);
+	CHECK_EQ(st.entries, 3);
+	CHECK_EQ(st.next_seq, 5);
+	CHECK(st.bytes <= 250000);
+	CHECK_EQ(spool_delete_oldest(sp), 0);	/* window 2, seq 2 */
+	arr = peek_json(sp);
+	CHECK(arr && json_object_array_length(arr) == 2);
+	if (arr) {
+		struct json_object *e = json_object_array_get_idx(arr, 0);
+
+		CHECK_EQ(entry_seq(e), 3);
+		check_str(__LINE__, "marker", entry_text(e),
+			  "----------- 1 logs dropped ----------");
+		CHECK_EQ(json_object_object_length(e), 2);
+		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 1)), 4);
+		json_object_put(arr);
+	}
+	spool_close(sp);
+
+	/* the count survives a restart; two batches of 3 entries go at once */
+	sp = open_spool(dir, 250000);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.dropped, 1);
+	CHECK_EQ(spool_put_window(sp, 4, 1, 2, one, lens, 1), 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.dropped, 1);
+	lens[0] = 200000;
+	CHECK_EQ(spool_put_window(sp, 5, 1, 2, bigone, lens, 1), 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.dropped, 4);
+	CHECK_EQ(st.batches, 1);
+	CHECK_EQ(st.next_seq, 8);
+	spool_close(sp);
+
+	sp = open_spool(dir, 250000);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.dropped, 4);
+	arr = peek_json(sp);
+	CHECK(arr && json_object_array_length(arr) == 2);
+	if (arr) {
+		struct json_object *e = json_object_array_get_idx(arr, 0);
+
+		CHECK_EQ(entry_seq(e), 6);
+		check_str(__LINE__, "marker", entry_text(e),
+			  "----------- 3 logs dropped ----------");
+		json_object_put(arr);
+	}
+	batch_counts(sp, counts, &n, seqs);
+	CHECK_EQ(n, 1);
+	spool_close(sp);
+	CHECK_EQ(count_files(dir, ".batch"), 0);
+	free(m);
+	free(big);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	size_t n;
+	FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+
+	if (!in || !out)
+		die(from);
+	while ((n = fread(buf, 1, sizeof(buf), in)))
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+}
+
+/* Each state a crash between two system calls of a put can leave. */
+static void test_recovery_after_crash(void)
+{
+	const char *dir = path("crash");
+	const char *msgs[] = { "{\"r\":1}", "{\"r\":2}" };
+	struct spool *sp = open_spool(dir, 0);
+	struct spool_stats st;
+	const char *body;
+	char *before, b[256], p[256];
+	size_t len;
+
+	CHECK_EQ(put(sp, 1, msgs, 2), 0);
+	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
+	before = strdup(body);
+	spool_close(sp);
+
+	/* committed but not renamed: rolled forward */
+	snprintf(b, sizeof(b), "%s/%020d-2.batch", dir, 1);
+	snprintf(p, sizeof(p), "%s/%020d-2.pend", dir, 1);
+	CHECK_EQ(rename(b, p), 0);
+	/* written but not committed (seq >= next_seq): rolled back */
+	write_text(path("crash/00000000000000000003-5.pend"), "[{\"half\":");
+	/* temporary files of any kind: deleted */
+	write_text(path("crash/state.tmp"), "garbage");
+	write_text(path("crash/proc_id.tmp"), "garbage");
+	write_text(path("crash/unrelated"), "kept");
+
+	sp = open_spool(dir, 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 1);
+	CHECK_EQ(st.entries, 2);
+	CHECK_EQ(st.next_seq, 3);
+	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
+	check_str(__LINE__, "rolled-forward batch", body, before);
+	CHECK_EQ(count_files(dir, ".pend"), 0);
+	CHECK_EQ(count_files(dir, ".tmp"), 0);
+	CHECK(access(path("crash/unrelated"), F_OK) == 0);
+	CHECK(access(b, F_OK) == 0);
+	/* the window was committed: it is not written again */
+	CHECK_EQ(put(sp, 1, msgs, 2), SPOOL_DUPLICATE);
+	spool_close(sp);
+
+	/* a batch the cap deleted, come back (crash before the unlink): gone */
+	copy_file(b, path("keep"));
+	sp = open_spool(dir, 200);
+	CHECK_EQ(put(sp, 2, msgs, 1), 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.dropped, 2);
+	spool_close(sp);
+	CHECK(access(b, F_OK) != 0);
+	copy_file(path("keep"), b);
+	sp = open_spool(dir, 200);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 1);
+	CHECK_EQ(st.entries, 2);	/* marker + window 2 */
+	CHECK(access(b, F_OK) != 0);
+	spool_close(sp);
+
+	/* a lost state file must not reuse sequence numbers */
+	CHECK_EQ(unlink(path("crash/state")), 0);
+	sp = open_spool(dir, 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.next_seq, 5);
+	spool_close(sp);
+
+	/* a corrupt state file is an error, not a fresh start */
+	write_text(path("crash/state"), "netlog-spool 1\nnext_seq banana\n");
+	CHECK_EQ(spool_open(dir, 0, &sp), -EINVAL);
+	free(before);
+}
+
+static void test_bad_input_and_lock(void)
+{
+	const char *dir = path("bad");
+	const char *bad[] = { "{\"ok\":1}", "[1,2]" };
+	struct spool *sp = open_spool(dir, 0), *sp2;
+	struct spool_stats st;
+	struct json_object *arr;
+
+	CHECK_EQ(put(sp, 1, bad, 2), -EINVAL);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 0);
+	CHECK_EQ(st.next_seq, 1);
+	CHECK_EQ(count_files(dir, ".pend"), 0);
+	/* not recorded: the same window may come again */
+	CHECK_EQ(put(sp, 1, bad, 1), 0);
+	CHECK_EQ(spool_open(dir, 0, &sp2), -EBUSY);
+
+	CHECK_EQ(spool_put_text(sp, "logger closing down\n"), 0);
+	CHECK_EQ(spool_delete_oldest(sp), 0);
+	arr = peek_json(sp);
+	CHECK(arr && json_object_array_length(arr) == 1);
+	if (arr) {
+		struct json_object *e = json_object_array_get_idx(arr, 0);
+
+		CHECK_EQ(entry_seq(e), 2);
+		check_str(__LINE__, "text", entry_text(e),
+			  "logger closing down\n");
+		json_object_put(arr);
+	}
+	/* put_text does not change the window identity */
+	CHECK_EQ(put(sp, 1, bad, 1), SPOOL_DUPLICATE);
+	spool_close(sp);
+}
+
+/*
+ * A "daemon" spools windows and acknowledges them in a file (the kernel);
+ * it is killed at random moments and restarted at the first unacknowledged
+ * window. In the end every window's entries are in the spool exactly once,
+ * in order, with proc_seq 1, 2, 3, ...
+ */
+static void crash_child(const char *dir, const char *ackfile)
+{
+	struct spool *sp;
+	uint64_t w = 0;
+	char line[64];
+	FILE *f = fopen(ackfile, "r");
+
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			w = strtoull(line, NULL, 10);
+		fclose(f);
+	}
+	if (spool_open(dir, 0, &sp))
+		_exit(1);
+	for (w++; ; w++) {
+		char m0[64], m1[64];
+		const char *msgs[] = { m0, m1 };
+		size_t lens[2];
+		int fd, n, ret;
+
+		lens[0] = snprintf(m0, sizeof(m0), "{\"w\":%" PRIu64 ",\"i\":0}", w);
+		lens[1] = snprintf(m1, sizeof(m1), "{\"w\":%" PRIu64 ",\"i\":1}", w);
+		ret = spool_put_window(sp, w, w * 10, w * 10 + 5, msgs, lens, 2);
+		if (ret < 0)
+			_exit(2);
+		if (ret == SPOOL_DUPLICATE) {
+			fd = open(path("dups"), O_WRONLY | O_APPEND | O_CREAT, 0600);
+			if (fd >= 0 && write(fd, "d", 1) < 0)
+				_exit(3);
+			close(fd);
+		}
+		/* the acknowledgement, atomic like the kernel's */
+		fd = open(path("ack.tmp"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		n = snprintf(line, sizeof(line), "%" PRIu64 "\n", w);
+		if (fd < 0 || write(fd, line, n) != n || close(fd) ||
+		    rename(path("ack.tmp"), ackfile))
+			_exit(4);
+	}
+}
+
+static void test_killed_at_random_loses_and_duplicates_nothing(void)
+{
+	const char *dir = path("killed");
+	const char *ackfile = path("ack");
+	struct spool_stats st;
+	struct spool *sp;
+	const char *body;
+	uint64_t want_seq = 1, want_w = 1, want_i = 0;
+	size_t len;
+	int round, status, rounds = 40;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	srand(getpid());
+	for (round = 0; round < rounds; round++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid)
+			crash_child(dir, ackfile);
+		usleep(1000 + rand() % 20000);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		CHECK(WIFSIGNALED(status));
+		if (!WIFSIGNALED(status))
+			fprintf(stderr, "child exited %d\n", WEXITSTATUS(status));
+	}
+	sp = open_spool(dir, 0);
+	spool_stats(sp, &st);
+	while (!spool_peek_oldest(sp, &body, &len)) {
+		struct json_object *arr = json_tokener_parse(body);
+		size_t i, n = arr ? json_object_array_length(arr) : 0;
+
+		CHECK(arr);
+		for (i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(arr, i);
+			struct json_object *w, *ii;
+
+			json_object_object_get_ex(e, "w", &w);
+			json_object_object_get_ex(e, "i", &ii);
+			if (entry_seq(e) != want_seq ||
+			    (uint64_t)json_object_get_int64(w) != want_w ||
+			    (uint64_t)json_object_get_int64(ii) != want_i) {
+				fprintf(stderr, "entry seq %" PRIu64 " w %" PRId64
+					" i %" PRId64 ", want %" PRIu64 " %" PRIu64
+					" %" PRIu64 "\n", entry_seq(e),
+					json_object_get_int64(w),
+					json_object_get_int64(ii), want_seq,
+					want_w, want_i);
+				failures++;
+				json_object_put(arr);
+				goto out;
+			}
+			want_seq++;
+			want_w += want_i;
+			want_i ^= 1;
+		}
+		json_object_put(arr);
+		spool_delete_oldest(sp);
+	}
+out:
+	CHECK_EQ(want_i, 0);
+	CHECK_EQ(st.next_seq, want_seq);
+	CHECK(want_w > 1);
+	CHECK_EQ(count_files(dir, ".pend"), 0);
+	CHECK_EQ(count_files(dir, ".tmp"), 0);
+	spool_close(sp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		struct stat sb;
+
+		printf("  killed %d times: %" PRIu64 " windows spooled exactly once, %lld duplicate windows refused, %.1f s\n",
+		       rounds, want_w - 1,
+		       stat(path("dups"), &sb) ? 0LL : (long long)sb.st_size,
+		       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+#define T(fn) { #fn, fn }
+		T(test_open_creates_dir_and_proc_id),
+		T(test_put_wraps_messages_in_envelope),
+		T(test_duplicate_window_is_not_written),
+		T(test_reopen_keeps_entries_and_sequence),
+		T(test_batches_stay_under_256k),
+		T(test_cap_drops_oldest_with_marker),
+		T(test_recovery_after_crash),
+		T(test_bad_input_and_lock),
+		T(test_killed_at_random_loses_and_duplicates_nothing),
+#undef T
+	};
+	size_t i;
+
+	snprintf(root, sizeof(root), "/tmp/test-spool.XXXXXX");
+	if (!mkdtemp(root))
+		die("mkdtemp");
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		int before = failures;
+
+		tests[i].fn();
+		printf("%s %s\n", failures == before ? "ok  " : "FAIL",
+		       tests[i].name);
+	}
+	if (!failures)
+		rm_rf(root);
+	else
+		fprintf(stderr, "test-spool: %d failures; files in %s\n",
+			failures, root);
+	return failures ? 1 : 0;
+}

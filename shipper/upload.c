@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The request is logtail's: POST of the batch to
+ * {server}/c/{collection}/{private_id}?copyId={domain_id}, gzipped when that
+ * saves more than 64 bytes of a body over 256 bytes (logtail uses zstd;
+ * gzip is what every HTTP stack decodes), with Orig-Content-Length. Like
+ * logtail it sends no User-Agent (libcurl sends none unless asked), no
+ * Content-Type and no Accept-Encoding. Only 2xx is success; anything else is
+ * retried after Retry-After or a random 30-60 s, capped, forever: the spool,
+ * not the uploader, bounds what waits.
+ *
+ * The private ID is a write credential: it never appears in a message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <zlib.h>
+
+#include "upload.h"
+
+#define RESPONSE_MAX 1024
+/* logtail compresses only bodies over 256 bytes, when it saves over 64 */
+#define COMPRESS_MIN 256
+#define COMPRESS_GAIN 64
+/* How far back the file sink looks for its last complete line. */
+#define TAIL_MAX (4 << 20)
+
+struct uploader {
+	enum upload_sink sink;
+	char *file_path;
+	char *server;		/* for messages: no private ID */
+	char *url;
+	bool compress;
+	uint64_t timeout_ms, retry_min_ms, retry_max_ms, retry_cap_ms;
+
+	CURL *curl;
+	char curl_err[CURL_ERROR_SIZE];
+	char response[RESPONSE_MAX + 1];
+	size_t response_len;
+	unsigned char *gz;
+	size_t gz_size;
+
+	/* file sink: the last entry in the file, to skip redelivered ones */
+	bool have_last;
+	uint32_t last_proc_id;
+	uint64_t last_proc_seq;
+
+	uint64_t next_ms;
+	struct upload_stats stats;
+};
+
+uint64_t upload_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_error(struct uploader *up, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_error(struct uploader *up, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(up->stats.last_error, sizeof(up->stats.last_error), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t random_u64(void)
+{
+	uint64_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint64_t)time(NULL) * 6364136223846793005ULL + getpid();
+	return r;
+}
+
+/* Retry-After when the server gave one, else uniform in [min, max); capped. */
+static uint64_t retry_delay(const struct uploader *up, uint64_t retry_after_s)
+{
+	uint64_t d;
+
+	if (retry_after_s)
+		d = retry_after_s > up->retry_cap_ms / 1000 + 1 ?
+		    up->retry_cap_ms : retry_after_s * 1000;
+	else if (up->retry_max_ms > up->retry_min_ms)
+		d = up->retry_min_ms +
+		    random_u64() % (up->retry_max_ms - up->retry_min_ms);
+	else
+		d = up->retry_min_ms;
+	return d < up->retry_cap_ms ? d : up->retry_cap_ms;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* proc_id and proc_seq of an entry's logtail member: 0, or -EINVAL. */
+static int entry_seq(struct json_object *entry, uint32_t *proc_id,
+		     uint64_t *proc_seq)
+{
+	struct json_object *lt, *id, *seq;
+
+	if (!json_object_object_get_ex(entry, "logtail", &lt) ||
+	    !json_object_object_get_ex(lt, "proc_id", &id) ||
+	    !json_object_object_get_ex(lt, "proc_seq", &seq) ||
+	    !json_object_is_type(id, json_type_int) ||
+	    !json_object_is_type(seq, json_type_int))
+		return -EINVAL;
+	*proc_id = json_object_get_int64(id);
+	*proc_seq = json_object_get_uint64(seq);
+	return 0;
+}
+
+/* The file sink's directory, like /var/log/netlog, on first use. */
+static int make_parents(const char *file)
+{
+	char *path = strdup(file), *p;
+	int ret = 0;
+
+	if (!path)
+		return -ENOMEM;
+	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(path, 0750) && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*p = '/';
+	}
+	free(path);
+	return ret;
+}
+
+/*
+ * Finds the file sink's last entry, cutting a torn last line (a crash in
+ * the middle of a write: the batch is still in the spool and will be
+ * written again).
+ */
+static int file_tail(struct uploader *up)
+{
+	struct json_object *obj;
+	struct stat st;
+	char *buf, *end, *start;
+	size_t len;
+	off_t off;
+	int fd, ret = 0;
+
+	fd = open(up->file_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out_close;
+	}
+	if (!st.st_size)
+		goto out_close;
+	len = st.st_size < TAIL_MAX ? st.st_size : TAIL_MAX;
+	off = st.st_size - len;
+	buf = malloc(len + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	if (pread(fd, buf, len, off) != (ssize_t)len) {
+		ret = errno ? -errno : -EIO;
+		goto out_free;
+	}
+	buf[len] = '\0';
+	end = memrchr(buf, '\n', len);
+	if (end != buf + len - 1) {
+		off_t keep = end ? off + (end - buf) + 1 : off ? -1 : 0;
+
+		if (keep >= 0 && ftruncate(fd, keep)) {
+			ret = -errno;
+			goto out_free;
+		}
+		if (keep >= 0)
+			fprintf(stderr, "netlogd: %s: cut a torn last line of %lld bytes\n",
+				up->file_path, (long long)(st.st_size - keep));
+		if (!end)
+			goto out_free;
+	}
+	*end = '\0';
+	start = memrchr(buf, '\n', end - buf);
+	start = start ? start + 1 : buf;
+	obj = json_tokener_parse(start);
+	if (obj && !entry_seq(obj, &up->last_proc_id, &up->last_proc_seq))
+		up->have_last = true;
+	json_object_put(obj);
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return ret;
+}
+
+/*
+ * Writes the entries of @body one per line: to the file (appending, then
+ * fsync) or to stdout. The file sink skips entries it already has.
+ */
+static int send_lines(struct uploader *up, const char *body, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *arr;
+	struct { char *data; size_t len, size; } out = { 0 };
+	uint32_t last_id = up->last_proc_id;
+	uint64_t last_seq = up->last_proc_seq, entries = 0, skipped = 0;
+	bool have_last = up->have_last, file = up->sink == UPLOAD_SINK_FILE;
+	size_t i, n;
+	int fd, ret = 0;
+
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	arr = json_tokener_parse_ex(tok, body, len);
+	if (!arr || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(arr, json_type_array)) {
+		set_error(up, "batch is not a JSON array: %s",
+			  json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_tokener_free(tok);
+		json_object_put(arr);
+		return -EBADMSG;
+	}
+	json_tokener_free(tok);
+
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		const char *s;
+		uint32_t id;
+		uint64_t seq;
+		size_t slen;
+
+		if (file && !entry_seq(e, &id, &seq)) {
+			if (have_last && id == last_id && seq <= last_seq) {
+				skipped++;
+				continue;
+			}
+			have_last = true;
+			last_id = id;
+			last_seq = seq;
+		}
+		s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+		slen = strlen(s);
+		if (out.len + slen + 1 > out.size) {
+			size_t size = (out.len + slen + 1) * 2;
+			char *p = realloc(out.data, size);
+
+			if (!p) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			out.data = p;
+			out.size = size;
+		}
+		memcpy(out.data + out.len, s, slen);
+		out.data[out.len + slen] = '\n';
+		out.len += slen + 1;
+		entries++;
+	}
+
+	if (!file) {
+		ret = write_all(STDOUT_FILENO, out.data, out.len);
+		if (ret)
+			set_error(up, "stdout: %s", strerror(-ret));
+		goto out;
+	}
+	fd = open(up->file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		  0640);
+	if (fd < 0) {
+		ret = -errno;
+		set_error(up, "%s: %s", up->file_path, strerror(-ret));
+		goto out;
+	}
+	ret = write_all(fd, out.data, out.len);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (ret) {
+		set_error(up, "%s: %s", up->file_path, strerror(-ret));
+		goto out;
+	}
+	up->have_last = have_last;
+	up->last_proc_id = last_id;
+	up->last_proc_seq = last_seq;
+out:
+	if (!ret) {
+		up->stats.entries += entries;
+		up->stats.skipped += skipped;
+		up->stats.wire_bytes += out.len;
+	}
+	free(out.data);
+	json_object_put(arr);
+	return ret;
+}
+
+/* gzip of @body into up->gz: its length, or 0 when it does not pay. */
+static size_t gzip_body(struct uploader *up, const char *body, size_t len)
+{
+	z_stream zs = { 0 };
+	size_t bound, out;
+
+	if (!up->compress || len <= COMPRESS_MIN)
+		return 0;
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	bound = deflateBound(&zs, len);
+	if (bound > up->gz_size) {
+		unsigned char *p = realloc(up->gz, bound);
+
+		if (!p) {
+			deflateEnd(&zs);
+			return 0;
+		}
+		up->gz = p;
+		up->gz_size = bound;
+	}
+	zs.next_in = (unsigned char *)body;
+	zs.avail_in = len;
+	zs.next_out = up->gz;
+	zs.avail_out = bound;
+	out = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
+	deflateEnd(&zs);
+	return out && out + COMPRESS_GAIN < len ? out : 0;
+}
+
+static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct uploader *up = arg;
+	size_t n = size * nmemb, room = RESPONSE_MAX - up->response_len;
+
+	if (n < room)
+		room = n;
+	memcpy(up->response + up->response_len, data, room);
+	up->response_len += room;
+	up->response[up->response_len] = '\0';
+	return n;
+}
+
+/* Without a value, the header is removed from libcurl's defaults. */
+static int add_header(struct curl_slist **list, const char *header)
+{
+	struct curl_slist *l = curl_slist_append(*list, header);
+
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	return 0;
+}
+
+static int send_http(struct uploader *up, const char *body, size_t len,
+		     uint64_t *delay_ms)
+{
+	struct curl_slist *hdr = NULL;
+	char orig[64];
+	curl_off_t retry_after = 0;
+	size_t gzlen;
+	long status = 0;
+	CURLcode rc;
+
+	gzlen = gzip_body(up, body, len);
+	snprintf(orig, sizeof(orig), "Orig-Content-Length: %zu", len);
+	if (add_header(&hdr, "Content-Type:") || add_header(&hdr, "Expect:") ||
+	    (gzlen && (add_header(&hdr, "Content-Encoding: gzip") ||
+		       add_header(&hdr, orig)))) {
+		curl_slist_free_all(hdr);
+		set_error(up, "logtail %s: out of memory", up->server);
+		*delay_ms = retry_delay(up, 0);
+		return -ENOMEM;
+	}
+	up->response_len = 0;
+	up->response[0] = '\0';
+	up->curl_err[0] = '\0';
+	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDS,
+			 gzlen ? (const char *)up->gz : body);
+	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)(gzlen ? gzlen : len));
+	rc = curl_easy_perform(up->curl);
+	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdr);
+
+	if (rc != CURLE_OK) {
+		up->stats.last_status = 0;
+		set_error(up, "logtail %s: %s", up->server,
+			  up->curl_err[0] ? up->curl_err : curl_easy_strerror(rc));
+		*delay_ms = retry_delay(up, 0);
+		return -EAGAIN;
+	}
+	curl_easy_getinfo(up->curl, CURLINFO_RESPONSE_CODE, &status);
+	up->stats.last_status = status;
+	if (status >= 200 && status < 300) {
+		up->stats.wire_bytes += gzlen ? gzlen : len;
+		up->stats.compressed += !!gzlen;
+		return 0;
+	}
+	curl_easy_getinfo(up->curl, CURLINFO_RETRY_AFTER, &retry_after);
+	up->response[strcspn(up->response, "\r\n")] = '\0';
+	set_error(up, "logtail %s: HTTP %ld%s%s", up->server, status,
+		  up->response[0] ? ": " : "", up->response);
+	*delay_ms = retry_delay(up, retry_after > 0 ? retry_after : 0);
+	return -EAGAIN;
+}
+
+int upload_send(struct uploader *up, const char *body, size_t len,
+		uint64_t *delay_ms)
+{
+	int ret;
+
+	if (up->sink == UPLOAD_SINK_LOGTAIL) {
+		ret = send_http(up, body, len, delay_ms);
+	} else {
+		ret = send_lines(up, body, len);
+		if (ret && ret != -EBADMSG)
+			*delay_ms = retry_delay(up, 0);
+	}
+	if (!ret) {
+		up->stats.batches++;
+		up->stats.bytes += len;
+		up->stats.consecutive_failures = 0;
+	} else if (ret != -EBADMSG) {
+		up->stats.failures++;
+		up->stats.consecutive_failures++;
+		up->stats.last_delay_ms = *delay_ms;
+	}
+	return ret;
+}
+
+int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
+		uint64_t *next_ms)
+{
+	const char *body;
+	uint64_t start, delay = 0;
+	size_t len;
+	int ret;
+
+	if (now_ms < up->next_ms) {
+		*next_ms = up->next_ms;
+		return 0;
+	}
+	ret = spool_peek_oldest(spool, &body, &len);
+	if (ret == -ENOENT) {
+		*next_ms = UINT64_MAX;
+		return 0;
+	}
+	if (ret) {
+		set_error(up, "spool: %s", strerror(-ret));
+		delay = retry_delay(up, 0);
+		goto fail;
+	}
+	start = upload_clock_ms();
+	ret = upload_send(up, body, len, &delay);
+	if (!ret || ret == -EBADMSG) {
+		if (ret)
+			up->stats.discarded++;
+		ret = spool_delete_oldest(spool);
+		if (ret) {
+			set_error(up, "spool: %s", strerror(-ret));
+			delay = retry_delay(up, 0);
+			goto fail;
+		}
+		*next_ms = now_ms;
+		return 1;
+	}
+	/* the attempt took time on the caller's clock too */
+	now_ms += upload_clock_ms() - start;
+fail:
+	up->next_ms = now_ms + delay;
+	*next_ms = up->next_ms;
+	return ret;
+}
+
+void upload_stats(const struct uploader *up, struct upload_stats *stats)
+{
+	*stats = up->stats;
+}
+
+static int is_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!s[i] || !strchr("0123456789abcdefABCDEF", s[i]))
+			return 0;
+	return !s[64];
+}
+
+static int setup_http(struct uploader *up, const struct upload_config *cfg)
+{
+	size_t n;
+	char *p;
+
+	if (!cfg->server || !cfg->private_id || !is_hex64(cfg->private_id) ||
+	    (cfg->domain_id && !is_hex64(cfg->domain_id)) ||
+	    !cfg->collection || !*cfg->collection) {
+		fprintf(stderr, "netlogd: logtail sink: needs a server, a collection and 64-hex-digit IDs\n");
+		return -EINVAL;
+	}
+	up->server = strdup(cfg->server);
+	if (!up->server)
+		return -ENOMEM;
+	n = strlen(up->server);
+	while (n && up->server[n - 1] == '/')
+		up->server[--n] = '\0';
+	if (asprintf(&up->url, "%s/c/%s/%s%s%s", up->server, cfg->collection,
+		     cfg->private_id, cfg->domain_id ? "?copyId=" : "",
+		     cfg->domain_id ? cfg->domain_id : "") < 0) {
+		up->url = NULL;
+		return -ENOMEM;
+	}
+	/* logid text form is lowercase */
+	for (p = strstr(up->url, "/c/") + 3 + strlen(cfg->collection); *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p += 'a' - 'A';
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		return -ENOMEM;
+	up->curl = curl_easy_init();
+	if (!up->curl) {
+		curl_global_cleanup();
+		return -ENOMEM;
+	}
+	curl_easy_setopt(up->curl, CURLOPT_URL, up->url);
+	curl_easy_setopt(up->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(up->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(up->curl, CURLOPT_HTTP_VERSION,
+			 (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(up->curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(up->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(up->curl, CURLOPT_ERRORBUFFER, up->curl_err);
+	curl_easy_setopt(up->curl, CURLOPT_WRITEFUNCTION, on_response);
+	curl_easy_setopt(up->curl, CURLOPT_WRITEDATA, up);
+	return 0;
+}
+
+int upload_open(const struct upload_config *cfg, struct uploader **upp)
+{
+	struct uploader *up;
+	int ret = -EINVAL;
+
+	up = calloc(1, sizeof(*up));
+	if (!up)
+		return -ENOMEM;
+	up->sink = cfg->sink;
+	up->compress = cfg->compress;
+	up->timeout_ms = cfg->timeout_ms;
+	up->retry_min_ms = cfg->retry_min_ms;
+	up->retry_max_ms = cfg->retry_max_ms;
+	up->retry_cap_ms = cfg->retry_cap_ms;
+	if (!cfg->timeout_ms || cfg->retry_max_ms < cfg->retry_min_ms) {
+		fprintf(stderr, "netlogd: upload: timeout must be positive and retry_min at most retry_max\n");
+		goto err;
+	}
+	switch (cfg->sink) {
+	case UPLOAD_SINK_FILE:
+		if (!cfg->file_path || !*cfg->file_path) {
+			fprintf(stderr, "netlogd: file sink: no file_path\n");
+			goto err;
+		}
+		up->file_path = strdup(cfg->file_path);
+		if (!up->file_path) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		ret = make_parents(up->file_path);
+		if (!ret)
+			ret = file_tail(up);
+		if (ret) {
+			fprintf(stderr, "netlogd: %s: %s\n", cfg->file_path,
+				strerror(-ret));
+			goto err;
+		}
+		break;
+	case UPLOAD_SINK_STDOUT:
+		break;
+	case UPLOAD_SINK_LOGTAIL:
+		ret = setup_http(up, cfg);
+		if (ret)
+			goto err;
+		break;
+	default:
+		goto err;
+	}
+	*upp = up;
+	return 0;
+err:
+	upload_close(up);
+	return ret;
+}
+
+void upload_close(struct uploader *up)
+{
+	if (!up)
+		return;
+	if (up->curl) {
+		curl_easy_cleanup(up->curl);
+		curl_global_cleanup();
+	}
+	free(up->gz);
+	free(up->url);
+	free(up->server);
+	free(up->file_path);
+	free(up);
+}
