@@ -3,7 +3,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 mkdir -p build
-src=$(tests/kernel/build.sh --print-src)
+src=$(readlink -f "$(tests/kernel/build.sh | tail -n1)/source")
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore SPDX_LICENSE_TAG -f kmod/*.c kmod/*.h uapi/linux/netlog.h \
 	tests/kunit/netlog_kunit.c | tee build/checkpatch.txt

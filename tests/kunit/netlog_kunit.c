@@ -111,6 +111,29 @@ static struct sk_buff *build_pkt(const struct pkt_case *c)
 	return skb;
 }
 
+static int skb_res_init(struct kunit_resource *res, void *context)
+{
+	res->data = context;
+	return 0;
+}
+
+static void skb_res_free(struct kunit_resource *res)
+{
+	kfree_skb(res->data);
+}
+
+/* A packet freed with the test. */
+static struct sk_buff *test_pkt(struct kunit *test, const struct pkt_case *c)
+{
+	struct sk_buff *skb = build_pkt(c);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, skb_res_init,
+							 skb_res_free,
+							 GFP_KERNEL, skb));
+	return skb;
+}
+
 static const struct pkt_case pkt_cases[] = {
 	{ "ipv4 tcp", false, IPPROTO_TCP, false, false, 100, 0, 0,
 	  IPPROTO_TCP, 51514, 22, 1, 152, 0 },
@@ -147,10 +170,9 @@ KUNIT_ARRAY_PARAM(pkt, pkt_cases, pkt_case_desc);
 static void parse_extracts_key(struct kunit *test)
 {
 	const struct pkt_case *c = test->param_value;
-	struct sk_buff *skb = build_pkt(c);
+	struct sk_buff *skb = test_pkt(test, c);
 	struct netlog_pkt p;
 
-	KUNIT_ASSERT_NOT_NULL(test, skb);
 	KUNIT_ASSERT_EQ(test, netlog_parse(skb, c->v6 ? NFPROTO_IPV6 :
 					   NFPROTO_IPV4, &p), 0);
 	KUNIT_EXPECT_EQ(test, p.key.family, c->v6 ? AF_INET6 : AF_INET);
@@ -169,7 +191,6 @@ static void parse_extracts_key(struct kunit *test)
 	} else {
 		KUNIT_EXPECT_EQ(test, p.key.raddr.s6_addr[15], 2);
 	}
-	kfree_skb(skb);
 }
 
 static void parse_gso_with_segs_zero_computes_them(struct kunit *test)
@@ -179,18 +200,28 @@ static void parse_gso_with_segs_zero_computes_them(struct kunit *test)
 	struct netlog_pkt p;
 
 	c.payload = 2500;
-	skb = build_pkt(&c);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb = test_pkt(test, &c);
 	skb_shinfo(skb)->gso_size = 1000;
 	skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
 	KUNIT_ASSERT_EQ(test, netlog_parse(skb, NFPROTO_IPV4, &p), 0);
 	KUNIT_EXPECT_EQ(test, p.pkts, 3);
 	KUNIT_EXPECT_EQ(test, p.bytes, 2552 + 2 * 52);
-	kfree_skb(skb);
 }
 
 /* ---- state helpers ------------------------------------------------------ */
 
+static int state_res_init(struct kunit_resource *res, void *context)
+{
+	res->data = context;
+	return 0;
+}
+
+static void state_res_free(struct kunit_resource *res)
+{
+	netlog_state_free(res->data);
+}
+
+/* A state freed when the test ends, whether it passed or not. */
 static struct netlog_state *new_state(struct kunit *test, u32 max_flows)
 {
 	struct netlog_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
@@ -199,19 +230,33 @@ static struct netlog_state *new_state(struct kunit *test, u32 max_flows)
 
 	KUNIT_ASSERT_NOT_NULL(test, st);
 	KUNIT_ASSERT_EQ(test, netlog_state_init(st, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, state_res_init,
+							 state_res_free,
+							 GFP_KERNEL, st));
 	mutex_lock(&st->lock);
 	cfg = netlog_config_dup(rcu_dereference_protected(st->cfg, true));
-	KUNIT_ASSERT_NOT_NULL(test, cfg);
-	cfg->max_flows = max_flows;
-	ret = netlog_config_apply(st, cfg);
+	ret = -ENOMEM;
+	if (cfg) {
+		cfg->max_flows = max_flows;
+		ret = netlog_config_apply(st, cfg);
+	}
 	mutex_unlock(&st->lock);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return st;
 }
 
-static void free_state(struct netlog_state *st)
+/* A default configuration freed with the test. */
+static struct netlog_config *test_config(struct kunit *test)
 {
-	netlog_state_free(st);
+	struct netlog_config *def = netlog_config_default(), *cfg;
+
+	KUNIT_ASSERT_NOT_NULL(test, def);
+	cfg = kunit_kmalloc(test, sizeof(*cfg), GFP_KERNEL);
+	if (cfg)
+		memcpy(cfg, def, sizeof(*cfg));
+	kfree(def);
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	return cfg;
 }
 
 static void make_key(struct netlog_key *k, u32 n)
@@ -257,7 +302,11 @@ static u64 drain(struct kunit *test, struct netlog_state *st,
 	memset(t, 0, sizeof(*t));
 	mutex_lock(&st->lock);
 	w = netlog_window_close(st);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(w));
+	if (IS_ERR(w)) {
+		mutex_unlock(&st->lock);
+		KUNIT_FAIL(test, "closing a window failed: %ld", PTR_ERR(w));
+		return 0;
+	}
 	seq = w->seq;
 	netlog_window_summarize(w, &sum);
 	while (netlog_window_next(w, &cpu, &idx, &k, &c)) {
@@ -288,7 +337,7 @@ static void account_orients_both_directions_into_one_entry(struct kunit *test)
 {
 	struct netlog_state *st = new_state(test, 64);
 	struct net_device *tun = kunit_kzalloc(test, sizeof(*tun), GFP_KERNEL);
-	struct netlog_config *cfg = netlog_config_default();
+	struct netlog_config *cfg = test_config(test);
 	struct pkt_case c = pkt_cases[0];
 	struct sk_buff *out, *in;
 	struct netlog_counts cnt;
@@ -298,15 +347,12 @@ static void account_orients_both_directions_into_one_entry(struct kunit *test)
 	struct netlog_window *w;
 
 	KUNIT_ASSERT_NOT_NULL(test, tun);
-	KUNIT_ASSERT_NOT_NULL(test, cfg);
 	tun->ifindex = 7;
 	cfg->ndevs = 1;
 	cfg->ifindex[0] = 7;
-	out = build_pkt(&c);
+	out = test_pkt(test, &c);
 	/* The reply: swap addresses and ports. */
-	in = build_pkt(&c);
-	KUNIT_ASSERT_NOT_NULL(test, out);
-	KUNIT_ASSERT_NOT_NULL(test, in);
+	in = test_pkt(test, &c);
 	swap(ip_hdr(in)->saddr, ip_hdr(in)->daddr);
 	swap(((struct tcphdr *)(in->data + 20))->source,
 	     ((struct tcphdr *)(in->data + 20))->dest);
@@ -335,29 +381,23 @@ static void account_orients_both_directions_into_one_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cnt.rx_bytes, 304);
 	KUNIT_EXPECT_FALSE(test, netlog_window_next(w, &cpu, &idx, &k, &cnt));
 	mutex_unlock(&st->lock);
-	kfree_skb(out);
-	kfree_skb(in);
-	kfree(cfg);
-	free_state(st);
 }
 
 static void account_excludes_service_addresses(struct kunit *test)
 {
 	struct netlog_state *st = new_state(test, 64);
 	struct net_device *tun = kunit_kzalloc(test, sizeof(*tun), GFP_KERNEL);
-	struct netlog_config *cfg = netlog_config_default();
+	struct netlog_config *cfg = test_config(test);
 	struct pkt_case c = pkt_cases[1];
 	struct netlog_summary sum;
 	struct netlog_window *w;
 	struct sk_buff *skb;
 
 	KUNIT_ASSERT_NOT_NULL(test, tun);
-	KUNIT_ASSERT_NOT_NULL(test, cfg);
 	tun->ifindex = 3;
 	cfg->ndevs = 1;
 	cfg->ifindex[0] = 3;
-	skb = build_pkt(&c);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb = test_pkt(test, &c);
 	ip_hdr(skb)->daddr = in_aton("100.100.100.100");
 	rcu_read_lock();
 	netlog_account(st, cfg, skb, NFPROTO_IPV4, NF_INET_POST_ROUTING, NULL,
@@ -371,15 +411,12 @@ static void account_excludes_service_addresses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sum.nflows, 0);
 	KUNIT_EXPECT_EQ(test, sum.excl_pkts, 1);
 	KUNIT_EXPECT_EQ(test, sum.excl_bytes, 128);
-	kfree_skb(skb);
-	kfree(cfg);
-	free_state(st);
 }
 
 static void account_physical_counts_udp_payload(struct kunit *test)
 {
 	struct netlog_state *st = new_state(test, 64);
-	struct netlog_config *cfg = netlog_config_default();
+	struct netlog_config *cfg = test_config(test);
 	struct pkt_case c = pkt_cases[1];	/* from port 51820 */
 	struct netlog_counts cnt;
 	struct netlog_window *w;
@@ -388,11 +425,9 @@ static void account_physical_counts_udp_payload(struct kunit *test)
 	unsigned int cpu = 0;
 	u32 idx = 0;
 
-	KUNIT_ASSERT_NOT_NULL(test, cfg);
 	cfg->nports = 1;
 	cfg->ports[0] = 51820;
-	skb = build_pkt(&c);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb = test_pkt(test, &c);
 	rcu_read_lock();
 	netlog_account(st, cfg, skb, NFPROTO_IPV4, NF_INET_LOCAL_OUT, NULL,
 		       NULL);
@@ -412,9 +447,6 @@ static void account_physical_counts_udp_payload(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cnt.rx_pkts, 0);
 	KUNIT_EXPECT_FALSE(test, netlog_window_next(w, &cpu, &idx, &k, &cnt));
 	mutex_unlock(&st->lock);
-	kfree_skb(skb);
-	kfree(cfg);
-	free_state(st);
 }
 
 /* ---- tables and windows ------------------------------------------------- */
@@ -439,7 +471,6 @@ static void table_full_counts_misses_exactly(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.bytes, 16 * 100 + 120);	/* 0..15 */
 	KUNIT_EXPECT_EQ(test, t.miss_pkts, 8);
 	KUNIT_EXPECT_EQ(test, t.miss_bytes, 116 + 117 + 118 + 119);
-	free_state(st);
 }
 
 static void window_redrain_returns_same_until_ack(struct kunit *test)
@@ -478,7 +509,6 @@ static void window_redrain_returns_same_until_ack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.flows, 0);
 	KUNIT_EXPECT_EQ(test, st->pending->start_ns, st->pending->end_ns);
 	KUNIT_EXPECT_EQ(test, ack(st, 3), 0);
-	free_state(st);
 }
 
 static void window_times_bracket_packets(struct kunit *test)
@@ -496,7 +526,6 @@ static void window_times_bracket_packets(struct kunit *test)
 	KUNIT_EXPECT_GE(test, st->pending->start_ns, before);
 	KUNIT_EXPECT_LE(test, st->pending->start_ns, after);
 	KUNIT_EXPECT_GE(test, st->pending->end_ns, after);
-	free_state(st);
 }
 
 /* ---- conservation under concurrency ------------------------------------- */
@@ -555,8 +584,12 @@ static void conservation_under_concurrent_drains(struct kunit *test)
 		init_completion(&cw[i].done);
 		task = kthread_create_on_cpu(cons_thread, &cw[i], cpu,
 					     "netlog_kunit/%u");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-		wake_up_process(task);
+		if (IS_ERR(task)) {
+			KUNIT_FAIL(test, "no kthread on CPU %u", cpu);
+			complete(&cw[i].done);
+		} else {
+			wake_up_process(task);
+		}
 		i++;
 	}
 	while (running) {
@@ -564,7 +597,7 @@ static void conservation_under_concurrent_drains(struct kunit *test)
 
 		got_pkts += t.pkts + t.miss_pkts;
 		got_bytes += t.bytes + t.miss_bytes;
-		KUNIT_ASSERT_EQ(test, ack(st, seq), 0);
+		KUNIT_EXPECT_EQ(test, ack(st, seq), 0);
 		windows++;
 		running = false;
 		for (i = 0; i < ncpu; i++)
@@ -585,7 +618,6 @@ static void conservation_under_concurrent_drains(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, got_pkts, want_pkts);
 	KUNIT_EXPECT_EQ(test, got_bytes, want_bytes);
 	KUNIT_EXPECT_GE(test, windows, 2);
-	free_state(st);
 }
 
 static void keys_on_several_cpus_merge_into_one(struct kunit *test)
@@ -605,8 +637,12 @@ static void keys_on_several_cpus_merge_into_one(struct kunit *test)
 		init_completion(&cw[i].done);
 		task = kthread_create_on_cpu(cons_thread, &cw[i], cpu,
 					     "netlog_kunit/%u");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-		wake_up_process(task);
+		if (IS_ERR(task)) {
+			KUNIT_FAIL(test, "no kthread on CPU %u", cpu);
+			complete(&cw[i].done);
+		} else {
+			wake_up_process(task);
+		}
 		i++;
 	}
 	for (i = 0; i < ncpu; i++)
@@ -616,7 +652,6 @@ static void keys_on_several_cpus_merge_into_one(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.flows, CONS_KEYS);
 	KUNIT_EXPECT_EQ(test, t.pkts, (u64)ncpu * CONS_PKTS);
 	KUNIT_EXPECT_EQ(test, t.miss_pkts, 0);
-	free_state(st);
 }
 
 static struct kunit_case netlog_parse_cases[] = {

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kbuild=$(tests/kernel/build.sh | tail -n1)
-src=$(tests/kernel/build.sh --print-src)
+src=$(readlink -f "$(tests/kernel/build.sh | tail -n1)/source")
 moddir=build/test-kernel
 rm -rf "$moddir"
 make -s module-in KDIR="$kbuild" MOUT="$moddir"

@@ -1,0 +1,22 @@
+#!/bin/busybox sh
+# /init of the initramfs for stock kernels, where virtio and 9p are modules:
+# load them (run.sh put them in /modules in dependency order), mount the host
+# root read-only over 9p and hand over to guest-init.sh, passed as "$@".
+/bin/busybox --install -s /bin
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+
+fail() {
+	echo "netlog-initramfs: $*"
+	reboot -f
+}
+
+for m in /modules/*.ko; do
+	[ -e "$m" ] || break
+	insmod "$m" || fail "insmod $m failed"
+done
+mkdir -p /newroot
+mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose,msize=262144 hostroot /newroot ||
+	fail "cannot mount the host root (9p tag hostroot)"
+mount --move /dev /newroot/dev
+exec switch_root /newroot /bin/sh "$@"
