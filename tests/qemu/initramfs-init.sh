@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=sh
 # /init of the initramfs for stock kernels, where virtio and 9p are modules:
 # load them (run.sh put them in /modules in dependency order), mount the host
 # root read-only over 9p and hand over to guest-init.sh, passed as "$@".

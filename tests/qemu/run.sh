@@ -34,7 +34,7 @@ kernel_reports() {
 	grep -aE "\[ *[0-9]+\.[0-9]+\] .*($reports)|unreferenced object" "$1" | head -n 20 | tr -d '\r'
 }
 
-kernel= smp=2 mem=2048 timeout=600 share= append=
+kernel='' smp=2 mem=2048 timeout=600 share='' append=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel|--smp|--mem|--timeout|--share|--append)
@@ -64,6 +64,7 @@ image_release() {
 	dd if="$1" bs=1 skip=$((off + 512)) count=128 2>/dev/null | tr '\0' '\n' | head -n1 | cut -d' ' -f1
 }
 
+# shellcheck disable=SC2012,SC2086 # $1 is a glob
 newest() { ls -d $1 2>/dev/null | sort -V | tail -n1; }
 
 # All kernel selection: sets kimage, krel and kbuild from a --kernel value.
@@ -115,8 +116,8 @@ make_initramfs() {
 		esac >"$tmp/modules/$n-${name%%.ko*}.ko"
 		n=$((n + 1))
 	done
-	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
-	mv "$initrd.tmp" "$initrd"
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd.$$"
+	mv "$initrd.$$" "$initrd"
 	rm -rf "$tmp"
 }
 
@@ -133,9 +134,11 @@ else
 	share=$(mktemp -d "${TMPDIR:-/tmp}/netlog-qemu.XXXXXX")
 	keep_share=
 fi
-case $share in
-*[!A-Za-z0-9._/+-]*) die "share path '$share' must be plain (it goes on the kernel command line)" ;;
-esac
+for path in "$share" "$here"; do
+	case $path in
+	*[!A-Za-z0-9._/+-]*) die "path '$path' must be plain: it goes on the kernel command line" ;;
+	esac
+done
 # The guest mounts fresh tmpfs on these: host files there are not visible.
 hidden() {
 	case $1/ in
