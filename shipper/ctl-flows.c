@@ -10,12 +10,12 @@
 #include <linux/netlog.h>
 
 #include "ctl.h"
+#include "drain.h"
 #include "flow.h"
 #include "flow-json.h"
 #include "fmt.h"
 
 /* A peek walks live tables and may be interrupted by their changes. */
-#define DUMP_TRIES 3
 
 enum output {
 	OUT_HUMAN,
@@ -40,36 +40,6 @@ static void usage(FILE *f, const char *cmd)
 		"  --drain  close the window, print it, then acknowledge it\n"
 		"  --json   one JSON object on one line\n",
 		PROG_NAME);
-}
-
-static int fetch(struct genl_ctx *ctx, bool drain, struct netlog_window *w)
-{
-	struct nlmsghdr *nlh;
-	int ret = -EINTR;
-	int try;
-
-	for (try = 0; try < DUMP_TRIES && ret == -EINTR; try++) {
-		/* A drain asked again returns the same unacknowledged window. */
-		window_release(w);
-		nlh = genl_msg_start(ctx, NETLOG_CMD_GET_FLOWS, NLM_F_DUMP);
-		mnl_attr_put_u32(nlh, NETLOG_A_FLAGS,
-				 drain ? NETLOG_FLOWS_DRAIN : 0);
-		ret = genl_request(ctx, nlh, window_parse_msg, w);
-	}
-	if (ret)
-		return ret;
-	if (!w->seen)
-		return -EBADMSG;
-	return 0;
-}
-
-static int ack(struct genl_ctx *ctx, uint64_t seq)
-{
-	struct nlmsghdr *nlh;
-
-	nlh = genl_msg_start(ctx, NETLOG_CMD_ACK_WINDOW, 0);
-	mnl_attr_put_u64(nlh, NETLOG_A_WINDOW_SEQ, seq);
-	return genl_request(ctx, nlh, NULL, NULL);
 }
 
 static const char *kind_name(uint8_t kind)
@@ -179,7 +149,7 @@ static int run(const char *cmd, bool drain, enum output out)
 	if (!ctx)
 		return CTL_FAIL;
 	window_init(&w);
-	ret = fetch(ctx, drain, &w);
+	ret = window_fetch(ctx, drain, &w);
 	if (ret) {
 		if (ret == -EBADMSG)
 			fprintf(stderr, "%s: %s: malformed reply from the kernel\n",
@@ -187,7 +157,7 @@ static int run(const char *cmd, bool drain, enum output out)
 		else if (ret == -EINTR)
 			fprintf(stderr,
 				"%s: %s: dump interrupted by concurrent changes %d times\n",
-				PROG_NAME, cmd, DUMP_TRIES);
+				PROG_NAME, cmd, WINDOW_FETCH_TRIES);
 		else
 			genl_perror(ctx, cmd, ret);
 		goto out;
@@ -217,7 +187,7 @@ static int run(const char *cmd, bool drain, enum output out)
 		goto out;
 	}
 	if (drain) {
-		ret = ack(ctx, w.seq);
+		ret = window_ack(ctx, w.seq);
 		if (ret) {
 			snprintf(what, sizeof(what), "acknowledging window %" PRIu64,
 				 w.seq);

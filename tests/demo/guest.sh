@@ -48,8 +48,8 @@ echo "# traffic: 5 pings (v4, 84 bytes), 3 pings (v6, 104 bytes), 10 UDP datagra
 n1 ping -q -c 5 -i 0.2 100.64.0.2 >/dev/null
 n1 ping -q -6 -c 3 -i 0.2 fd7a:115c:a1e0::2 >/dev/null
 ready=$(mktemp -d)
-n2 $py "$root/tests/e2e/traffic.py" udp-echo 100.64.0.2 53 >"$ready/udp" & pids+=($!)
-n2 $py "$root/tests/e2e/traffic.py" tcp-sink 100.64.0.2 22 >"$ready/tcp" & pids+=($!)
+ip netns exec ns2 $py "$root/tests/e2e/traffic.py" udp-echo 100.64.0.2 53 >"$ready/udp" & pids+=($!)
+ip netns exec ns2 $py "$root/tests/e2e/traffic.py" tcp-sink 100.64.0.2 22 >"$ready/tcp" & pids+=($!)
 until grep -qs listening "$ready/udp" && grep -qs listening "$ready/tcp"; do sleep 0.1; done
 n1 $py "$root/tests/e2e/traffic.py" udp-send 100.64.0.2 53 10 64 40000
 n1 $py "$root/tests/e2e/traffic.py" tcp-send 100.64.0.2 22 50000

@@ -33,7 +33,8 @@ n3() { ip netns exec ns3 "$@"; }
 n4() { ip netns exec ns4 "$@"; }
 
 pids=()
-bg() { "$@" & pids+=($!); }
+# In the background, with $! the command itself (ip netns exec execs it).
+bg() { ip netns exec "$@" & pids+=($!); }
 cleanup() {
 	set +e
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -141,7 +142,7 @@ done
 # ---- known traffic ------------------------------------------------------------
 
 # 10 UDP datagrams of 100 bytes, each echoed (also makes the handshake).
-bg n2 $traffic udp-echo 10.0.0.2 6000 >"$out/udp-echo.txt"
+bg ns2 $traffic udp-echo 10.0.0.2 6000 >"$out/udp-echo.txt"
 listening "$out/udp-echo.txt"
 n1 $traffic udp-send 10.0.0.2 6000 10 100 5000
 # 7 IPv4 pings of 400-byte packets, 5 IPv6 pings of 600-byte packets.
@@ -150,7 +151,7 @@ n1 ping -q -6 -c 5 -i 0.2 -s 552 fd00::2
 # 4 pings of 200 bytes from the LAN host, masqueraded by ns1.
 n0 ping -q -c 4 -i 0.2 -s 172 10.0.0.2
 # 100000 bytes over TCP.
-bg n2 $traffic tcp-sink 10.0.0.2 7000 >"$out/tcp-sink.txt"
+bg ns2 $traffic tcp-sink 10.0.0.2 7000 >"$out/tcp-sink.txt"
 listening "$out/tcp-sink.txt"
 tcp_segs() {
 	n1 nstat -az TcpOutSegs TcpInSegs |
@@ -241,7 +242,7 @@ n3 "$ctl" set devices wg3 max-flows 16
 n3 ping -q -c 1 10.0.1.2
 drain ns3 t	# the warm-up window; the next one has room for 16 flows
 stats0=$(n3 "$ctl" stats --json)
-n3 "$ctl" monitor >"$out/monitor.txt" &
+ip netns exec ns3 "$ctl" monitor >"$out/monitor.txt" &
 monitor=$!
 sleep 0.5
 # 100 flows of one 128-byte packet, all counted on CPU 0.
@@ -249,7 +250,7 @@ n3 taskset -c 0 $traffic udp-spray 10.0.1.2 8000 100 100
 drain ns3 full
 stats1=$(n3 "$ctl" stats --json)
 sleep 0.5
-kill -INT $monitor
+kill -TERM $monitor
 wait $monitor
 cat "$out/monitor.txt"
 # 75% of 16 slots: one event for the window, from CPU 0's table.
@@ -267,8 +268,8 @@ eq "$seen" "100 12800" "flows + misses = what the hooks saw"
 
 # ---- teardown under traffic ----------------------------------------------------------
 
-bg n3 ping -q -i 0.01 10.0.1.2
-bg n1 ping -q -i 0.01 10.0.0.2
+bg ns3 ping -q -i 0.01 10.0.1.2
+bg ns1 ping -q -i 0.01 10.0.0.2
 sleep 1
 ip netns pids ns4 | xargs -r kill
 ip netns del ns4

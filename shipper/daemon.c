@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netlogd's main loop: drain a window every poll period (or at once on the
+ * module's high-water event), build its Tailscale messages, spool them
+ * durably, then acknowledge the window to the kernel; upload the spool in
+ * between. A crash at any point loses nothing: an unacknowledged window is
+ * drained again after a restart and the spool recognises it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <linux/netlog.h>
+
+#include "daemon.h"
+#include "drain.h"
+#include "genl.h"
+#include "nodemap.h"
+#include "record.h"
+#include "routes.h"
+#include "spool.h"
+#include "upload.h"
+
+#define SHUTDOWN_UPLOAD_MS 5000
+
+struct daemon_stats {
+	uint64_t windows;		/* drained and spooled or empty */
+	uint64_t empty_windows;
+	uint64_t duplicate_windows;	/* spooled before a crash */
+	uint64_t messages;
+	uint64_t message_bytes;
+	uint64_t drain_errors;
+	uint64_t high_water_events;
+	uint64_t nodes_loads;
+	uint64_t nodes_errors;
+};
+
+/* Owns every resource of the running daemon; daemon_free() releases them. */
+struct daemon {
+	const struct netlogd_config *cfg;
+	struct genl_ctx *ctl;		/* requests */
+	struct genl_ctx *events;	/* the "events" group */
+	struct spool *spool;
+	struct uploader *up;
+	struct nodemap *nm;
+	struct routes *rt;
+	int sigfd;
+	int inofd;
+	bool high_water;
+	uint64_t next_drain;
+	uint64_t next_upload;
+	uint64_t next_nodes;
+	struct daemon_stats st;
+};
+
+/* The messages of one window, collected for spool_put_window(). */
+struct msgs {
+	char **buf;
+	size_t *len;
+	size_t n;
+	size_t alloc;
+};
+
+static void msgs_free(struct msgs *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->buf[i]);
+	free(m->buf);
+	free(m->len);
+	memset(m, 0, sizeof(*m));
+}
+
+static int msgs_add(const char *json, size_t len, void *arg)
+{
+	struct msgs *m = arg;
+
+	if (m->n == m->alloc) {
+		size_t alloc = m->alloc ? 2 * m->alloc : 4;
+		char **buf = realloc(m->buf, alloc * sizeof(*buf));
+		size_t *lens;
+
+		if (!buf)
+			return -ENOMEM;
+		m->buf = buf;
+		lens = realloc(m->len, alloc * sizeof(*lens));
+		if (!lens)
+			return -ENOMEM;
+		m->len = lens;
+		m->alloc = alloc;
+	}
+	m->buf[m->n] = strndup(json, len);
+	if (!m->buf[m->n])
+		return -ENOMEM;
+	m->len[m->n++] = len;
+	return 0;
+}
+
+static void logerr(const char *what, int err)
+{
+	fprintf(stderr, "netlogd: %s: %s\n", what, strerror(-err));
+}
+
+/* Installs a new node map and its routes; the old ones stay on failure. */
+static int nodes_install(struct daemon *d, struct nodemap *nm)
+{
+	char err[NODEMAP_ERR_LEN];
+	struct routes *rt;
+	int ret;
+
+	ret = routes_build(&rt, nm, d->cfg->routes, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "netlogd: routes: %s\n", err);
+		nodemap_free(nm);
+		d->st.nodes_errors++;
+		return ret;
+	}
+	nodemap_free(d->nm);
+	routes_free(d->rt);
+	d->nm = nm;
+	d->rt = rt;
+	d->st.nodes_loads++;
+	return 0;
+}
+
+static int nodes_load(struct daemon *d)
+{
+	char err[NODEMAP_ERR_LEN];
+	struct nodemap *nm;
+	int ret;
+
+	ret = nodemap_load(&nm, d->cfg->nodes, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "netlogd: node map rejected, keeping the previous one: %s\n",
+			err);
+		d->st.nodes_errors++;
+		return ret;
+	}
+	return nodes_install(d, nm);
+}
+
+/* Runs nodes_command and takes its standard output as the node map. */
+static int nodes_refresh(struct daemon *d)
+{
+	char err[NODEMAP_ERR_LEN], *buf = NULL;
+	struct nodemap *nm;
+	size_t len = 0;
+	FILE *out, *p;
+	int ret, status;
+
+	p = popen(d->cfg->nodes_command, "r");
+	if (!p)
+		return -errno;
+	out = open_memstream(&buf, &len);
+	if (!out) {
+		pclose(p);
+		return -ENOMEM;
+	}
+	for (int c; (c = getc(p)) != EOF;)
+		putc(c, out);
+	fclose(out);
+	status = pclose(p);
+	if (status) {
+		fprintf(stderr, "netlogd: nodes_command '%s' failed (status %d); keeping the node map\n",
+			d->cfg->nodes_command, status);
+		free(buf);
+		d->st.nodes_errors++;
+		return -EIO;
+	}
+	ret = nodemap_parse(&nm, d->cfg->nodes_command, buf, len, err,
+			    sizeof(err));
+	free(buf);
+	if (ret) {
+		fprintf(stderr, "netlogd: node map rejected, keeping the previous one: %s\n",
+			err);
+		d->st.nodes_errors++;
+		return ret;
+	}
+	return nodes_install(d, nm);
+}
+
+/*
+ * Drain one window, spool its messages, then acknowledge it. Nothing is
+ * acknowledged that is not durably spooled.
+ */
+static int drain_cycle(struct daemon *d)
+{
+	struct netlog_window w;
+	struct msgs m = { 0 };
+	int ret;
+
+	window_init(&w);
+	ret = window_fetch(d->ctl, true, &w);
+	if (ret) {
+		genl_perror(d->ctl, "drain", ret);
+		goto out;
+	}
+	if (w.nr) {
+		ret = record_build(&w, d->nm, d->rt, d->cfg->log_exit_flows,
+				   msgs_add, &m);
+		if (ret) {
+			logerr("building records", ret);
+			goto out;
+		}
+	}
+	if (m.n) {
+		ret = spool_put_window(d->spool, w.seq, w.start_ns, w.end_ns,
+				       (const char *const *)m.buf, m.len, m.n);
+		if (ret < 0) {
+			logerr("spool", ret);
+			goto out;
+		}
+		if (ret == SPOOL_DUPLICATE)
+			d->st.duplicate_windows++;
+		for (size_t i = 0; i < m.n; i++)
+			d->st.message_bytes += m.len[i];
+		d->st.messages += m.n;
+		/* An idle uploader wakes up; one backing off keeps waiting. */
+		if (d->next_upload == UINT64_MAX)
+			d->next_upload = upload_clock_ms();
+	} else {
+		d->st.empty_windows++;
+	}
+	ret = window_ack(d->ctl, w.seq);
+	if (ret) {
+		genl_perror(d->ctl, "acknowledge", ret);
+		goto out;
+	}
+	d->st.windows++;
+out:
+	if (ret)
+		d->st.drain_errors++;
+	msgs_free(&m);
+	window_release(&w);
+	return ret;
+}
+
+static void upload_due(struct daemon *d, uint64_t now)
+{
+	int ret;
+
+	while ((ret = upload_step(d->up, d->spool, now, &d->next_upload)) == 1)
+		now = upload_clock_ms();
+}
+
+static void put_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+/* Counters for people and monitoring, replaced atomically. */
+static void status_write(struct daemon *d)
+{
+	struct spool_stats ss;
+	struct upload_stats us;
+	json_object *o;
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (!d->cfg->status_file)
+		return;
+	spool_stats(d->spool, &ss);
+	upload_stats(d->up, &us);
+	o = json_object_new_object();
+	put_u64(o, "windows", d->st.windows);
+	put_u64(o, "emptyWindows", d->st.empty_windows);
+	put_u64(o, "duplicateWindows", d->st.duplicate_windows);
+	put_u64(o, "messages", d->st.messages);
+	put_u64(o, "messageBytes", d->st.message_bytes);
+	put_u64(o, "drainErrors", d->st.drain_errors);
+	put_u64(o, "highWaterEvents", d->st.high_water_events);
+	put_u64(o, "nodesLoads", d->st.nodes_loads);
+	put_u64(o, "nodesErrors", d->st.nodes_errors);
+	put_u64(o, "uploadedBatches", us.batches);
+	put_u64(o, "uploadedBytes", us.bytes);
+	put_u64(o, "uploadedWireBytes", us.wire_bytes);
+	put_u64(o, "uploadFailures", us.failures);
+	put_u64(o, "spoolBatches", ss.batches);
+	put_u64(o, "spoolBytes", ss.bytes);
+	put_u64(o, "spoolDropped", ss.dropped);
+	put_u64(o, "nextProcSeq", ss.next_seq);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->status_file);
+	f = fopen(tmp, "w");
+	if (f) {
+		fprintf(f, "%s\n", json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		if (fclose(f) == 0)
+			rename(tmp, d->cfg->status_file);
+	}
+	json_object_put(o);
+}
+
+static int on_event(const struct nlmsghdr *nlh, void *data)
+{
+	struct daemon *d = data;
+
+	if (genl_msg_cmd(nlh) == NETLOG_CMD_HIGH_WATER) {
+		d->high_water = true;
+		d->st.high_water_events++;
+	}
+	return MNL_CB_OK;
+}
+
+/* Watch the node map's directory: editors replace files by renaming. */
+static int watch_nodes(struct daemon *d)
+{
+	char dir[PATH_MAX], *slash;
+
+	d->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->inofd < 0)
+		return -errno;
+	snprintf(dir, sizeof(dir), "%s", d->cfg->nodes);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (inotify_add_watch(d->inofd, dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0)
+		return -errno;
+	return 0;
+}
+
+/* True when an inotify event names the node map file. */
+static bool nodes_changed(struct daemon *d)
+{
+	const char *base = strrchr(d->cfg->nodes, '/');
+	char buf[4096] __attribute__((aligned(8)));
+	bool hit = false;
+	ssize_t n;
+
+	base = base ? base + 1 : d->cfg->nodes;
+	while ((n = read(d->inofd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+
+			if (ev->len && !strcmp(ev->name, base))
+				hit = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return hit;
+}
+
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void daemon_free(struct daemon *d)
+{
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->inofd >= 0)
+		close(d->inofd);
+	genl_close(d->events);
+	genl_close(d->ctl);
+	upload_close(d->up);
+	spool_close(d->spool);
+	routes_free(d->rt);
+	nodemap_free(d->nm);
+}
+
+static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
+{
+	struct upload_config uc;
+	sigset_t mask;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->inofd = -1;
+	/* First, so that a SIGTERM during start-up is handled, not fatal. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -errno;
+	if (cfg->netns) {
+		ret = enter_netns(cfg->netns);
+		if (ret) {
+			fprintf(stderr, "netlogd: netns '%s': %s\n", cfg->netns,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	if (!cfg->nodes && !cfg->nodes_command) {
+		fprintf(stderr, "netlogd: no node map: set nodes or nodes_command\n");
+		return -EINVAL;
+	}
+	ret = cfg->nodes ? nodes_load(d) : nodes_refresh(d);
+	if (ret)
+		return ret;
+	if (cfg->nodes) {
+		ret = watch_nodes(d);
+		if (ret) {
+			logerr("watching the node map", ret);
+			return ret;
+		}
+	}
+	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
+	if (ret) {
+		fprintf(stderr, "netlogd: spool %s: %s\n", cfg->spool_dir,
+			strerror(-ret));
+		return ret;
+	}
+	config_upload(cfg, &uc);
+	ret = upload_open(&uc, &d->up);
+	if (ret) {
+		logerr("uploader", ret);
+		return ret;
+	}
+	ret = genl_open(&d->ctl, NETLOG_GENL_NAME, NETLOG_GENL_VERSION);
+	if (!ret)
+		ret = genl_open(&d->events, NETLOG_GENL_NAME,
+				NETLOG_GENL_VERSION);
+	if (ret) {
+		genl_perror_open(NETLOG_GENL_NAME, ret);
+		return ret;
+	}
+	ret = genl_subscribe(d->events, NETLOG_MCGRP_EVENTS);
+	if (ret) {
+		genl_perror(d->events, "subscribe to events", ret);
+		return ret;
+	}
+	return 0;
+}
+
+/* Final drain, then upload for up to 5 s; the rest stays spooled. */
+static void daemon_shutdown(struct daemon *d)
+{
+	uint64_t deadline, now;
+
+	drain_cycle(d);
+	now = upload_clock_ms();
+	deadline = now + SHUTDOWN_UPLOAD_MS;
+	while (now < deadline) {
+		upload_due(d, now);
+		if (d->next_upload == UINT64_MAX || d->next_upload >= deadline)
+			break;
+		if (d->next_upload > now)
+			usleep((d->next_upload - now) * 1000);
+		now = upload_clock_ms();
+	}
+	status_write(d);
+}
+
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+int daemon_run(const struct netlogd_config *cfg)
+{
+	struct daemon d;
+	uint64_t now;
+	int ret;
+
+	ret = daemon_open(&d, cfg);
+	if (ret) {
+		daemon_free(&d);
+		return ret;
+	}
+	now = upload_clock_ms();
+	/* At once: a window left unacknowledged by a crash goes first. */
+	d.next_drain = now;
+	d.next_upload = now;
+	d.next_nodes = cfg->nodes_command ? now + cfg->nodes_refresh_ms :
+					    UINT64_MAX;
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{ .fd = d.sigfd, .events = POLLIN },
+			{ .fd = genl_fd(d.events), .events = POLLIN },
+			{ .fd = d.inofd, .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+		uint64_t next;
+		int timeout;
+
+		now = upload_clock_ms();
+		next = min3(d.next_drain, d.next_upload, d.next_nodes);
+		timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
+					    (int)(next - now);
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		if (pfd[0].revents & POLLIN &&
+		    read(d.sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				if (cfg->nodes)
+					nodes_load(&d);
+				else
+					nodes_refresh(&d);
+			} else {
+				daemon_shutdown(&d);
+				ret = 0;
+				break;
+			}
+		}
+		if (pfd[1].revents & POLLIN) {
+			ret = genl_recv_notifications(d.events, on_event, &d);
+			if (ret && ret != -ENOBUFS)
+				genl_perror(d.events, "events", ret);
+			/* Lost notifications: drain anyway. */
+			if (ret == -ENOBUFS)
+				d.high_water = true;
+		}
+		if (pfd[2].revents & POLLIN && nodes_changed(&d))
+			nodes_load(&d);
+		now = upload_clock_ms();
+		if (now >= d.next_nodes) {
+			nodes_refresh(&d);
+			d.next_nodes = now + cfg->nodes_refresh_ms;
+		}
+		if (d.high_water || now >= d.next_drain) {
+			d.high_water = false;
+			drain_cycle(&d);
+			d.next_drain = upload_clock_ms() + cfg->poll_period_ms;
+		}
+		if (upload_clock_ms() >= d.next_upload)
+			upload_due(&d, upload_clock_ms());
+		status_write(&d);
+	}
+	daemon_free(&d);
+	return ret;
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netlogd: ships the kernel's flow windows as Tailscale network flow logs.
+ *
+ *   netlogd [-c FILE] [--KEY=VALUE...]     the daemon (see netlogd.conf(5))
+ *   netlogd --replay FLOWS.json --nodes NODES.json [--routes P,...]
+ *           [--log-exit-flows]             what a recorded window would ship
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "replay.h"
+
+#define DEFAULT_CONFIG "/etc/netlog/netlogd.conf"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: netlogd [-c FILE] [--KEY=VALUE...]\n"
+		"       netlogd --replay FLOWS.json --nodes NODES.json\n"
+		"               [--routes PREFIX[,PREFIX...]] [--log-exit-flows]\n\n"
+		"The daemon drains netlog.ko's windows, builds Tailscale flow log\n"
+		"messages, spools and uploads them. -c names the configuration\n"
+		"(default " DEFAULT_CONFIG ", if present); --KEY=VALUE overrides\n"
+		"any key of netlogd.conf(5), e.g. --sink=stdout --poll-period=1s.\n\n"
+		"--replay prints the messages that the window in FLOWS.json\n"
+		"(netlogctl flows --json) would be shipped as, one a line.\n"
+		"  --nodes           node map: tailscale status --json, or netlog's own\n"
+		"  --routes          extra prefixes routed through the tunnel\n"
+		"  --log-exit-flows  do not anonymize exit traffic\n");
+}
+
+static int replay_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "replay", required_argument, NULL, 'r' },
+		{ "nodes", required_argument, NULL, 'n' },
+		{ "routes", required_argument, NULL, 'R' },
+		{ "log-exit-flows", no_argument, NULL, 'x' },
+		{ 0 }
+	};
+	struct replay_opts o = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.flows = optarg;
+			break;
+		case 'n':
+			o.nodes = optarg;
+			break;
+		case 'R':
+			o.routes = optarg;
+			break;
+		case 'x':
+			o.log_exit_flows = true;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || !o.nodes) {
+		fprintf(stderr, "netlogd: %s\n", optind < argc ?
+			"unexpected argument" : "--replay needs --nodes");
+		usage(stderr);
+		return 2;
+	}
+	return replay_run(&o, stdout, stderr) ? 1 : 0;
+}
+
+/* -c FILE, then every --KEY=VALUE (or --KEY VALUE) over it. */
+static int daemon_main(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct netlogd_config cfg;
+	char err[512];
+	int i, ret;
+
+	config_init(&cfg);
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			path = argv[++i];
+	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
+		path = DEFAULT_CONFIG;
+	if (path && config_load(&cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "netlogd: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	for (i = 1; i < argc; i++) {
+		char key[64];
+		const char *val, *eq;
+
+		if (!strcmp(argv[i], "-c")) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--", 2) || !argv[i][2]) {
+			fprintf(stderr, "netlogd: unexpected argument '%s'\n",
+				argv[i]);
+			usage(stderr);
+			config_free(&cfg);
+			return 2;
+		}
+		eq = strchr(argv[i], '=');
+		if (eq) {
+			snprintf(key, sizeof(key), "%.*s",
+				 (int)(eq - argv[i] - 2), argv[i] + 2);
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			snprintf(key, sizeof(key), "%s", argv[i] + 2);
+			val = argv[++i];
+		} else {
+			fprintf(stderr, "netlogd: option '%s' needs a value\n",
+				argv[i]);
+			config_free(&cfg);
+			return 2;
+		}
+		if (config_set(&cfg, key, val, err, sizeof(err))) {
+			fprintf(stderr, "netlogd: --%s: %s\n", key, err);
+			config_free(&cfg);
+			return 2;
+		}
+	}
+	if (config_check(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "netlogd: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	ret = daemon_run(&cfg);
+	config_free(&cfg);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--replay") ||
+		    !strncmp(argv[i], "--replay=", 9))
+			return replay_main(argc, argv);
+	}
+	return daemon_main(argc, argv);
+}

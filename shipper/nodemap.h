@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The node map: which node owns each tunnel address and each underlay
+ * endpoint. Loaded from `tailscale status --json` or from netlog's own node
+ * map (docs/nodemap.md); the format is detected from the top-level keys.
+ */
+#ifndef NETLOG_NODEMAP_H
+#define NETLOG_NODEMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "addr.h"
+#include "routes.h"
+
+/* Room for an error message: file, JSON path, reason and the bad value. */
+#define NODEMAP_ERR_LEN 1024
+
+/*
+ * A node's JSON (§5.4 jsonLen) may take at most this many bytes, so that a
+ * message always has room for self and two nodes: 219 + 4 * 32768 + 248 is
+ * well under 262144. Larger nodes are refused at load time.
+ */
+#define NODEMAP_NODE_JSON_MAX 32768
+
+/* A string as JSON carries it: it may hold NULs. Always NUL-terminated. */
+struct nodemap_str {
+	char *s;
+	size_t len;
+};
+
+/*
+ * A node as Tailscale's netlog describes it (netlogtype.Node). The strings
+ * are ready to print: invalid UTF-8 is already replaced by U+FFFD, the name
+ * has lost its trailing dot, the tags are sorted and unique and the user is
+ * set only for an untagged node.
+ */
+struct nodemap_node {
+	struct nodemap_str id;		/* stable node ID */
+	struct nodemap_str name;
+	struct nodemap_str os;
+	struct nodemap_str user;
+	struct nodemap_str *tags;
+	size_t ntags;
+	struct netlog_addr *addrs;	/* tunnel addresses, as listed */
+	size_t naddrs;
+	struct netlog_addr addr4;	/* last IPv4 of addrs, len 0 if none */
+	struct netlog_addr addr6;	/* last IPv6 of addrs, len 0 if none */
+	size_t json_len;		/* upper bound of its JSON (jsonLen) */
+	uint32_t index;			/* in the map, 0 .. nodemap_count() - 1 */
+	uint32_t rank;			/* in the bytewise order of the raw IDs */
+};
+
+struct nodemap;
+
+/*
+ * Reads and checks a node map. On any error returns -errno (-EINVAL for a
+ * malformed map) and writes "FILE: JSON.PATH: reason" to @err; *out is left
+ * alone, so the caller keeps its previous map.
+ */
+int nodemap_load(struct nodemap **out, const char *path, char *err,
+		 size_t errlen);
+/* The same from memory; @name stands for the file in messages. */
+int nodemap_parse(struct nodemap **out, const char *name, const char *buf,
+		  size_t len, char *err, size_t errlen);
+void nodemap_free(struct nodemap *nm);
+
+const struct nodemap_node *nodemap_self(const struct nodemap *nm);
+size_t nodemap_count(const struct nodemap *nm);
+const struct nodemap_node *nodemap_node(const struct nodemap *nm, size_t i);
+
+/* The node owning tunnel address @a, or NULL. */
+const struct nodemap_node *nodemap_by_addr(const struct nodemap *nm,
+					   const struct netlog_addr *a);
+/* The peer reached at underlay endpoint @a:@port, or NULL. */
+const struct nodemap_node *nodemap_by_endpoint(const struct nodemap *nm,
+					       const struct netlog_addr *a,
+					       uint16_t port);
+
+/*
+ * The routes the map implies, for routes_build(): every node's addresses
+ * and its routes (a peer's routes into the tunnel, self's advertised ones).
+ */
+void nodemap_routes(const struct nodemap *nm,
+		    const struct netlog_prefix **routes, size_t *n);
+
+/* "a.b.c.d:port" or "[v6]:port" like Go's netip.ParseAddrPort: 0 or -EINVAL. */
+int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str);
+
+/*
+ * Length of jsontext.AppendQuote(s): quotes, short escapes for \b \t \n \f
+ * \r " \, \u00XX for other control characters, 3 bytes of U+FFFD for each
+ * byte that is not valid UTF-8 (Tailscale's jsonQuotedLen).
+ */
+size_t json_quoted_len(const char *s, size_t len);
+
+/*
+ * One JSON document, strictly parsed, from a file or from memory; errors
+ * name the file and the line and column: "f.json: bad JSON at line 3,
+ * column 7: unexpected character". window-json.c reads flows the same way.
+ */
+int json_doc_load(json_object **out, const char *path, char *err,
+		  size_t errlen);
+int json_doc_parse(json_object **out, const char *name, const char *buf,
+		   size_t len, char *err, size_t errlen);
+/* "string", "number", "null", ... for messages about a value of @v's type */
+const char *json_type_desc(json_object *v);
+
+#endif /* NETLOG_NODEMAP_H */

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Routes for classification. Every route, single IPs included, sits in one
+ * open-addressing table keyed by (masked address, length); a lookup masks the
+ * address once per distinct length of its family, so its cost does not grow
+ * with the number of peers and subnets.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nodemap.h"
+#include "routes.h"
+
+struct route_slot {
+	struct netlog_addr addr;
+	uint8_t bits;
+	bool used;
+};
+
+struct routes {
+	struct route_slot *slots;
+	size_t mask;
+	/* distinct prefix lengths present, longest first */
+	uint8_t lens4[33], nlens4;
+	uint8_t lens6[129], nlens6;
+};
+
+static void addr_mask(struct netlog_addr *a, unsigned int bits)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->len; i++) {
+		if (bits >= 8) {
+			bits -= 8;
+			continue;
+		}
+		a->bytes[i] &= (uint8_t)(0xff00 >> bits);
+		bits = 0;
+	}
+}
+
+int prefix_parse(struct netlog_prefix *p, const char *str, const char **why)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *slash = strrchr(str, '/'), *s;
+	unsigned int bits = 0, max;
+	const char *reason;
+
+	memset(p, 0, sizeof(*p));
+	if (!slash) {
+		reason = "missing '/length'";
+		goto err;
+	}
+	if ((size_t)(slash - str) >= sizeof(buf)) {
+		reason = "bad address";
+		goto err;
+	}
+	memcpy(buf, str, slash - str);
+	buf[slash - str] = '\0';
+	if (addr_parse(&p->addr, buf)) {
+		reason = "bad address";
+		goto err;
+	}
+	s = slash + 1;
+	if (!*s || (s[0] == '0' && s[1]) || strlen(s) > 3) {
+		reason = "bad prefix length";
+		goto err;
+	}
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') {
+			reason = "bad prefix length";
+			goto err;
+		}
+		bits = bits * 10 + (*s - '0');
+	}
+	max = p->addr.len * 8;
+	if (bits > max) {
+		reason = max == 32 ? "prefix length out of range for IPv4 (0-32)" :
+				     "prefix length out of range for IPv6 (0-128)";
+		goto err;
+	}
+	p->bits = bits;
+	addr_mask(&p->addr, bits);
+	return 0;
+err:
+	if (why)
+		*why = reason;
+	return -EINVAL;
+}
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static size_t slot_of(const struct routes *rt, const struct netlog_addr *a,
+		      uint8_t bits)
+{
+	uint64_t lo, hi;
+
+	memcpy(&lo, a->bytes, 8);
+	memcpy(&hi, a->bytes + 8, 8);
+	return mix(lo ^ mix(hi ^ ((uint64_t)a->len << 8 | bits))) & rt->mask;
+}
+
+static bool slot_is(const struct route_slot *s, const struct netlog_addr *a,
+		    uint8_t bits)
+{
+	return s->bits == bits && s->addr.len == a->len &&
+	       !memcmp(s->addr.bytes, a->bytes, a->len);
+}
+
+static void insert(struct routes *rt, const struct netlog_prefix *p)
+{
+	uint8_t *lens = p->addr.len == 4 ? rt->lens4 : rt->lens6;
+	uint8_t *nlens = p->addr.len == 4 ? &rt->nlens4 : &rt->nlens6;
+	size_t i = slot_of(rt, &p->addr, p->bits);
+	unsigned int j;
+
+	/* Tailscale's withinRoutes skips prefixes with Bits() == 0. */
+	if (!p->bits)
+		return;
+	for (; rt->slots[i].used; i = (i + 1) & rt->mask)
+		if (slot_is(&rt->slots[i], &p->addr, p->bits))
+			return;
+	rt->slots[i].addr = p->addr;
+	rt->slots[i].bits = p->bits;
+	rt->slots[i].used = true;
+	for (j = 0; j < *nlens && lens[j] > p->bits; j++)
+		;
+	if (j < *nlens && lens[j] == p->bits)
+		return;
+	memmove(lens + j + 1, lens + j, *nlens - j);
+	lens[j] = p->bits;
+	(*nlens)++;
+}
+
+bool routes_contains(const struct routes *rt, const struct netlog_addr *a)
+{
+	const uint8_t *lens = a->len == 4 ? rt->lens4 : rt->lens6;
+	unsigned int j, n = a->len == 4 ? rt->nlens4 : rt->nlens6;
+
+	if (a->len != 4 && a->len != 16)
+		return false;
+	for (j = 0; j < n; j++) {
+		struct netlog_addr m = *a;
+		size_t i;
+
+		addr_mask(&m, lens[j]);
+		for (i = slot_of(rt, &m, lens[j]); rt->slots[i].used;
+		     i = (i + 1) & rt->mask)
+			if (slot_is(&rt->slots[i], &m, lens[j]))
+				return true;
+	}
+	return false;
+}
+
+/* Splits @extra at commas; spaces around an item are allowed. */
+static int parse_extra(const char *extra, struct netlog_prefix **out,
+		       size_t *nout, char *err, size_t errlen)
+{
+	struct netlog_prefix *v = NULL;
+	const char *s = extra, *why;
+	size_t n = 0, item = 0;
+	char buf[128];
+
+	while (s && *s) {
+		const char *end = strchr(s, ','), *b, *e;
+		struct netlog_prefix *nv;
+
+		item++;
+		if (!end)
+			end = s + strlen(s);
+		for (b = s; b < end && *b == ' '; b++)
+			;
+		for (e = end; e > b && e[-1] == ' '; e--)
+			;
+		if (b == e) {
+			snprintf(err, errlen, "routes '%s': empty prefix at item %zu",
+				 extra, item);
+			goto err;
+		}
+		if ((size_t)(e - b) >= sizeof(buf)) {
+			snprintf(err, errlen, "routes: prefix at item %zu is too long",
+				 item);
+			goto err;
+		}
+		memcpy(buf, b, e - b);
+		buf[e - b] = '\0';
+		nv = reallocarray(v, n + 1, sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		if (prefix_parse(&v[n], buf, &why)) {
+			snprintf(err, errlen, "routes: bad prefix '%s': %s", buf,
+				 why);
+			goto err;
+		}
+		n++;
+		s = *end ? end + 1 : end;
+		if (*end && !*s) {
+			snprintf(err, errlen, "routes '%s': empty prefix at item %zu",
+				 extra, item + 1);
+			goto err;
+		}
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+err:
+	free(v);
+	return -EINVAL;
+}
+
+int routes_build(struct routes **out, const struct nodemap *nm,
+		 const char *extra, char *err, size_t errlen)
+{
+	const struct netlog_prefix *nmr = NULL;
+	struct netlog_prefix *ex = NULL;
+	size_t nnm = 0, nex = 0, cap, i;
+	struct routes *rt;
+	int ret;
+
+	ret = parse_extra(extra, &ex, &nex, err, errlen);
+	if (ret)
+		return ret;
+	if (nm)
+		nodemap_routes(nm, &nmr, &nnm);
+	rt = calloc(1, sizeof(*rt));
+	for (cap = 16; cap < 2 * (nnm + nex); cap *= 2)
+		;
+	if (rt)
+		rt->slots = calloc(cap, sizeof(*rt->slots));
+	if (!rt || !rt->slots) {
+		free(ex);
+		routes_free(rt);
+		snprintf(err, errlen, "routes: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	rt->mask = cap - 1;
+	for (i = 0; i < nnm; i++)
+		insert(rt, &nmr[i]);
+	for (i = 0; i < nex; i++)
+		insert(rt, &ex[i]);
+	free(ex);
+	*out = rt;
+	return 0;
+}
+
+void routes_free(struct routes *rt)
+{
+	if (!rt)
+		return;
+	free(rt->slots);
+	free(rt);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Routes for classification: Tailscale's withinRoutes(). An address is
+ * within the routes when it is one of the single-IP routes, or inside a
+ * route prefix longer than /0 (0.0.0.0/0 and ::/0 never match).
+ */
+#ifndef NETLOG_ROUTES_H
+#define NETLOG_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct nodemap;
+struct routes;
+
+struct netlog_prefix {
+	struct netlog_addr addr;	/* host bits cleared */
+	uint8_t bits;
+};
+
+/*
+ * "a.b.c.d/n" or "v6/n" like Go's netip.ParsePrefix: decimal length without
+ * leading zeros, in range for the family, no zone. Host bits are accepted
+ * and cleared. 0, or -EINVAL with the reason in @why when not NULL.
+ */
+int prefix_parse(struct netlog_prefix *p, const char *str, const char **why);
+
+/*
+ * Builds the routes from the node map (self's addresses and advertised
+ * routes, the peers' addresses and routes into the tunnel) and @extra, a
+ * comma-separated list of prefixes ("192.168.1.0/24,fd00::/64"; NULL or ""
+ * for none). On a bad list returns -EINVAL with a message in @err.
+ */
+int routes_build(struct routes **out, const struct nodemap *nm,
+		 const char *extra, char *err, size_t errlen);
+void routes_free(struct routes *rt);
+
+/* withinRoutes(a) */
+bool routes_contains(const struct routes *rt, const struct netlog_addr *a);
+
+#endif /* NETLOG_ROUTES_H */

@@ -1,0 +1,203 @@
+#!/bin/bash
+# netlogd end to end, inside a QEMU guest: wireguard-go, netlog.ko, netlogd
+# shipping to the test collector on ns1's loopback.
+#
+# usage: netlogd.sh MODDIR
+#
+#   ns1 "gw" (self, counted)                       ns2 "peer", subnet router
+#  ┌───────────────────────────────┐             ┌──────────────────────────────┐
+#  │ wg0 100.64.0.1 fd7a:..::1  ═══╪═════════════╪═ wg1 100.64.0.2 fd7a:..::2   │
+#  │ e1 192.0.2.1:41641 ───────────┼─────────────┼─ e2 192.0.2.2:41642          │
+#  │ netlogd -> 127.0.0.1 collector│             │ lan0 10.20.0.5/24 (subnet)   │
+#  └───────────────────────────────┘             └──────────────────────────────┘
+#
+# Part A: one window of known traffic; the collector must hold exactly the
+# expected message. Part B: netlogd killed with SIGKILL 50 times while
+# traffic flows and the collector fails 20% of uploads; at the end every
+# entry is there once and the counts equal the kernel's.
+set -euo pipefail
+moddir=$1
+root=$PWD
+ctl=$root/shipper/netlogctl
+netlogd=$root/shipper/netlogd
+py=/usr/bin/python3
+traffic="$py $root/tests/e2e/traffic.py"
+out=$(mktemp -d /tmp/netlogd-e2e.XXXXXX)
+n1() { ip netns exec ns1 "$@"; }
+n2() { ip netns exec ns2 "$@"; }
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
+
+eq() {
+	if [[ "$1" != "$2" ]]; then
+		printf 'FAIL: %s:\n got:  %s\n want: %s\n' "$3" "$1" "$2" >&2
+		exit 1
+	fi
+	echo "ok: $3"
+}
+
+modprobe -a tun veth dummy 2>/dev/null || true
+insmod "$moddir/netlog.ko"
+for ns in ns1 ns2; do
+	ip netns add $ns
+	ip -n $ns link set lo up
+	# No router solicitations: only the test's own traffic crosses wg.
+	ip netns exec $ns sysctl -qw net.ipv6.conf.default.router_solicitations=0
+done
+n1 "$ctl" set devices wg0 ports 41641
+ip -n ns1 link add e1 type veth peer name e2 netns ns2
+ip -n ns1 addr add 192.0.2.1/24 dev e1
+ip -n ns2 addr add 192.0.2.2/24 dev e2
+ip -n ns1 link set e1 up
+ip -n ns2 link set e2 up
+ip -n ns2 link add lan0 type dummy
+ip -n ns2 addr add 10.20.0.5/24 dev lan0
+ip -n ns2 link set lan0 up
+k1=$(wg genkey); k2=$(wg genkey)
+for i in 1 2; do
+	ip netns exec ns$i env WG_PROCESS_FOREGROUND=1 wireguard-go wg$((i - 1)) >/dev/null 2>&1 &
+	pids+=($!)
+done
+for s in wg0 wg1; do
+	for _ in $(seq 100); do [[ -S /run/wireguard/$s.sock ]] && break; sleep 0.1; done
+done
+n1 wg set wg0 private-key <(echo "$k1") listen-port 41641 peer "$(echo "$k2" | wg pubkey)" \
+	endpoint 192.0.2.2:41642 allowed-ips 100.64.0.2/32,fd7a:115c:a1e0::2/128,10.20.0.0/24
+n2 wg set wg1 private-key <(echo "$k2") listen-port 41642 peer "$(echo "$k1" | wg pubkey)" \
+	endpoint 192.0.2.1:41641 allowed-ips 100.64.0.1/32,fd7a:115c:a1e0::1/128
+ip -n ns1 addr add 100.64.0.1/32 dev wg0
+ip -n ns1 addr add fd7a:115c:a1e0::1/128 dev wg0 nodad
+ip -n ns2 addr add 100.64.0.2/32 dev wg1
+ip -n ns2 addr add fd7a:115c:a1e0::2/128 dev wg1 nodad
+ip -n ns1 link set wg0 up
+ip -n ns2 link set wg1 up
+ip -n ns1 route add 100.64.0.2/32 dev wg0
+ip -n ns1 route add 10.20.0.0/24 dev wg0
+ip -n ns2 route add 100.64.0.1/32 dev wg1
+
+cat >"$out/nodes.json" <<'EOF'
+{
+  "self": "nGW1CNTRL",
+  "nodes": [
+    {"id": "nGW1CNTRL", "name": "gw.example.ts.net.", "os": "linux",
+     "addresses": ["100.64.0.1", "fd7a:115c:a1e0::1"], "tags": ["tag:gw"],
+     "endpoints": ["192.0.2.1:41641"]},
+    {"id": "nPEER2CNTRL", "name": "peer.example.ts.net.", "os": "linux",
+     "addresses": ["100.64.0.2", "fd7a:115c:a1e0::2"], "user": "alice@example.com",
+     "routes": ["10.20.0.0/24"], "endpoints": ["192.0.2.2:41642"]}
+  ]
+}
+EOF
+
+ip netns exec ns1 $py "$root/tests/collector/collector.py" --port 0 --out "$out/entries.jsonl" \
+	--control "$out/faults" >"$out/collector.port" 2>"$out/collector.err" &
+pids+=($!)
+for _ in $(seq 100); do [[ -s $out/collector.port ]] && break; sleep 0.1; done
+port=$(head -n1 "$out/collector.port")
+priv=$(printf '%064x' 1)
+cat >"$out/netlogd.conf" <<EOF
+poll_period = 60s
+nodes = $out/nodes.json
+sink = logtail
+server = http://127.0.0.1:$port
+private_id = $priv
+domain_id = $(printf '%064x' 2)
+spool_dir = $out/spool
+retry_min = 50ms
+retry_max = 100ms
+retry_cap = 500ms
+status_file = $out/status.json
+EOF
+
+# ---- A: one window, exact message --------------------------------------------
+
+ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>"$out/netlogd-a.err" &
+nd=$!
+for _ in $(seq 100); do [[ -s $out/status.json ]] && break; sleep 0.1; done
+ready=$(mktemp -d)
+ip netns exec ns2 $traffic udp-echo 100.64.0.2 53 >"$ready/udp" & pids+=($!)
+until grep -qs listening "$ready/udp"; do sleep 0.1; done
+n1 $traffic udp-send 100.64.0.2 53 4 100 40000
+n1 ping -q -c 3 -i 0.2 100.64.0.2 >/dev/null
+n1 ping -q -c 2 -i 0.2 -s 172 10.20.0.5 >/dev/null
+read -r wg_rx wg_tx < <(n1 wg show wg0 transfer | cut -f2,3)
+kill -TERM $nd
+wait $nd
+cat "$out/netlogd-a.err"
+expected='{"nodeId":"nGW1CNTRL","start":"T","end":"T","srcNode":{"nodeId":"nGW1CNTRL","name":"gw.example.ts.net","addresses":["100.64.0.1","fd7a:115c:a1e0::1"],"os":"linux","tags":["tag:gw"]},"dstNodes":[{"nodeId":"nPEER2CNTRL","name":"peer.example.ts.net","addresses":["100.64.0.2","fd7a:115c:a1e0::2"],"os":"linux","user":"alice@example.com"}],"virtualTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"100.64.0.2:0","txPkts":3,"txBytes":252,"rxPkts":3,"rxBytes":252},{"proto":17,"src":"100.64.0.1:40000","dst":"100.64.0.2:53","txPkts":4,"txBytes":512,"rxPkts":4,"rxBytes":512}],"subnetTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"10.20.0.5:0","txPkts":2,"txBytes":400,"rxPkts":2,"rxBytes":400}],"physicalTraffic":[{"src":"100.64.0.2:0","dst":"192.0.2.2:41642","txPkts":PTX,"txBytes":'$wg_tx',"rxPkts":PRX,"rxBytes":'$wg_rx'}]}'
+got=$($py - "$out/entries.jsonl" <<'EOF'
+import json, re, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+msgs = [l for l in lines if "nodeId" in l]
+if len(msgs) != 1:
+    sys.exit(f"{len(msgs)} messages, want 1")
+m = msgs[0]
+lt = m.pop("logtail")
+assert lt["proc_seq"] >= 1 and lt["proc_id"] >= 1, lt
+m["start"] = m["end"] = "T"
+for p in m["physicalTraffic"]:
+    p["txPkts"], p["rxPkts"] = "PTX", "PRX"
+print(json.dumps(m, separators=(",", ":")).replace('"PTX"', "PTX").replace('"PRX"', "PRX"))
+EOF
+)
+eq "$got" "$expected" "the collector holds the exact message"
+
+# ---- B: SIGKILL at random moments while traffic flows ------------------------
+
+sed -i 's/^poll_period = .*/poll_period = 200ms/' "$out/netlogd.conf"
+echo '500@0.2' >"$out/faults"
+ip netns exec ns1 ping -q -i 0.05 100.64.0.2 >/dev/null & traffic_pid=$!
+for i in $(seq 50); do
+	ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>>"$out/netlogd-b.err" &
+	nd=$!
+	# 0.3 to 2.9 s: start-up, drains, spooling and uploads all get hit.
+	sleep "$((RANDOM % 3)).$((RANDOM % 7 + 3))$((RANDOM % 10))"
+	kill -KILL $nd
+	wait $nd 2>/dev/null || true
+done
+kill $traffic_pid
+wait $traffic_pid 2>/dev/null || true
+echo '500@0' >"$out/faults"
+# Deliver the rest: the last drain takes the final packets.
+for _ in 1 2 3 4 5; do
+	ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>>"$out/netlogd-b.err" &
+	nd=$!
+	sleep 1
+	kill -TERM $nd
+	wait $nd || { echo "FAIL: netlogd exited with $?" >&2; cat "$out/netlogd-b.err" >&2; exit 1; }
+	[[ $($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["spoolBatches"])' "$out/status.json") == 0 ]] && break
+done
+n1 "$ctl" stats --json >"$out/kstats.json"
+curl_stats=$(n1 $py -c "
+import json, urllib.request
+print(json.dumps(json.load(urllib.request.urlopen('http://127.0.0.1:$port/stats'))))")
+echo "collector: $curl_stats"
+$py - "$out/entries.jsonl" "$out/kstats.json" "$curl_stats" <<'EOF'
+import json, sys
+entries = [json.loads(l) for l in open(sys.argv[1])]
+k = json.load(open(sys.argv[2]))
+col = json.loads(sys.argv[3])
+assert col["errors"] == 0, col
+seqs = sorted((e["logtail"]["proc_id"], e["logtail"]["proc_seq"]) for e in entries)
+assert len(set(seqs)) == len(seqs), "an entry stored twice"
+ids = {p for p, _ in seqs}
+assert len(ids) == 1, f"proc_ids {ids}"
+nums = [s for _, s in seqs]
+assert nums == list(range(1, len(nums) + 1)), f"proc_seq gaps: {nums[:5]}..{nums[-5:]}"
+windows = [(e["start"], e["end"]) for e in entries if "nodeId" in e]
+assert len(set(windows)) == len(windows), "a window shipped twice"
+pk = by = 0
+for e in entries:
+    for kind in ("virtualTraffic", "subnetTraffic", "exitTraffic", "physicalTraffic"):
+        for c in e.get(kind, []):
+            pk += c.get("txPkts", 0) + c.get("rxPkts", 0)
+            by += c.get("txBytes", 0) + c.get("rxBytes", 0)
+kp = sum(k[f] for f in ("virtTxPkts", "virtRxPkts", "physTxPkts", "physRxPkts")) - k["excludedPkts"]
+kb = sum(k[f] for f in ("virtTxBytes", "virtRxBytes", "physTxBytes", "physRxBytes")) - k["excludedBytes"]
+assert k["missTableFullPkts"] == 0 and k["pendingSeq"] == 0 and k["liveFlows"] == 0, k
+assert (pk, by) == (kp, kb), f"shipped {pk} pkts {by} bytes, kernel saw {kp} {kb}"
+assert len(windows) >= 50, f"only {len(windows)} windows: the kills hit nothing"
+print(f"ok: {len(windows)} windows, {len(entries)} entries once each, "
+      f"{pk} packets and {by} bytes conserved, {col['duplicates']} duplicate uploads dropped")
+EOF
+echo "PASS: netlogd e2e"
