@@ -171,7 +171,8 @@ n1 "$ctl" stats --json >"$out/kstats.json"
 curl_stats=$(n1 $py -c "
 import json, urllib.request
 print(json.dumps(json.load(urllib.request.urlopen('http://127.0.0.1:$port/stats'))))")
-echo "collector: $curl_stats"
+$py -c 'import json, sys; s = json.loads(sys.argv[1])
+print("collector:", {k: s[k] for k in ("requests", "ok", "errors", "entries", "duplicates", "faults")})' "$curl_stats"
 $py - "$out/entries.jsonl" "$out/kstats.json" "$curl_stats" <<'EOF'
 import json, sys
 entries = [json.loads(l) for l in open(sys.argv[1])]
