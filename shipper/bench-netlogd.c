@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark of netlogd's path from a drained window to compressed upload
+ * bodies, on one core: record_build() into memory as drain_cycle() does it,
+ * spool_put_window() and the read-back of every batch as upload_step() does
+ * it, and the gzip of every batch body as the uploader does it; beside that,
+ * zlib alone on the same bodies. Windows of 1k, 100k and 1M synthetic flows,
+ * generated deterministically against a node map of self and 49 peers.
+ * Also the peak RSS of a process that takes one window end to end.
+ *
+ *   bench-netlogd [-d SPOOL_PARENT] [-D DISK_PARENT] [-n MAX_FLOWS]
+ *
+ * SPOOL_PARENT (default /dev/shm) should be a tmpfs, so that the spool
+ * column is CPU and not the disk; DISK_PARENT (default /var/tmp) is used for
+ * one extra measurement of the same spool with real fsyncs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <linux/netlog.h>
+#include <json-c/json.h>
+#include <zlib.h>
+
+#include "flow.h"
+#include "nodemap.h"
+#include "record.h"
+#include "routes.h"
+#include "spool.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define NPEERS 49
+#define SEED 0x6e65746c6f67ULL		/* "netlog" */
+#define WINDOW_START_NS 1700000000000000000ULL
+#define WINDOW_LEN_NS 5000000000ULL
+
+/* upload.c: logtail compresses only bodies over 256 bytes, saving over 64 */
+#define COMPRESS_MIN 256
+#define COMPRESS_GAIN 64
+
+struct service {
+	uint16_t port;
+	uint8_t proto;
+};
+
+/* All below 32768, so a service port never equals an ephemeral one. */
+static const struct service services[] = {
+	{ 443, IPPROTO_TCP }, { 22, IPPROTO_TCP }, { 53, IPPROTO_UDP },
+	{ 80, IPPROTO_TCP }, { 5432, IPPROTO_TCP }, { 6379, IPPROTO_TCP },
+	{ 8080, IPPROTO_TCP }, { 9100, IPPROTO_TCP }, { 3389, IPPROTO_TCP },
+	{ 123, IPPROTO_UDP }, { 8443, IPPROTO_TCP }, { 3000, IPPROTO_TCP },
+	{ 27017, IPPROTO_TCP }, { 9090, IPPROTO_TCP }, { 993, IPPROTO_TCP },
+	{ 5353, IPPROTO_UDP },
+};
+
+static const char *const oses[] = { "linux", "windows", "macOS", "iOS",
+				     "android" };
+
+struct fixture {
+	struct nodemap *nm;
+	struct routes *rt;
+	struct netlog_window w;
+};
+
+/* The messages of one window, as daemon.c's msgs_add() keeps them. */
+struct msgs {
+	char **buf;
+	size_t *len;
+	size_t n;
+	size_t alloc;
+};
+
+/* The uploader's gzip buffer, as struct uploader keeps it. */
+struct gz {
+	unsigned char *buf;
+	size_t size;
+};
+
+/* A copy of the batch bodies of one run, for zlib alone. */
+struct bodies {
+	char *data;
+	size_t len, size;
+	size_t *off;		/* n + 1 offsets */
+	size_t n, alloc;
+};
+
+struct times {
+	double build, spool, gzip;	/* ms */
+	size_t messages, batches;
+	size_t msg_bytes, body_bytes, gz_bytes, compressed;
+};
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench-netlogd: %s: %s\n", what, strerror(-err));
+	exit(1);
+}
+
+/* ---- the node map, built with json-c in netlog's own format ---- */
+
+static json_object *str_array(const char *a, const char *b)
+{
+	json_object *arr = json_object_new_array();
+
+	json_object_array_add(arr, json_object_new_string(a));
+	if (b)
+		json_object_array_add(arr, json_object_new_string(b));
+	return arr;
+}
+
+static json_object *node_json(int i)
+{
+	json_object *n = json_object_new_object();
+	char id[32], name[64], a4[32], a6[48], e4[32], e6[48], user[48];
+
+	/* node 0 is self */
+	snprintf(id, sizeof(id), "n%04dBENCH%sCNTRL", i, i ? "PEER" : "SELF");
+	snprintf(name, sizeof(name), "%s-%02d.example-tailnet.ts.net.",
+		 i ? "peer" : "self", i);
+	snprintf(a4, sizeof(a4), "100.64.0.%d", i + 1);
+	snprintf(a6, sizeof(a6), "fd7a:115c:a1e0::%x", i + 1);
+	json_object_object_add(n, "id", json_object_new_string(id));
+	json_object_object_add(n, "name", json_object_new_string(name));
+	json_object_object_add(n, "addresses", str_array(a4, a6));
+	json_object_object_add(n, "os", json_object_new_string(
+					oses[i % ARRAY_SIZE(oses)]));
+	if (i % 3 == 2) {
+		json_object_object_add(n, "tags",
+				       str_array("tag:server", "tag:prod"));
+	} else {
+		snprintf(user, sizeof(user), "user%02d@example.com", i);
+		json_object_object_add(n, "user", json_object_new_string(user));
+	}
+	if (i == 0)
+		json_object_object_add(n, "routes",
+				       str_array("192.168.10.0/24", NULL));
+	else if (i == 1)
+		json_object_object_add(n, "routes", str_array("10.20.0.0/16",
+							      "fd00:20::/64"));
+	if (i) {
+		snprintf(e4, sizeof(e4), "198.51.100.%d:41641", i);
+		snprintf(e6, sizeof(e6), "[2001:db8::%x]:41641", i);
+		json_object_object_add(n, "endpoints", str_array(e4, e6));
+	}
+	return n;
+}
+
+static void fixture_nodes(struct fixture *fx)
+{
+	json_object *root = json_object_new_object(), *nodes;
+	char err[NODEMAP_ERR_LEN];
+	const char *text;
+	size_t len;
+	int i, ret;
+
+	nodes = json_object_new_array();
+	for (i = 0; i <= NPEERS; i++)
+		json_object_array_add(nodes, node_json(i));
+	json_object_object_add(root, "self",
+			       json_object_new_string("n0000BENCHSELFCNTRL"));
+	json_object_object_add(root, "nodes", nodes);
+	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN,
+						 &len);
+	ret = nodemap_parse(&fx->nm, "bench.nodes.json", text, len, err,
+			    sizeof(err));
+	if (!ret)
+		ret = routes_build(&fx->rt, fx->nm, NULL, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bench-netlogd: %s\n", err);
+		exit(1);
+	}
+	json_object_put(root);
+}
+
+/* ---- synthetic flows: distinct keys by construction ---- */
+
+static void set4(struct netlog_addr *a, uint8_t b0, uint8_t b1, uint8_t b2,
+		 uint8_t b3)
+{
+	memset(a, 0, sizeof(*a));
+	a->len = 4;
+	a->bytes[0] = b0;
+	a->bytes[1] = b1;
+	a->bytes[2] = b2;
+	a->bytes[3] = b3;
+}
+
+static void set4u(struct netlog_addr *a, uint32_t v)
+{
+	set4(a, v >> 24, v >> 16, v >> 8, v);
+}
+
+/* @prefix:...:@last, the last two bytes from @last */
+static void set6(struct netlog_addr *a, const uint8_t *prefix, uint16_t last)
+{
+	memset(a, 0, sizeof(*a));
+	a->len = 16;
+	memcpy(a->bytes, prefix, 8);
+	a->bytes[14] = last >> 8;
+	a->bytes[15] = last;
+}
+
+static const uint8_t ts6[8] = { 0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0 };
+static const uint8_t doc6[8] = { 0x20, 0x01, 0x0d, 0xb8 };
+static const uint8_t sub6[8] = { 0xfd, 0x00, 0x00, 0x20 };
+
+/* Node @i's tunnel address: node 0 is self, peers are 1..NPEERS. */
+static void node_addr(struct netlog_addr *a, int i, bool v6)
+{
+	if (v6)
+		set6(a, ts6, i + 1);
+	else
+		set4(a, 100, 64, 0, i + 1);
+}
+
+static const struct service *service_of(uint64_t q)
+{
+	return &services[q % ARRAY_SIZE(services)];
+}
+
+/* Self to a peer, either way round; unique by (peer, service, port). */
+static void virtual_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
+{
+	uint64_t q = j / NPEERS;
+	const struct service *s = service_of(q);
+	uint16_t eph = 32768 + (q / ARRAY_SIZE(services)) % 28000;
+	bool v6 = (h >> 8) % 5 == 0, inbound = (h >> 12) % 4 == 0;
+
+	f->kind = NETLOG_KIND_VIRTUAL;
+	f->proto = s->proto;
+	node_addr(&f->local, 0, v6);
+	node_addr(&f->remote, 1 + j % NPEERS, v6);
+	f->local_port = inbound ? s->port : eph;
+	f->remote_port = inbound ? eph : s->port;
+}
+
+/*
+ * Self to a host behind peer 1's route, or a host of self's own route to a
+ * peer (this node as a subnet router).
+ */
+static void subnet_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
+{
+	uint64_t k = j / 2;
+	const struct service *s = service_of(h >> 16);
+
+	f->kind = NETLOG_KIND_VIRTUAL;
+	f->proto = s->proto;
+	f->remote_port = s->port;
+	if (j % 2 == 0) {
+		bool v6 = (h >> 8) % 5 == 0;
+
+		node_addr(&f->local, 0, v6);
+		if (v6)
+			set6(&f->remote, sub6, k % 65536);
+		else
+			set4(&f->remote, 10, 20, k >> 8, k);
+		f->local_port = 32768 + (k / 65536) % 28000;
+	} else {
+		set4(&f->local, 192, 168, 10, 1 + k % 250);
+		node_addr(&f->remote, 1 + (k / 250) % NPEERS, false);
+		f->local_port = 32768 + (k / (250 * NPEERS)) % 28000;
+	}
+}
+
+/* Self to the internet, or the internet to a peer (this node as exit node). */
+static void exit_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
+{
+	uint64_t k = j / 2;
+	/* a bijection of 24 bits: distinct hosts for k < 2^24 */
+	uint32_t host = (uint32_t)(k * 2654435761u) & 0xffffff;
+	const struct service *s = service_of(h >> 16);
+
+	f->kind = NETLOG_KIND_VIRTUAL;
+	f->proto = s->proto;
+	if (j % 2 == 0) {
+		node_addr(&f->local, 0, false);
+		set4u(&f->remote, 44u << 24 | host);
+		f->local_port = 32768 + (h >> 24) % 28000;
+		f->remote_port = s->port;
+	} else {
+		set4u(&f->local, 45u << 24 | host);
+		node_addr(&f->remote, 1 + k % NPEERS, false);
+		f->local_port = s->port;
+		f->remote_port = 32768 + (h >> 24) % 28000;
+	}
+}
+
+/*
+ * WireGuard's UDP from self's underlay to a peer's endpoint (both families,
+ * the local port churning), one in ten to an endpoint of no known peer.
+ */
+static void physical_flow(struct netlog_flow *f, uint64_t j)
+{
+	f->kind = NETLOG_KIND_PHYSICAL;
+	f->proto = IPPROTO_UDP;
+	f->remote_port = 41641;
+	if (j % 10 == 9) {
+		set4(&f->local, 192, 0, 2, 10);
+		set4(&f->remote, 203, 0, 113, 1 + (j / 10) % 250);
+		f->local_port = 1024 + (j / 2500) % 64000;
+		return;
+	}
+	if ((j % (2 * NPEERS)) & 1) {
+		set6(&f->local, doc6, 0xff10);
+		set6(&f->remote, doc6, 1 + (j % (2 * NPEERS)) / 2);
+	} else {
+		set4(&f->local, 192, 0, 2, 10);
+		set4(&f->remote, 198, 51, 100, 1 + (j % (2 * NPEERS)) / 2);
+	}
+	f->local_port = 1024 + (j / (2 * NPEERS)) % 64000;
+}
+
+/* 75% virtual, 10% subnet, 10% exit, 5% physical, interleaved. */
+static void fixture_window(struct fixture *fx, size_t n)
+{
+	struct netlog_window *w = &fx->w;
+	uint64_t count[4] = { 0 };
+	size_t i;
+
+	window_init(w);
+	w->flows = calloc(n, sizeof(*w->flows));
+	if (!w->flows)
+		die("flows", -ENOMEM);
+	w->nr = w->alloc = n;
+	w->nflows = n;
+	w->seen = true;
+	w->start_ns = WINDOW_START_NS;
+	w->end_ns = WINDOW_START_NS + WINDOW_LEN_NS;
+	for (i = 0; i < n; i++) {
+		struct netlog_flow *f = &w->flows[i];
+		uint64_t h = splitmix64(SEED ^ i), r = h % 100, pkts;
+
+		if (r < 75)
+			virtual_flow(f, count[0]++, h);
+		else if (r < 85)
+			subnet_flow(f, count[1]++, h);
+		else if (r < 95)
+			exit_flow(f, count[2]++, h);
+		else
+			physical_flow(f, count[3]++);
+		h = splitmix64(h);
+		pkts = 1 + h % 2000;
+		f->tx_pkts = pkts;
+		f->tx_bytes = pkts * (60 + (h >> 16) % 1400);
+		pkts = (h >> 32) % 3000;
+		f->rx_pkts = pkts;
+		f->rx_bytes = pkts * (60 + (h >> 48) % 1400);
+	}
+}
+
+static void fixture_free(struct fixture *fx)
+{
+	window_release(&fx->w);
+	routes_free(fx->rt);
+	nodemap_free(fx->nm);
+}
+
+/* ---- the pipeline ---- */
+
+static void msgs_free(struct msgs *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->buf[i]);
+	free(m->buf);
+	free(m->len);
+	memset(m, 0, sizeof(*m));
+}
+
+/* As daemon.c's msgs_add(): one strndup() per message. */
+static int msgs_add(const char *json, size_t len, void *arg)
+{
+	struct msgs *m = arg;
+
+	if (m->n == m->alloc) {
+		size_t alloc = m->alloc ? 2 * m->alloc : 4;
+		char **buf = realloc(m->buf, alloc * sizeof(*buf));
+		size_t *lens;
+
+		if (!buf)
+			return -ENOMEM;
+		m->buf = buf;
+		lens = realloc(m->len, alloc * sizeof(*lens));
+		if (!lens)
+			return -ENOMEM;
+		m->len = lens;
+		m->alloc = alloc;
+	}
+	m->buf[m->n] = strndup(json, len);
+	if (!m->buf[m->n])
+		return -ENOMEM;
+	m->len[m->n++] = len;
+	return 0;
+}
+
+/*
+ * upload.c's gzip_body() is static: this is the same zlib call sequence
+ * (deflateInit2 with the gzip wrapper at Z_DEFAULT_COMPRESSION, windowBits
+ * 15 + 16, memLevel 8, deflateBound, one deflate(Z_FINISH), deflateEnd),
+ * the same growing output buffer and the same "does it pay" rule.
+ */
+static size_t gzip_body(struct gz *gz, const char *body, size_t len)
+{
+	z_stream zs = { 0 };
+	size_t bound, out;
+
+	if (len <= COMPRESS_MIN)
+		return 0;
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	bound = deflateBound(&zs, len);
+	if (bound > gz->size) {
+		unsigned char *p = realloc(gz->buf, bound);
+
+		if (!p) {
+			deflateEnd(&zs);
+			return 0;
+		}
+		gz->buf = p;
+		gz->size = bound;
+	}
+	zs.next_in = (unsigned char *)body;
+	zs.avail_in = len;
+	zs.next_out = gz->buf;
+	zs.avail_out = bound;
+	out = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
+	deflateEnd(&zs);
+	return out && out + COMPRESS_GAIN < len ? out : 0;
+}
+
+static void bodies_add(struct bodies *b, const char *body, size_t len)
+{
+	if (b->n + 1 >= b->alloc) {
+		b->alloc = b->alloc ? 2 * b->alloc : 64;
+		b->off = realloc(b->off, b->alloc * sizeof(*b->off));
+		if (!b->off)
+			die("bodies", -ENOMEM);
+		b->off[0] = 0;
+	}
+	if (b->len + len > b->size) {
+		b->size = b->size ? 2 * b->size : 1 << 20;
+		while (b->size < b->len + len)
+			b->size *= 2;
+		b->data = realloc(b->data, b->size);
+		if (!b->data)
+			die("bodies", -ENOMEM);
+	}
+	memcpy(b->data + b->len, body, len);
+	b->len += len;
+	b->off[++b->n] = b->len;
+}
+
+static void bodies_free(struct bodies *b)
+{
+	free(b->data);
+	free(b->off);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * One window through build, spool and gzip, as netlogd does it with a
+ * collector sink; the send itself is left out. @keep, when not NULL, gets
+ * a copy of every batch body (outside the timed parts).
+ */
+static void run_window(const struct fixture *fx, struct spool *sp,
+		       uint64_t seq, struct times *t, struct bodies *keep,
+		       struct record_stats *rs)
+{
+	struct msgs m = { 0 };
+	struct gz gz = { 0 };
+	const char *body;
+	double t0, t1;
+	size_t len, i;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	t0 = now_ms();
+	ret = record_build_stats(&fx->w, fx->nm, fx->rt, false, msgs_add, &m,
+				 rs);
+	t1 = now_ms();
+	if (ret)
+		die("record_build", ret);
+	t->build = t1 - t0;
+	t->messages = m.n;
+	for (i = 0; i < m.n; i++)
+		t->msg_bytes += m.len[i];
+
+	t0 = now_ms();
+	ret = spool_put_window(sp, seq, fx->w.start_ns, fx->w.end_ns,
+			       (const char *const *)m.buf, m.len, m.n);
+	msgs_free(&m);
+	t1 = now_ms();
+	if (ret)
+		die("spool_put_window", ret < 0 ? ret : -EEXIST);
+	t->spool += t1 - t0;
+
+	for (;;) {
+		size_t out;
+
+		t0 = now_ms();
+		ret = spool_peek_oldest(sp, &body, &len);
+		t1 = now_ms();
+		t->spool += t1 - t0;
+		if (ret == -ENOENT)
+			break;
+		if (ret)
+			die("spool_peek_oldest", ret);
+
+		t0 = now_ms();
+		out = gzip_body(&gz, body, len);
+		t1 = now_ms();
+		t->gzip += t1 - t0;
+		t->batches++;
+		t->body_bytes += len;
+		t->gz_bytes += out ? out : len;
+		t->compressed += !!out;
+		if (keep)
+			bodies_add(keep, body, len);
+
+		t0 = now_ms();
+		ret = spool_delete_oldest(sp);
+		t1 = now_ms();
+		t->spool += t1 - t0;
+		if (ret)
+			die("spool_delete_oldest", ret);
+	}
+	free(gz.buf);
+}
+
+/*
+ * zlib alone: the same bodies, the same level and wrapper, one deflate per
+ * body into a preallocated buffer, the stream reused with deflateReset().
+ */
+static double zlib_alone(const struct bodies *b, size_t *gz_bytes)
+{
+	size_t i, max = 0, total = 0;
+	unsigned char *out;
+	z_stream zs = { 0 };
+	double t0, t1;
+
+	for (i = 0; i < b->n; i++)
+		if (b->off[i + 1] - b->off[i] > max)
+			max = b->off[i + 1] - b->off[i];
+	t0 = now_ms();
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		die("deflateInit2", -ENOMEM);
+	max = deflateBound(&zs, max);
+	out = malloc(max);
+	if (!out)
+		die("zlib", -ENOMEM);
+	for (i = 0; i < b->n; i++) {
+		zs.next_in = (unsigned char *)b->data + b->off[i];
+		zs.avail_in = b->off[i + 1] - b->off[i];
+		zs.next_out = out;
+		zs.avail_out = max;
+		if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+			die("deflate", -EIO);
+		total += zs.total_out;
+		deflateReset(&zs);
+	}
+	deflateEnd(&zs);
+	t1 = now_ms();
+	free(out);
+	*gz_bytes = total;
+	return t1 - t0;
+}
+
+/* ---- spool directories ---- */
+
+static char *spool_dir_make(const char *parent)
+{
+	char *dir;
+
+	if (asprintf(&dir, "%s/bench-netlogd.XXXXXX", parent) < 0)
+		die("spool dir", -ENOMEM);
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench-netlogd: mkdtemp %s: %s\n", dir,
+			strerror(errno));
+		exit(1);
+	}
+	return dir;
+}
+
+/* The spool's files are flat: proc_id, state, lock and batches. */
+static void spool_dir_remove(char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d) {
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+	free(dir);
+}
+
+static struct spool *spool_make(const char *parent, char **dir)
+{
+	struct spool *sp;
+	int ret;
+
+	*dir = spool_dir_make(parent);
+	ret = spool_open(*dir, 0, &sp);
+	if (ret)
+		die(*dir, ret);
+	return sp;
+}
+
+/* ---- measurements ---- */
+
+static double mib(long kib)
+{
+	return kib / 1024.0;
+}
+
+static long maxrss_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/*
+ * Peak RSS of a fresh process that generates one window of @n flows and
+ * takes it through build, spool and gzip, as netlogd would hold it.
+ * Forked before the parent allocates anything, so that it inherits no
+ * high-water mark.
+ */
+static void rss_child(size_t n, const char *parent)
+{
+	struct record_stats rs = { 0 };
+	struct fixture fx = { 0 };
+	long base, window;
+	struct spool *sp;
+	struct times t;
+	char *dir;
+
+	base = maxrss_kib();
+	fixture_nodes(&fx);
+	fixture_window(&fx, n);
+	window = maxrss_kib();
+	sp = spool_make(parent, &dir);
+	run_window(&fx, sp, 1, &t, NULL, &rs);
+	printf("rss %8zu flows: peak %6.1f MiB (at start %.1f, with the window %.1f; window array %.1f MiB)\n",
+	       n, mib(maxrss_kib()), mib(base), mib(window),
+	       n * sizeof(struct netlog_flow) / 1048576.0);
+	printf("    record: %zu messages, %zu entries, %zu B JSON; flows virtual %zu subnet %zu exit %zu (unknown %zu) physical %zu (unmatched %zu)\n",
+	       rs.messages, rs.entries, rs.bytes, rs.virtual_flows,
+	       rs.subnet_flows, rs.exit_flows, rs.unknown_flows,
+	       rs.physical_flows, rs.physical_unmatched);
+	spool_close(sp);
+	spool_dir_remove(dir);
+	fixture_free(&fx);
+}
+
+static void rss_fork(size_t n, const char *parent)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork", -errno);
+	if (!pid) {
+		rss_child(n, parent);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		fprintf(stderr,
+			"bench-netlogd: rss child for %zu flows failed\n", n);
+		exit(1);
+	}
+}
+
+static void keep_min(double *best, double v)
+{
+	if (*best < 0 || v < *best)
+		*best = v;
+}
+
+/*
+ * @reps runs of one size; each time column is its best run, the total the
+ * sum of the bests. Byte counts are those of the last run, whose bodies zlib
+ * alone compresses (they differ between runs only in client_time).
+ */
+static void bench_size(size_t n, int reps, const char *parent,
+		       const char *disk_parent)
+{
+	double build = -1, spool = -1, gzip = -1, zlib = -1, disk = -1;
+	struct bodies keep = { 0 };
+	struct fixture fx = { 0 };
+	size_t zgz = 0;
+	struct times t = { 0 };
+	struct spool *sp;
+	double total;
+	char *dir;
+	int r;
+
+	fixture_nodes(&fx);
+	fixture_window(&fx, n);
+	sp = spool_make(parent, &dir);
+	for (r = 0; r < reps; r++) {
+		run_window(&fx, sp, 1 + r, &t, r == reps - 1 ? &keep : NULL,
+			   NULL);
+		keep_min(&build, t.build);
+		keep_min(&spool, t.spool);
+		keep_min(&gzip, t.gzip);
+	}
+	spool_close(sp);
+	spool_dir_remove(dir);
+	for (r = 0; r < reps; r++)
+		keep_min(&zlib, zlib_alone(&keep, &zgz));
+	total = build + spool + gzip;
+	printf("%8zu | %8.1f | %8.1f | %8.1f | %10.0f | %9.1f | %7.1f | %10.2f | %10zu | %10zu\n",
+	       n, build, spool, gzip, n / (total / 1e3),
+	       keep.len / 1048576.0 / (zlib / 1e3), zlib, total / zlib,
+	       t.body_bytes, t.gz_bytes);
+	printf("         | %zu messages, %zu B of messages, %zu batches (%zu gzipped); zlib alone %zu B\n",
+	       t.messages, t.msg_bytes, t.batches, t.compressed, zgz);
+
+	if (disk_parent && n <= 100000) {
+		sp = spool_make(disk_parent, &dir);
+		for (r = 0; r < reps; r++) {
+			run_window(&fx, sp, 1 + r, &t, NULL, NULL);
+			keep_min(&disk, t.spool);
+		}
+		spool_close(sp);
+		spool_dir_remove(dir);
+		printf("         | spool on %s (real fsync): %.1f ms\n",
+		       disk_parent, disk);
+	}
+	fflush(stdout);
+	bodies_free(&keep);
+	fixture_free(&fx);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench-netlogd [-d SPOOL_PARENT] [-D DISK_PARENT|-D ''] [-n MAX_FLOWS]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes[] = { 1000, 100000, 1000000 };
+	const char *parent = "/dev/shm", *disk = "/var/tmp";
+	size_t max = 1000000, i;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "d:D:n:h")) != -1) {
+		switch (opt) {
+		case 'd':
+			parent = optarg;
+			break;
+		case 'D':
+			disk = *optarg ? optarg : NULL;
+			break;
+		case 'n':
+			max = strtoull(optarg, NULL, 10);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	printf("netlogd: drained window -> record_build -> spool -> gzip, one core\n");
+	printf("zlib %s, level Z_DEFAULT_COMPRESSION, gzip wrapper; spool in %s; best of 3 (1M: 1 run)\n\n",
+	       zlibVersion(), parent);
+	for (i = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= max; i++)
+		rss_fork(sizes[i], parent);
+	printf("\n");
+	printf("   flows | build ms | spool ms |  gzip ms | total fl/s | zlib MB/s | zlib ms | total/zlib | JSON bytes | gzip bytes\n");
+	for (i = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= max; i++)
+		bench_size(sizes[i], sizes[i] >= 1000000 ? 1 : 3, parent, disk);
+	return 0;
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# make bench, userspace half: netlogd from a drained window to gzipped upload
+# bodies (record_build, spool, gzip) for 1k/100k/1M-flow windows, beside zlib
+# alone on the same bodies, and netlogd's peak RSS per window size. One core.
+#
+#   tests/bench/netlogd.sh [bench-netlogd options]
+#
+# The spool goes to /dev/shm (tmpfs) so that its column is CPU; one extra
+# line per size shows the same spool on /var/tmp with real fsyncs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+make -s -C shipper bench-netlogd
+echo "load: $(uptime)"
+cpu=0
+if command -v taskset >/dev/null; then
+	taskset -c "$cpu" shipper/bench-netlogd "$@"
+else
+	echo "netlogd.sh: taskset not found, running unpinned" >&2
+	shipper/bench-netlogd "$@"
+fi
+echo "load: $(uptime)"
