@@ -1,6 +1,8 @@
 #!/bin/bash
 # The main job, inside a QEMU guest: netlog.ko counts a wireguard-go tunnel
-# between two namespaces; print what netlogctl reports.
+# between two namespaces, netlogd turns the window into Tailscale flow log
+# records and ships them to a local file; print what netlogctl saw and what
+# netlogd shipped.
 #
 #   ns1 (gateway, counted)                       ns2 (peer)
 #   wg0 100.64.0.1  fd7a:115c:a1e0::1  ══════  wg1 100.64.0.2  fd7a:115c:a1e0::2
@@ -20,6 +22,7 @@ insmod "$moddir/netlog.ko"
 ip netns add ns1
 ip netns add ns2
 n1 "$ctl" set devices wg0 ports 41641
+out=$(mktemp -d /tmp/netlog-demo.XXXXXX)
 ip -n ns1 link add e1 type veth peer name e2 netns ns2
 ip -n ns1 addr add 192.0.2.1/24 dev e1
 ip -n ns2 addr add 192.0.2.2/24 dev e2
@@ -44,6 +47,24 @@ ip -n ns2 addr add fd7a:115c:a1e0::2/48 dev wg1 nodad
 ip -n ns1 link set wg0 up
 ip -n ns2 link set wg1 up
 
+# Who is who: netlog's own node map format (docs/nodemap.md).
+cat >"$out/nodes.json" <<'EOF'
+{
+  "self": "nGATEWAY1CNTRL",
+  "nodes": [
+    {"id": "nGATEWAY1CNTRL", "name": "gateway.example.ts.net.", "os": "linux",
+     "addresses": ["100.64.0.1", "fd7a:115c:a1e0::1"], "tags": ["tag:gateway"],
+     "endpoints": ["192.0.2.1:41641"]},
+    {"id": "nLAPTOP2CNTRL", "name": "laptop.example.ts.net.", "os": "linux",
+     "addresses": ["100.64.0.2", "fd7a:115c:a1e0::2"], "user": "alice@example.com",
+     "endpoints": ["192.0.2.2:41642"]}
+  ]
+}
+EOF
+ip netns exec ns1 "$root/shipper/netlogd" --nodes="$out/nodes.json" --sink=file \
+	--file-path="$out/flows.jsonl" --spool-dir="$out/spool" --poll-period=60s &
+netlogd=$!
+
 echo "# traffic: 5 pings (v4, 84 bytes), 3 pings (v6, 104 bytes), 10 UDP datagrams, 50 kB over TCP"
 n1 ping -q -c 5 -i 0.2 100.64.0.2 >/dev/null
 n1 ping -q -6 -c 3 -i 0.2 fd7a:115c:a1e0::2 >/dev/null
@@ -58,11 +79,14 @@ echo
 echo "# netlogctl flows (the live window)"
 n1 "$ctl" flows
 echo
-echo "# netlogctl flows --drain --json (closes the window and acknowledges it)"
-n1 "$ctl" flows --drain --json
+echo "# wg show wg0 transfer (the physical entry counts the same bytes)"
+n1 wg show wg0 transfer
+# netlogd drains the window on SIGTERM, spools it, acknowledges it, ships it.
+kill -TERM $netlogd
+wait $netlogd
 echo
 echo "# netlogctl stats"
 n1 "$ctl" stats
 echo
-echo "# wg show wg0 transfer (the physical entry counts the same bytes)"
-n1 wg show wg0 transfer
+echo "# the records netlogd shipped to $out/flows.jsonl, one entry a line"
+cat "$out/flows.jsonl"
