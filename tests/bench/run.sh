@@ -16,3 +16,5 @@ make -s tools
 share=$(mktemp -d /tmp/netlog-bench.XXXXXX)
 tests/qemu/run.sh --kernel "$kernel" --smp 2 --mem 3072 --timeout 1200 \
 	--share "$share" -- tests/bench/guest.sh "$PWD/$moddir" | tee "$share/out.txt"
+echo
+tests/bench/netlogd.sh
