@@ -72,14 +72,7 @@ struct fixture {
 	struct netlog_window w;
 };
 
-/* The messages of one window, as daemon.c's msgs_add() keeps them. */
-struct msgs {
-	char **buf;
-	size_t *len;
-	size_t n;
-	size_t alloc;
-};
-
+/* The messages of one window, as daemon.c's record_msgs_add() keeps them. */
 /* The uploader's gzip buffer, as struct uploader keeps it. */
 struct gz {
 	unsigned char *buf;
@@ -383,43 +376,6 @@ static void fixture_free(struct fixture *fx)
 
 /* ---- the pipeline ---- */
 
-static void msgs_free(struct msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		free(m->buf[i]);
-	free(m->buf);
-	free(m->len);
-	memset(m, 0, sizeof(*m));
-}
-
-/* As daemon.c's msgs_add(): one strndup() per message. */
-static int msgs_add(const char *json, size_t len, void *arg)
-{
-	struct msgs *m = arg;
-
-	if (m->n == m->alloc) {
-		size_t alloc = m->alloc ? 2 * m->alloc : 4;
-		char **buf = realloc(m->buf, alloc * sizeof(*buf));
-		size_t *lens;
-
-		if (!buf)
-			return -ENOMEM;
-		m->buf = buf;
-		lens = realloc(m->len, alloc * sizeof(*lens));
-		if (!lens)
-			return -ENOMEM;
-		m->len = lens;
-		m->alloc = alloc;
-	}
-	m->buf[m->n] = strndup(json, len);
-	if (!m->buf[m->n])
-		return -ENOMEM;
-	m->len[m->n++] = len;
-	return 0;
-}
-
 /*
  * upload.c's gzip_body() is static: this is the same zlib call sequence
  * (deflateInit2 with the gzip wrapper at Z_DEFAULT_COMPRESSION, windowBits
@@ -494,7 +450,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 		       uint64_t seq, struct times *t, struct bodies *keep,
 		       struct record_stats *rs)
 {
-	struct msgs m = { 0 };
+	struct record_msgs m = { 0 };
 	struct gz gz = { 0 };
 	const char *body;
 	double t0, t1;
@@ -503,7 +459,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 
 	memset(t, 0, sizeof(*t));
 	t0 = now_ms();
-	ret = record_build_stats(&fx->w, fx->nm, fx->rt, false, msgs_add, &m,
+	ret = record_build_stats(&fx->w, fx->nm, fx->rt, false, record_msgs_add, &m,
 				 rs);
 	t1 = now_ms();
 	if (ret)
@@ -516,7 +472,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 	t0 = now_ms();
 	ret = spool_put_window(sp, seq, fx->w.start_ns, fx->w.end_ns,
 			       (const char *const *)m.buf, m.len, m.n);
-	msgs_free(&m);
+	record_msgs_free(&m);
 	t1 = now_ms();
 	if (ret)
 		die("spool_put_window", ret < 0 ? ret : -EEXIST);

@@ -64,50 +64,6 @@ struct daemon {
 	struct daemon_stats st;
 };
 
-/* The messages of one window, collected for spool_put_window(). */
-struct msgs {
-	char **buf;
-	size_t *len;
-	size_t n;
-	size_t alloc;
-};
-
-static void msgs_free(struct msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		free(m->buf[i]);
-	free(m->buf);
-	free(m->len);
-	memset(m, 0, sizeof(*m));
-}
-
-static int msgs_add(const char *json, size_t len, void *arg)
-{
-	struct msgs *m = arg;
-
-	if (m->n == m->alloc) {
-		size_t alloc = m->alloc ? 2 * m->alloc : 4;
-		char **buf = realloc(m->buf, alloc * sizeof(*buf));
-		size_t *lens;
-
-		if (!buf)
-			return -ENOMEM;
-		m->buf = buf;
-		lens = realloc(m->len, alloc * sizeof(*lens));
-		if (!lens)
-			return -ENOMEM;
-		m->len = lens;
-		m->alloc = alloc;
-	}
-	m->buf[m->n] = strndup(json, len);
-	if (!m->buf[m->n])
-		return -ENOMEM;
-	m->len[m->n++] = len;
-	return 0;
-}
-
 static void logerr(const char *what, int err)
 {
 	fprintf(stderr, "netlogd: %s: %s\n", what, strerror(-err));
@@ -198,7 +154,7 @@ static int nodes_refresh(struct daemon *d)
 static int drain_cycle(struct daemon *d)
 {
 	struct netlog_window w;
-	struct msgs m = { 0 };
+	struct record_msgs m = { 0 };
 	int ret;
 
 	window_init(&w);
@@ -209,7 +165,7 @@ static int drain_cycle(struct daemon *d)
 	}
 	if (w.nr) {
 		ret = record_build(&w, d->nm, d->rt, d->cfg->log_exit_flows,
-				   msgs_add, &m);
+				   record_msgs_add, &m);
 		if (ret) {
 			logerr("building records", ret);
 			goto out;
@@ -242,7 +198,7 @@ static int drain_cycle(struct daemon *d)
 out:
 	if (ret)
 		d->st.drain_errors++;
-	msgs_free(&m);
+	record_msgs_free(&m);
 	window_release(&w);
 	return ret;
 }

@@ -732,3 +732,39 @@ int record_build(const struct netlog_window *w, const struct nodemap *nm,
 {
 	return record_build_stats(w, nm, rt, log_exit_flows, emit, arg, NULL);
 }
+
+int record_msgs_add(const char *json, size_t len, void *arg)
+{
+	struct record_msgs *m = arg;
+
+	if (m->n == m->alloc) {
+		size_t alloc = m->alloc ? 2 * m->alloc : 4;
+		char **buf = realloc(m->buf, alloc * sizeof(*buf));
+		size_t *lens;
+
+		if (!buf)
+			return -ENOMEM;
+		m->buf = buf;
+		lens = realloc(m->len, alloc * sizeof(*lens));
+		if (!lens)
+			return -ENOMEM;
+		m->len = lens;
+		m->alloc = alloc;
+	}
+	m->buf[m->n] = strndup(json, len);
+	if (!m->buf[m->n])
+		return -ENOMEM;
+	m->len[m->n++] = len;
+	return 0;
+}
+
+void record_msgs_free(struct record_msgs *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->buf[i]);
+	free(m->buf);
+	free(m->len);
+	memset(m, 0, sizeof(*m));
+}

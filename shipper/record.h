@@ -60,6 +60,18 @@ int record_build_stats(const struct netlog_window *w,
 		       bool log_exit_flows, record_emit_fn emit, void *arg,
 		       struct record_stats *stats);
 
+/* The messages of one window, collected for spool_put_window(). */
+struct record_msgs {
+	char **buf;
+	size_t *len;
+	size_t n;
+	size_t alloc;
+};
+
+/* A record_emit_fn keeping a copy of each message in a struct record_msgs. */
+int record_msgs_add(const char *json, size_t len, void *arg);
+void record_msgs_free(struct record_msgs *m);
+
 /* netlogtype.Node of @n (nodeUser.toNode), a new json-c object. */
 json_object *record_node_json(const struct nodemap_node *n);
 

@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "fmt.h"
+#include "fileio.h"
 #include "spool.h"
 
 #define STATE_MAGIC "netlog-spool 1"
@@ -141,22 +142,6 @@ static int parse_batch_name(const char *name, const char *ext,
 		return -EINVAL;
 	*first_seq = seq;
 	*entries = n;
-	return 0;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += n;
-		len -= n;
-	}
 	return 0;
 }
 

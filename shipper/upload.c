@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 #include <zlib.h>
 
+#include "fileio.h"
 #include "upload.h"
 
 #define RESPONSE_MAX 1024
@@ -102,22 +103,6 @@ static uint64_t retry_delay(const struct uploader *up, uint64_t retry_after_s)
 	else
 		d = up->retry_min_ms;
 	return d < up->retry_cap_ms ? d : up->retry_cap_ms;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += n;
-		len -= n;
-	}
-	return 0;
 }
 
 /* proc_id and proc_seq of an entry's logtail member: 0, or -EINVAL. */

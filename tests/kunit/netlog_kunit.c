@@ -563,24 +563,25 @@ static int cons_thread(void *arg)
 	return 0;
 }
 
-static void conservation_under_concurrent_drains(struct kunit *test)
+/*
+ * One counting kthread per online CPU, each with @seed_step * its index as
+ * seed; a worker that cannot start is failed and marked done.
+ */
+static struct cons_worker *start_workers(struct kunit *test,
+					 struct netlog_state *st,
+					 unsigned int seed_step)
 {
-	struct netlog_state *st = new_state(test, CONS_CAPACITY);
-	unsigned int ncpu = num_online_cpus(), i, cpu, windows = 0;
+	unsigned int ncpu = num_online_cpus(), i = 0, cpu;
 	struct cons_worker *cw;
-	u64 got_pkts = 0, got_bytes = 0, want_pkts = 0, want_bytes = 0;
-	struct totals t;
-	bool running = true;
 
 	KUNIT_ASSERT_GE_MSG(test, ncpu, 2, "needs 2 or more CPUs");
 	cw = kunit_kcalloc(test, ncpu, sizeof(*cw), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, cw);
-	i = 0;
 	for_each_online_cpu(cpu) {
 		struct task_struct *task;
 
 		cw[i].st = st;
-		cw[i].seed = i * 13;
+		cw[i].seed = i * seed_step;
 		init_completion(&cw[i].done);
 		task = kthread_create_on_cpu(cons_thread, &cw[i], cpu,
 					     "netlog_kunit/%u");
@@ -592,6 +593,18 @@ static void conservation_under_concurrent_drains(struct kunit *test)
 		}
 		i++;
 	}
+	return cw;
+}
+
+static void conservation_under_concurrent_drains(struct kunit *test)
+{
+	struct netlog_state *st = new_state(test, CONS_CAPACITY);
+	unsigned int ncpu = num_online_cpus(), i, windows = 0;
+	struct cons_worker *cw = start_workers(test, st, 13);
+	u64 got_pkts = 0, got_bytes = 0, want_pkts = 0, want_bytes = 0;
+	struct totals t;
+	bool running = true;
+
 	while (running) {
 		u64 seq = drain(test, st, &t);
 
@@ -623,28 +636,11 @@ static void conservation_under_concurrent_drains(struct kunit *test)
 static void keys_on_several_cpus_merge_into_one(struct kunit *test)
 {
 	struct netlog_state *st = new_state(test, 64);
-	struct cons_worker *cw;
-	unsigned int ncpu = num_online_cpus(), i = 0, cpu;
+	unsigned int ncpu = num_online_cpus(), i;
+	/* Seed 0 everywhere: the same keys on every CPU. */
+	struct cons_worker *cw = start_workers(test, st, 0);
 	struct totals t;
 
-	KUNIT_ASSERT_GE_MSG(test, ncpu, 2, "needs 2 or more CPUs");
-	cw = kunit_kcalloc(test, ncpu, sizeof(*cw), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, cw);
-	for_each_online_cpu(cpu) {
-		struct task_struct *task;
-
-		cw[i].st = st;
-		init_completion(&cw[i].done);
-		task = kthread_create_on_cpu(cons_thread, &cw[i], cpu,
-					     "netlog_kunit/%u");
-		if (IS_ERR(task)) {
-			KUNIT_FAIL(test, "no kthread on CPU %u", cpu);
-			complete(&cw[i].done);
-		} else {
-			wake_up_process(task);
-		}
-		i++;
-	}
 	for (i = 0; i < ncpu; i++)
 		wait_for_completion(&cw[i].done);
 	drain(test, st, &t);
