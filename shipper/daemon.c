@@ -349,7 +349,7 @@ static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->inofd = -1;
-	/* First, so that a SIGTERM during start-up is handled, not fatal. */
+	/* netlogd's main() blocks them already; a library caller may not. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

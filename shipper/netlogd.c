@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,8 +83,18 @@ static int daemon_main(int argc, char **argv)
 	const char *path = NULL;
 	struct netlogd_config cfg;
 	char err[512];
+	sigset_t mask;
 	int i, ret;
 
+	/*
+	 * Held from the start, so that a SIGTERM while netlogd starts is
+	 * handled by the main loop (a final drain), not fatal.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	config_init(&cfg);
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)

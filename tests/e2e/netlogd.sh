@@ -114,6 +114,16 @@ EOF
 ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>"$out/netlogd-a.err" &
 nd=$!
 for _ in $(seq 100); do [[ -s $out/status.json ]] && break; sleep 0.1; done
+# A broken node map is refused and the previous one stays in force; a good
+# one replacing it, and SIGHUP, reload it.
+cp "$out/nodes.json" "$out/nodes.good"
+echo '{"self": "nGW1CNTRL", "nodes": [' >"$out/nodes.tmp"
+mv "$out/nodes.tmp" "$out/nodes.json"
+for _ in $(seq 50); do grep -qs "node map rejected" "$out/netlogd-a.err" && break; sleep 0.1; done
+mv "$out/nodes.good" "$out/nodes.json"
+sleep 0.5
+kill -HUP $nd
+sleep 0.5
 ready=$(mktemp -d)
 ip netns exec ns2 $traffic udp-echo 100.64.0.2 53 >"$ready/udp" & pids+=($!)
 until grep -qs listening "$ready/udp"; do sleep 0.1; done
@@ -124,6 +134,9 @@ read -r wg_rx wg_tx < <(n1 wg show wg0 transfer | cut -f2,3)
 kill -TERM $nd
 wait $nd
 cat "$out/netlogd-a.err"
+eq "$($py -c 'import json, sys; s = json.load(open(sys.argv[1])); print(s["nodesLoads"], s["nodesErrors"])' "$out/status.json")" \
+	"3 1" "node map: loaded, refused when broken, reloaded on change and on SIGHUP"
+grep -q "nodes.json: bad JSON" "$out/netlogd-a.err" || { echo "FAIL: no error naming the broken node map" >&2; exit 1; }
 expected='{"nodeId":"nGW1CNTRL","start":"T","end":"T","srcNode":{"nodeId":"nGW1CNTRL","name":"gw.example.ts.net","addresses":["100.64.0.1","fd7a:115c:a1e0::1"],"os":"linux","tags":["tag:gw"]},"dstNodes":[{"nodeId":"nPEER2CNTRL","name":"peer.example.ts.net","addresses":["100.64.0.2","fd7a:115c:a1e0::2"],"os":"linux","user":"alice@example.com"}],"virtualTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"100.64.0.2:0","txPkts":3,"txBytes":252,"rxPkts":3,"rxBytes":252},{"proto":17,"src":"100.64.0.1:40000","dst":"100.64.0.2:53","txPkts":4,"txBytes":512,"rxPkts":4,"rxBytes":512}],"subnetTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"10.20.0.5:0","txPkts":2,"txBytes":400,"rxPkts":2,"rxBytes":400}],"physicalTraffic":[{"src":"100.64.0.2:0","dst":"192.0.2.2:41642","txPkts":PTX,"txBytes":'$wg_tx',"rxPkts":PRX,"rxBytes":'$wg_rx'}]}'
 got=$($py - "$out/entries.jsonl" <<'EOF'
 import json, re, sys
@@ -160,8 +173,11 @@ wait $traffic_pid 2>/dev/null || true
 echo '500@0' >"$out/faults"
 # Deliver the rest: the last drain takes the final packets.
 for _ in 1 2 3 4 5; do
+	rm -f "$out/status.json"
 	ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>>"$out/netlogd-b.err" &
 	nd=$!
+	# Running once it has written its status; then let it work a second.
+	for _ in $(seq 300); do [[ -s $out/status.json ]] && break; sleep 0.1; done
 	sleep 1
 	kill -TERM $nd
 	wait $nd || { echo "FAIL: netlogd exited with $?" >&2; cat "$out/netlogd-b.err" >&2; exit 1; }
