@@ -48,10 +48,11 @@ while read -r type path mode _ _ _ dev; do
 	esac
 done
 
-share=
+share= repo=
 for word in $(cat /proc/cmdline); do
 	case $word in
 	netlog.share=*) share=${word#*=} ;;
+	netlog.repo=*) repo=${word#*=} ;;
 	esac
 done
 if [ -z "$share" ]; then
@@ -64,6 +65,15 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 netlogshare "$share" |
 	echo "netlog-guest: cannot mount the share (9p tag netlogshare) on $share"
 	finish
 }
+
+# A checkout under a path that is now a tmpfs comes back read-only.
+if [ -n "$repo" ]; then
+	mkdir -p "$repo" 2>/dev/null
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro netlogrepo "$repo" || {
+		echo "netlog-guest: cannot mount the checkout (9p tag netlogrepo) on $repo"
+		finish
+	}
+fi
 
 echo "netlog-guest: running on $(uname -r), up $(cut -d' ' -f1 /proc/uptime) s"
 sh "$share/.netlog/cmd" </dev/null

@@ -147,11 +147,22 @@ hidden() {
 	esac
 	return 1
 }
-! hidden "$PWD" || die "the current directory $PWD is hidden in the guest (tmpfs there)"
+# A checkout there (CI may clone into /tmp or /root) is shared again, at
+# the same path, over the guest's tmpfs.
+repo=
+if hidden "$PWD"; then
+	repo=$PWD
+	case $repo in
+	*[!A-Za-z0-9._/+-]*) die "path '$repo' must be plain: it goes on the kernel command line" ;;
+	esac
+fi
 case $1 in
 */*) script=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") ||
 	die "no directory for script '$1'"
-	! hidden "$script" || die "script $script is hidden in the guest (tmpfs there): move it or put it in the share" ;;
+	case $script in
+	"$repo"/*) ;;
+	*) ! hidden "$script" || die "script $script is hidden in the guest (tmpfs there): move it or put it in the share" ;;
+	esac ;;
 esac
 log=$share/console.log
 rm -rf "$share/.netlog" "$log"
@@ -174,6 +185,10 @@ if [ -n "$kbuild" ] && grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kbuild/.config" 2>/d
 fi
 cmdline="$cmdline netlog.share=$share $append"
 set -- -kernel "$kimage"
+if [ -n "$repo" ]; then
+	cmdline="$cmdline netlog.repo=$repo"
+	set -- "$@" -virtfs "local,path=$repo,mount_tag=netlogrepo,security_model=none,readonly=on,multidevs=remap"
+fi
 if [ -d "/lib/modules/$krel/kernel" ]; then
 	make_initramfs
 	set -- "$@" -initrd "$initrd"
