@@ -36,6 +36,7 @@
 #include "record.h"
 #include "routes.h"
 #include "spool.h"
+#include "upload.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -378,7 +379,7 @@ static void fixture_free(struct fixture *fx)
 
 /*
  * upload.c's gzip_body() is static: this is the same zlib call sequence
- * (deflateInit2 with the gzip wrapper at Z_DEFAULT_COMPRESSION, windowBits
+ * (deflateInit2 with the gzip wrapper at UPLOAD_GZIP_LEVEL, windowBits
  * 15 + 16, memLevel 8, deflateBound, one deflate(Z_FINISH), deflateEnd),
  * the same growing output buffer and the same "does it pay" rule.
  */
@@ -389,7 +390,7 @@ static size_t gzip_body(struct gz *gz, const char *body, size_t len)
 
 	if (len <= COMPRESS_MIN)
 		return 0;
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return 0;
 	bound = deflateBound(&zs, len);
@@ -526,7 +527,7 @@ static double zlib_alone(const struct bodies *b, size_t *gz_bytes)
 		if (b->off[i + 1] - b->off[i] > max)
 			max = b->off[i + 1] - b->off[i];
 	t0 = now_ms();
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		die("deflateInit2", -ENOMEM);
 	max = deflateBound(&zs, max);
@@ -759,7 +760,7 @@ int main(int argc, char **argv)
 		usage();
 
 	printf("netlogd: drained window -> record_build -> spool -> gzip, one core\n");
-	printf("zlib %s, level Z_DEFAULT_COMPRESSION, gzip wrapper; spool in %s; best of 3 (1M: 1 run)\n\n",
+	printf("zlib %s, level UPLOAD_GZIP_LEVEL (1), gzip wrapper; spool in %s; best of 3 (1M: 1 run)\n\n",
 	       zlibVersion(), parent);
 	for (i = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= max; i++)
 		rss_fork(sizes[i], parent);

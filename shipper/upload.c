@@ -315,7 +315,7 @@ static size_t gzip_body(struct uploader *up, const char *body, size_t len)
 
 	if (!up->compress || len <= COMPRESS_MIN)
 		return 0;
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return 0;
 	bound = deflateBound(&zs, len);

@@ -23,6 +23,12 @@ enum upload_sink {
 	UPLOAD_SINK_LOGTAIL,	/* POST {server}/c/{collection}/{private_id} */
 };
 
+/*
+ * zlib's fastest level (Z_BEST_SPEED), as logtail uses zstd's fastest: flow
+ * logs are repetitive JSON, and the shipper must keep up with the kernel.
+ */
+#define UPLOAD_GZIP_LEVEL 1
+
 struct upload_config {
 	enum upload_sink sink;
 	const char *file_path;		/* file sink */
