@@ -15,10 +15,11 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 
+#include "jsonpath.h"
 #include "nodemap.h"
 
 /* The path of a value inside the document, for error messages. */
-#define PATH_LEN 512
+#define PATH_LEN JSON_PATH_LEN
 
 /* A tie between two peers for one endpoint leaves it to neither. */
 #define NODE_AMBIGUOUS UINT32_MAX
@@ -429,24 +430,6 @@ static const char *want_name(enum json_type t)
 	}
 }
 
-/* A path too long for the buffer ends in "..." rather than failing. */
-static void path_fix(char *out, int n)
-{
-	if (n >= PATH_LEN)
-		strcpy(out + PATH_LEN - 4, "...");
-}
-
-static void path_key(char *out, const char *path, const char *key)
-{
-	path_fix(out, snprintf(out, PATH_LEN, "%s%s%s", path,
-			       *path ? "." : "", key));
-}
-
-static void path_index(char *out, const char *path, size_t i)
-{
-	path_fix(out, snprintf(out, PATH_LEN, "%s[%zu]", path, i));
-}
-
 /*
  * path.key of @obj: absent or null is NULL (an error if @required), any
  * other type than @t fails.
@@ -459,7 +442,7 @@ static int member(struct builder *b, json_object *obj, const char *path,
 	json_object *v = NULL;
 
 	*out = NULL;
-	path_key(p, path, key);
+	json_path_key(p, path, key);
 	if (!json_object_object_get_ex(obj, key, &v) || !v) {
 		if (required)
 			return fail(b, p, "missing");
@@ -496,7 +479,7 @@ static int elem_str(struct builder *b, json_object *arr, const char *path,
 {
 	json_object *v = json_object_array_get_idx(arr, i);
 
-	path_index(p, path, i);
+	json_path_index(p, path, i);
 	if (!json_object_is_type(v, json_type_string))
 		return fail(b, p, "expected string, got %s", json_type_desc(v));
 	*s = json_object_get_string(v);
@@ -535,7 +518,7 @@ static int add_routes(struct builder *b, json_object *obj, const char *path,
 	ret = member(b, obj, path, key, json_type_array, false, &arr);
 	if (ret || !arr)
 		return ret;
-	path_key(p, path, key);
+	json_path_key(p, path, key);
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		ret = elem_str(b, arr, p, i, &s, ep);
 		if (ret)
@@ -643,7 +626,7 @@ static int read_tags(struct builder *b, struct nodemap_node *n,
 
 	if (!in->tags)
 		return 0;
-	path_key(p, path, in->tags_key);
+	json_path_key(p, path, in->tags_key);
 	cnt = json_object_array_length(in->tags);
 	if (!cnt)
 		return 0;
@@ -693,7 +676,7 @@ static int read_addrs(struct builder *b, struct nodemap_node *n,
 
 	if (!in->addrs)
 		return 0;
-	path_key(p, path, in->addrs_key);
+	json_path_key(p, path, in->addrs_key);
 	cnt = json_object_array_length(in->addrs);
 	if (!cnt)
 		return 0;
@@ -860,14 +843,14 @@ static int ts_node(struct builder *b, json_object *users, json_object *ps,
 	}
 	ret = member_str(b, ps, path, "CurAddr", false, &s, &len);
 	if (!ret && len) {
-		path_key(p, path, "CurAddr");
+		json_path_key(p, path, "CurAddr");
 		ret = claim_endpoint(b, index, p, s, CLAIM_CURRENT);
 	}
 	if (!ret)
 		ret = member(b, ps, path, "Addrs", json_type_array, false, &arr);
 	if (ret || !arr)
 		return ret;
-	path_key(p, path, "Addrs");
+	json_path_key(p, path, "Addrs");
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		ret = elem_str(b, arr, p, i, &s, ep);
 		if (!ret)
@@ -896,7 +879,7 @@ static int parse_tailscale(struct builder *b, json_object *top)
 	if (ret || !peers)
 		return ret;
 	json_object_object_foreach(peers, key, val) {
-		path_fix(path, snprintf(path, sizeof(path), "Peer[\"%s\"]",
+		json_path_fix(path, snprintf(path, sizeof(path), "Peer[\"%s\"]",
 					key));
 		ret = ts_node(b, users, val, path, false);
 		if (ret)
@@ -969,7 +952,7 @@ static int simple_node(struct builder *b, json_object *obj, const char *path,
 	}
 	if (!arr)
 		return 0;
-	path_key(p, path, "endpoints");
+	json_path_key(p, path, "endpoints");
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		ret = elem_str(b, arr, p, i, &s, ep);
 		if (!ret)
@@ -1002,7 +985,7 @@ static int parse_simple(struct builder *b, json_object *top)
 		return ret;
 	b->nm->self = SIZE_MAX;
 	for (i = 0; i < json_object_array_length(nodes); i++) {
-		path_index(path, "nodes", i);
+		json_path_index(path, "nodes", i);
 		ret = simple_node(b, json_object_array_get_idx(nodes, i), path,
 				  self, self_len);
 		if (ret)

@@ -9,10 +9,11 @@
 #include <linux/netlog.h>
 #include <json-c/json.h>
 
+#include "jsonpath.h"
 #include "nodemap.h"
 #include "window-json.h"
 
-#define PATH_LEN 128
+#define PATH_LEN JSON_PATH_LEN
 
 struct parser {
 	const char *file;
@@ -129,24 +130,6 @@ int time_parse(const char *str, uint64_t *ns)
 	return 0;
 }
 
-/* A path too long for the buffer ends in "..." rather than failing. */
-static void path_fix(char *out, int n)
-{
-	if (n >= PATH_LEN)
-		strcpy(out + PATH_LEN - 4, "...");
-}
-
-static void path_key(char *out, const char *path, const char *key)
-{
-	path_fix(out, snprintf(out, PATH_LEN, "%s%s%s", path,
-			       *path ? "." : "", key));
-}
-
-static void path_index(char *out, const char *path, size_t i)
-{
-	path_fix(out, snprintf(out, PATH_LEN, "%s[%zu]", path, i));
-}
-
 static int member(struct parser *p, json_object *obj, const char *path,
 		  const char *key, enum json_type t, bool required,
 		  json_object **out)
@@ -155,7 +138,7 @@ static int member(struct parser *p, json_object *obj, const char *path,
 	json_object *v = NULL;
 
 	*out = NULL;
-	path_key(sub, path, key);
+	json_path_key(sub, path, key);
 	if (!json_object_object_get_ex(obj, key, &v) || !v)
 		return required ? fail(p, sub, "missing") : 0;
 	if (!json_object_is_type(v, t))
@@ -180,7 +163,7 @@ static int member_u64(struct parser *p, json_object *obj, const char *path,
 	ret = member(p, obj, path, key, json_type_int, false, &v);
 	if (ret || !v)
 		return ret;
-	path_key(sub, path, key);
+	json_path_key(sub, path, key);
 	if (json_object_get_int64(v) < 0)
 		return fail(p, sub, "negative value %" PRId64,
 			    json_object_get_int64(v));
@@ -200,7 +183,7 @@ static int member_time(struct parser *p, json_object *obj, const char *path,
 	if (ret)
 		return ret;
 	s = json_object_get_string(v);
-	path_key(sub, path, key);
+	json_path_key(sub, path, key);
 	if (time_parse(s, ns))
 		return fail(p, sub, "bad RFC 3339 time '%s'", s);
 	return 0;
@@ -219,7 +202,7 @@ static int member_addrport(struct parser *p, json_object *obj,
 	if (ret)
 		return ret;
 	s = json_object_get_string(v);
-	path_key(sub, path, key);
+	json_path_key(sub, path, key);
 	if (addrport_parse(a, port, s))
 		return fail(p, sub, "bad address:port '%s'", s);
 	return 0;
@@ -235,7 +218,7 @@ static int parse_counts(struct parser *p, json_object *obj, const char *path,
 	ret = member(p, obj, path, key, json_type_object, false, &v);
 	if (ret || !v)
 		return ret;
-	path_key(sub, path, key);
+	json_path_key(sub, path, key);
 	ret = member_u64(p, v, sub, "pkts", &c->pkts);
 	if (!ret)
 		ret = member_u64(p, v, sub, "bytes", &c->bytes);
@@ -331,7 +314,7 @@ static int from_json(struct netlog_window *w, struct parser *p,
 		w->alloc = n;
 	}
 	for (i = 0; i < n; i++) {
-		path_index(path, "flows", i);
+		json_path_index(path, "flows", i);
 		ret = parse_flow(p, json_object_array_get_idx(flows, i), path,
 				 &w->flows[i]);
 		if (ret)
