@@ -89,17 +89,13 @@ static int fail(struct builder *b, const char *path, const char *fmt, ...)
 
 static int fail(struct builder *b, const char *path, const char *fmt, ...)
 {
-	size_t n;
 	va_list ap;
+	int ret;
 
-	n = snprintf(b->err, b->errlen, "%s: %s%s", b->file, path,
-		     *path ? ": " : "");
-	if (n < b->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(b->err + n, b->errlen - n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
+	va_start(ap, fmt);
+	ret = json_path_vfail(b->err, b->errlen, b->file, path, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 static int fail_nomem(struct builder *b)

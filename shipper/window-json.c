@@ -26,17 +26,13 @@ static int fail(struct parser *p, const char *path, const char *fmt, ...)
 
 static int fail(struct parser *p, const char *path, const char *fmt, ...)
 {
-	size_t n;
 	va_list ap;
+	int ret;
 
-	n = snprintf(p->err, p->errlen, "%s: %s%s", p->file, path,
-		     *path ? ": " : "");
-	if (n < p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
+	va_start(ap, fmt);
+	ret = json_path_vfail(p->err, p->errlen, p->file, path, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 static int digits(const char **s, int n, int *val)
