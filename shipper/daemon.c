@@ -147,15 +147,68 @@ static int nodes_refresh(struct daemon *d)
 	return nodes_install(d, nm);
 }
 
+/* record_build()'s emitter: each message goes straight into the spool. */
+struct spooling {
+	struct daemon *d;
+	size_t messages, bytes;
+	int err;		/* the spool's, which stopped the build */
+};
+
+static int spool_message(const char *json, size_t len, void *arg)
+{
+	struct spooling *s = arg;
+	int ret = spool_window_add(s->d->spool, json, len);
+
+	if (ret) {
+		s->err = ret;
+		return ret;
+	}
+	s->messages++;
+	s->bytes += len;
+	return 0;
+}
+
+/*
+ * Spools the records of window @w as they are built. Returns 0 (also when
+ * the window makes no message: nothing is committed then), SPOOL_DUPLICATE,
+ * or -errno with nothing committed.
+ */
+static int spool_records(struct daemon *d, const struct netlog_window *w,
+			 struct spooling *s)
+{
+	int ret;
+
+	ret = spool_window_begin(d->spool, w->seq, w->start_ns, w->end_ns);
+	if (ret < 0)
+		logerr("spool", ret);
+	if (ret)
+		return ret;
+	ret = record_build(w, d->nm, d->rt, d->cfg->log_exit_flows,
+			   spool_message, s);
+	if (ret) {
+		spool_window_abort(d->spool);
+		logerr(s->err ? "spool" : "building records", ret);
+		return ret;
+	}
+	if (!s->messages) {
+		spool_window_abort(d->spool);
+		return 0;
+	}
+	ret = spool_window_commit(d->spool);
+	if (ret)
+		logerr("spool", ret);
+	return ret;
+}
+
 /*
  * Drain one window, spool its messages, then acknowledge it. Nothing is
  * acknowledged that is not durably spooled.
  */
 static int drain_cycle(struct daemon *d)
 {
+	struct spooling s = { .d = d };
 	struct netlog_window w;
-	struct record_msgs m = { 0 };
-	int ret;
+	int ret = 0;
 
 	window_init(&w);
 	ret = window_fetch(d->ctl, true, &w);
@@ -163,26 +216,15 @@ static int drain_cycle(struct daemon *d)
 		genl_perror(d->ctl, "drain", ret);
 		goto out;
 	}
-	if (w.nr) {
-		ret = record_build(&w, d->nm, d->rt, d->cfg->log_exit_flows,
-				   record_msgs_add, &m);
-		if (ret) {
-			logerr("building records", ret);
-			goto out;
-		}
-	}
-	if (m.n) {
-		ret = spool_put_window(d->spool, w.seq, w.start_ns, w.end_ns,
-				       (const char *const *)m.buf, m.len, m.n);
-		if (ret < 0) {
-			logerr("spool", ret);
-			goto out;
-		}
-		if (ret == SPOOL_DUPLICATE)
-			d->st.duplicate_windows++;
-		for (size_t i = 0; i < m.n; i++)
-			d->st.message_bytes += m.len[i];
-		d->st.messages += m.n;
+	if (w.nr)
+		ret = spool_records(d, &w, &s);
+	if (ret < 0)
+		goto out;
+	if (ret == SPOOL_DUPLICATE) {
+		d->st.duplicate_windows++;
+	} else if (s.messages) {
+		d->st.message_bytes += s.bytes;
+		d->st.messages += s.messages;
 		/* An idle uploader wakes up; one backing off keeps waiting. */
 		if (d->next_upload == UINT64_MAX)
 			d->next_upload = upload_clock_ms();
@@ -198,7 +240,6 @@ static int drain_cycle(struct daemon *d)
 out:
 	if (ret)
 		d->st.drain_errors++;
-	record_msgs_free(&m);
 	window_release(&w);
 	return ret;
 }

@@ -106,7 +106,7 @@ struct side_text {
 	size_t len;
 };
 
-/* The entries of one traffic array, for its serializer. */
+/* The entries of one traffic array (b->order[first..end]), for its serializer. */
 struct run {
 	struct builder *b;
 	size_t first, end;
@@ -124,8 +124,11 @@ struct builder {
 	uint32_t *stamp;	/* per node: the message that holds it */
 	uint32_t *nodes;	/* the dstNodes of the message being cut */
 	size_t nnodes;
+	uint32_t *order;	/* the message being written, sorted */
+	json_object *msg;	/* the message object, reused */
 	struct entry_tmpl tmpl[1 << NR_MEMBERS];
 	struct side_text text[2];	/* last src and dst formatted */
+	struct addrport_json quoted[2];	/* this entry's src and dst */
 };
 
 static void key_side(uint8_t *k, const struct netlog_addr *a, uint16_t port)
@@ -195,10 +198,23 @@ json_object *record_node_json(const struct nodemap_node *n)
 	return obj;
 }
 
+int record_u64_to_json(json_object *jso, struct printbuf *pb, int level,
+		       int flags)
+{
+	char buf[20], *p = buf + sizeof(buf);
+	uint64_t v = json_object_get_uint64(jso);
+
+	(void)level;
+	(void)flags;
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return printbuf_memappend(pb, p, buf + sizeof(buf) - p) < 0 ? -1 : 0;
+}
+
 static struct entry_tmpl *tmpl_get(struct builder *b, unsigned int mask)
 {
-	/* room for the longest "[v6]:port" so that set_string never grows */
-	static const char wide[ADDRPORT_STRLEN] = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535";
 	struct entry_tmpl *t = &b->tmpl[mask];
 	json_object *v;
 	unsigned int m;
@@ -214,24 +230,35 @@ static struct entry_tmpl *tmpl_get(struct builder *b, unsigned int mask)
 		if (m == M_PROTO)
 			v = json_object_new_int(0);
 		else if (m == M_SRC || m == M_DST)
-			v = json_object_new_string_len(wide, sizeof(wide) - 1);
+			v = json_object_new_string("");
 		else
 			v = json_object_new_uint64(0);
 		if (!v)
 			return NULL;
+		if (m == M_SRC || m == M_DST)
+			json_object_set_serializer(v, record_addrport_to_json,
+						   &b->quoted[m == M_DST],
+						   NULL);
+		else
+			json_object_set_serializer(v, record_u64_to_json, NULL,
+						   NULL);
 		add(t->obj, member_key[m], v);
 		t->val[m] = v;
 	}
 	return t;
 }
 
-/* "a.b.c.d:port" or "[v6]:port" as addrport_format() writes it. */
-static int set_addrport(json_object *v, struct side_text *t, const uint8_t *k)
+/*
+ * "a.b.c.d:port" or "[v6]:port" as addrport_format() writes it, quoted,
+ * into @q for the template's src or dst value to serialize.
+ */
+static void set_addrport(struct addrport_json *q, struct side_text *t,
+			 const uint8_t *k)
 {
-	char buf[ADDRPORT_STRLEN], *p;
 	unsigned int port = k[K_PORT] << 8 | k[K_PORT + 1];
 	struct netlog_addr a;
 	uint16_t unused;
+	char *p;
 
 	if (!t->len || memcmp(t->side, k, K_PORT)) {
 		side_of(k, &a, &unused);
@@ -246,8 +273,10 @@ static int set_addrport(json_object *v, struct side_text *t, const uint8_t *k)
 		}
 		memcpy(t->side, k, K_PORT);
 	}
-	memcpy(buf, t->text, t->len);
-	p = buf + t->len;
+	p = q->text;
+	*p++ = '"';
+	memcpy(p, t->text, t->len);
+	p += t->len;
 	*p++ = ':';
 	if (port >= 10000)
 		*p++ = '0' + port / 10000;
@@ -258,7 +287,18 @@ static int set_addrport(json_object *v, struct side_text *t, const uint8_t *k)
 	if (port >= 10)
 		*p++ = '0' + port / 10 % 10;
 	*p++ = '0' + port % 10;
-	return json_object_set_string_len(v, buf, p - buf) ? 0 : -ENOMEM;
+	*p++ = '"';
+	q->len = p - q->text;
+}
+
+int record_addrport_to_json(json_object *jso, struct printbuf *pb, int level,
+			    int flags)
+{
+	const struct addrport_json *q = json_object_get_userdata(jso);
+
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, q->text, q->len) < 0 ? -1 : 0;
 }
 
 /* One entry, through the template of its shape, appended to @pb. */
@@ -288,12 +328,10 @@ static int entry_json(struct builder *b, const struct conn *c,
 		return -ENOMEM;
 	if (mask & 1u << M_PROTO)
 		json_object_set_int(t->val[M_PROTO], c->key[K_PROTO]);
-	if ((mask & 1u << M_SRC) &&
-	    set_addrport(t->val[M_SRC], &b->text[0], c->key + K_SRC))
-		return -ENOMEM;
-	if ((mask & 1u << M_DST) &&
-	    set_addrport(t->val[M_DST], &b->text[1], c->key + K_DST))
-		return -ENOMEM;
+	if (mask & 1u << M_SRC)
+		set_addrport(&b->quoted[0], &b->text[0], c->key + K_SRC);
+	if (mask & 1u << M_DST)
+		set_addrport(&b->quoted[1], &b->text[1], c->key + K_DST);
 	for (i = 0; i < 4; i++)
 		if (counts[i])
 			json_object_set_uint64(t->val[M_TX_PKTS + i], counts[i]);
@@ -320,7 +358,7 @@ static int run_to_json(json_object *jso, struct printbuf *pb, int level,
 	for (i = r->first; i < r->end; i++) {
 		if (i > r->first && printbuf_memappend(pb, ",", 1) < 0)
 			return -1;
-		if (entry_json(r->b, &r->b->conns[i], pb, flags))
+		if (entry_json(r->b, &r->b->conns[r->b->order[i]], pb, flags))
 			return -1;
 	}
 	return printbuf_memappend(pb, "]", 1) < 0 ? -1 : 0;
@@ -400,36 +438,28 @@ static void physical_conn(struct builder *b, const struct netlog_flow *f,
 	c->src_node = node_ref(peer);
 }
 
-/*
- * The order entries are cut into messages in: grouped by the nodes they
- * name (the peer, then the other non-self node), then by key. Which entries
- * share a message is free, and grouping keeps a peer's node information in
- * few messages rather than repeated in all of them; each message is sorted
- * by key again before it is written.
- */
-enum {
-	G_PEER = 0,
-	G_OTHER = 4,
-	G_KEY = 8,
-	SORT_KEY_LEN = G_KEY + KEY_LEN,
-};
-
-/* An entry's cutting order, and where the entry is. */
-struct sort_ent {
-	uint8_t key[SORT_KEY_LEN];
-	uint32_t idx;
-};
-
-static void put_be32(uint8_t *p, uint32_t v)
+/* Go's order within a message: section, then compareConnCnts. */
+static int conn_compare(const void *x, const void *y)
 {
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
+	return memcmp(((const struct conn *)x)->key,
+		      ((const struct conn *)y)->key, KEY_LEN);
 }
 
-static void sort_key(const struct builder *b, const struct conn *c,
-		     uint8_t *k)
+/*
+ * The order entries are cut into messages in: grouped by the nodes they
+ * name (the peer, then the other non-self node), then in an order that
+ * depends only on the key. Which entries share a message is free, and
+ * grouping keeps a peer's node information in few messages rather than
+ * repeated in all of them; each message is sorted by key before it is
+ * written. An entry's place in that order, in 24 bytes rather than its 80:
+ */
+struct sort_ent {
+	uint64_t group;		/* peer rank + 1, other rank + 1 */
+	uint64_t hash;		/* of the key; ties go to the key itself */
+	uint32_t idx;		/* in b->conns */
+};
+
+static uint64_t group_of(const struct builder *b, const struct conn *c)
 {
 	uint32_t self = b->self->index + 1, peer = 0, other = 0;
 
@@ -441,26 +471,45 @@ static void sort_key(const struct builder *b, const struct conn *c,
 		else
 			peer = c->src_node;
 	}
-	put_be32(k + G_PEER, peer ?
-		 nodemap_node(b->nm, peer - 1)->rank + 1 : 0);
-	put_be32(k + G_OTHER, other ?
-		 nodemap_node(b->nm, other - 1)->rank + 1 : 0);
-	memcpy(k + G_KEY, c->key, KEY_LEN);
+	return (uint64_t)(peer ? nodemap_node(b->nm, peer - 1)->rank + 1 : 0)
+	       << 32 |
+	       (other ? nodemap_node(b->nm, other - 1)->rank + 1 : 0);
+}
+
+static uint64_t key_prefix(const uint8_t *k)
+{
+	uint64_t h = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		h = h << 8 | k[i];
+	return h;
+}
+
+static int ent_compare(const void *x, const void *y, void *arg)
+{
+	const struct sort_ent *a = x, *b = y;
+	const struct conn *conns = arg;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	return conn_compare(&conns[a->idx], &conns[b->idx]);
 }
 
 /*
- * LSD radix sort by key byte, last byte first. All the byte histograms
- * come from one pass, and a byte that is the same in every key (IPv4's
- * unused address bytes, the family, often the section) costs no pass.
+ * Sorts @v by group with an LSD radix sort over the group's bytes (one
+ * scratch array; all the byte histograms come from one pass, and a byte
+ * that is the same in every group, such as the high bytes of the ranks,
+ * costs no pass), then each run of one group by hash and key.
  */
-static int radix_sort(struct sort_ent **v, size_t n)
+static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
 {
 	struct sort_ent *src = *v, *dst, *t;
 	size_t (*count)[256];
-	size_t i, sum, c;
+	size_t i, j, sum, c;
 	int byte;
 
-	count = calloc(SORT_KEY_LEN, sizeof(*count));
+	count = calloc(8, sizeof(*count));
 	dst = malloc(n * sizeof(*dst));
 	if (!count || !dst) {
 		free(count);
@@ -468,10 +517,10 @@ static int radix_sort(struct sort_ent **v, size_t n)
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++)
-		for (byte = 0; byte < SORT_KEY_LEN; byte++)
-			count[byte][src[i].key[byte]]++;
-	for (byte = SORT_KEY_LEN - 1; byte >= 0; byte--) {
-		if (count[byte][src[0].key[byte]] == n)
+		for (byte = 0; byte < 8; byte++)
+			count[byte][src[i].group >> 8 * byte & 0xff]++;
+	for (byte = 0; byte < 8; byte++) {
+		if (count[byte][src[0].group >> 8 * byte & 0xff] == n)
 			continue;
 		for (i = 0, sum = 0; i < 256; i++) {
 			c = count[byte][i];
@@ -479,15 +528,43 @@ static int radix_sort(struct sort_ent **v, size_t n)
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[byte][src[i].key[byte]]++] = src[i];
+			dst[count[byte][src[i].group >> 8 * byte & 0xff]++] =
+				src[i];
 		t = src;
 		src = dst;
 		dst = t;
 	}
 	free(count);
 	free(dst);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && src[j].group == src[i].group; j++)
+			;
+		if (j - i > 1)
+			qsort_r(src + i, j - i, sizeof(*src), ent_compare,
+				(void *)conns);
+	}
 	*v = src;
 	return 0;
+}
+
+/* Moves each entry to its place in @v, following the permutation's cycles. */
+static void permute_conns(struct conn *conns, struct sort_ent *v, size_t n)
+{
+	struct conn tmp;
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].idx == i)
+			continue;
+		tmp = conns[i];
+		for (j = i; v[j].idx != i; j = k) {
+			k = v[j].idx;
+			conns[j] = conns[k];
+			v[j].idx = j;
+		}
+		conns[j] = tmp;
+		v[j].idx = j;
+	}
 }
 
 /*
@@ -497,30 +574,28 @@ static int radix_sort(struct sort_ent **v, size_t n)
  */
 static int merge_conns(struct builder *b)
 {
-	struct conn *sorted, *last = NULL;
+	struct conn *last = NULL;
 	struct sort_ent *v;
 	size_t i, n = 0;
 	int ret;
 
 	v = malloc(b->nconns * sizeof(*v));
-	sorted = malloc(b->nconns * sizeof(*sorted));
-	if (!v || !sorted) {
-		free(v);
-		free(sorted);
+	if (!v)
 		return -ENOMEM;
-	}
 	for (i = 0; i < b->nconns; i++) {
-		sort_key(b, &b->conns[i], v[i].key);
+		v[i].group = group_of(b, &b->conns[i]);
+		v[i].hash = key_prefix(b->conns[i].key);
 		v[i].idx = i;
 	}
-	ret = radix_sort(&v, b->nconns);
+	ret = sort_ents(&v, b->nconns, b->conns);
 	if (ret) {
 		free(v);
-		free(sorted);
 		return ret;
 	}
+	permute_conns(b->conns, v, b->nconns);
+	free(v);
 	for (i = 0; i < b->nconns; i++) {
-		const struct conn *c = &b->conns[v[i].idx];
+		const struct conn *c = &b->conns[i];
 
 		if (last && !memcmp(last->key, c->key, KEY_LEN)) {
 			last->tx_pkts += c->tx_pkts;
@@ -529,21 +604,12 @@ static int merge_conns(struct builder *b)
 			last->rx_bytes += c->rx_bytes;
 			continue;
 		}
-		last = &sorted[n++];
-		*last = *c;
+		last = &b->conns[n++];
+		if (last != c)
+			*last = *c;
 	}
-	free(v);
-	free(b->conns);
-	b->conns = sorted;
 	b->nconns = n;
 	return 0;
-}
-
-/* Go's order within a message: section, then compareConnCnts. */
-static int conn_compare(const void *x, const void *y)
-{
-	return memcmp(((const struct conn *)x)->key,
-		      ((const struct conn *)y)->key, KEY_LEN);
 }
 
 static int node_rank_compare(const void *x, const void *y, void *arg)
@@ -555,18 +621,34 @@ static int node_rank_compare(const void *x, const void *y, void *arg)
 	return (a > b) - (a < b);
 }
 
-static int emit_message(struct builder *b, size_t first, size_t end)
+static int order_compare(const void *x, const void *y, void *arg)
+{
+	const struct conn *conns = arg;
+
+	return conn_compare(&conns[*(const uint32_t *)x],
+			    &conns[*(const uint32_t *)y]);
+}
+
+/*
+ * The message object, reused from one message to the next so that json-c's
+ * output buffer keeps its size: the members every message of the window
+ * shares stay, those after them are replaced.
+ */
+static json_object *message_obj(struct builder *b)
 {
 	char start[FMT_TIME_LEN], stop[FMT_TIME_LEN];
-	struct run runs[NR_SECTIONS];
-	json_object *msg, *arr;
-	const char *json;
-	size_t len, i, j;
-	int ret;
+	json_object *msg = b->msg;
+	int sec;
 
+	if (msg) {
+		json_object_object_del(msg, "dstNodes");
+		for (sec = 0; sec < NR_SECTIONS; sec++)
+			json_object_object_del(msg, section_key[sec]);
+		return msg;
+	}
 	msg = json_object_new_object();
 	if (!msg)
-		return -ENOMEM;
+		return NULL;
 	fmt_time(b->w->start_ns, start, sizeof(start));
 	fmt_time(b->w->end_ns, stop, sizeof(stop));
 	add(msg, "nodeId", json_object_new_string_len(b->self->id.s,
@@ -574,6 +656,23 @@ static int emit_message(struct builder *b, size_t first, size_t end)
 	add(msg, "start", json_object_new_string(start));
 	add(msg, "end", json_object_new_string(stop));
 	add(msg, "srcNode", record_node_json(b->self));
+	b->msg = msg;
+	return msg;
+}
+
+static int emit_message(struct builder *b, size_t first, size_t end)
+{
+	struct run runs[NR_SECTIONS];
+	json_object *msg, *arr;
+	size_t len, i, j, n = end - first;
+	const char *json;
+	uint32_t *order;
+
+	msg = message_obj(b);
+	order = realloc(b->order, n * sizeof(*order));
+	if (!msg || !order)
+		return -ENOMEM;
+	b->order = order;
 	if (b->nnodes) {
 		qsort_r(b->nodes, b->nnodes, sizeof(*b->nodes),
 			node_rank_compare, (void *)b->nm);
@@ -584,11 +683,14 @@ static int emit_message(struct builder *b, size_t first, size_t end)
 		add(msg, "dstNodes", arr);
 	}
 	/* Sorted by section first, each array is a run. */
-	qsort(b->conns + first, end - first, sizeof(*b->conns), conn_compare);
-	for (i = first; i < end; i = j) {
-		uint8_t sec = b->conns[i].key[K_SECTION];
+	for (i = 0; i < n; i++)
+		order[i] = first + i;
+	qsort_r(order, n, sizeof(*order), order_compare, b->conns);
+	for (i = 0; i < n; i = j) {
+		uint8_t sec = b->conns[order[i]].key[K_SECTION];
 
-		for (j = i; j < end && b->conns[j].key[K_SECTION] == sec; j++)
+		for (j = i; j < n && b->conns[order[j]].key[K_SECTION] == sec;
+		     j++)
 			;
 		runs[sec] = (struct run){ .b = b, .first = i, .end = j };
 		arr = json_object_new_array();
@@ -596,19 +698,15 @@ static int emit_message(struct builder *b, size_t first, size_t end)
 		add(msg, section_key[sec], arr);
 	}
 	json = json_object_to_json_string_length(msg, JSON_FLAGS, &len);
-	if (!json) {
-		ret = -ENOMEM;
-	} else if (len > RECORD_MAX_SIZE) {
-		/* The accounting is an upper bound: this is a bug. */
-		ret = -EMSGSIZE;
-	} else {
-		b->st->messages++;
-		b->st->bytes += len;
-		b->st->entries += end - first;
-		ret = b->emit(json, len, b->arg);
-	}
-	json_object_put(msg);
-	return ret;
+	if (!json)
+		return -ENOMEM;
+	/* The accounting is an upper bound: this is a bug. */
+	if (len > RECORD_MAX_SIZE)
+		return -EMSGSIZE;
+	b->st->messages++;
+	b->st->bytes += len;
+	b->st->entries += n;
+	return b->emit(json, len, b->arg);
 }
 
 /* A node not yet in message @gen: mark it, and return its jsonLen. */
@@ -719,6 +817,8 @@ int record_build_stats(const struct netlog_window *w,
 out:
 	for (i = 0; i < ARRAY_SIZE(b->tmpl); i++)
 		json_object_put(b->tmpl[i].obj);
+	json_object_put(b->msg);
+	free(b->order);
 	free(b->conns);
 	free(b->stamp);
 	free(b->nodes);
@@ -731,40 +831,4 @@ int record_build(const struct netlog_window *w, const struct nodemap *nm,
 		 record_emit_fn emit, void *arg)
 {
 	return record_build_stats(w, nm, rt, log_exit_flows, emit, arg, NULL);
-}
-
-int record_msgs_add(const char *json, size_t len, void *arg)
-{
-	struct record_msgs *m = arg;
-
-	if (m->n == m->alloc) {
-		size_t alloc = m->alloc ? 2 * m->alloc : 4;
-		char **buf = realloc(m->buf, alloc * sizeof(*buf));
-		size_t *lens;
-
-		if (!buf)
-			return -ENOMEM;
-		m->buf = buf;
-		lens = realloc(m->len, alloc * sizeof(*lens));
-		if (!lens)
-			return -ENOMEM;
-		m->len = lens;
-		m->alloc = alloc;
-	}
-	m->buf[m->n] = strndup(json, len);
-	if (!m->buf[m->n])
-		return -ENOMEM;
-	m->len[m->n++] = len;
-	return 0;
-}
-
-void record_msgs_free(struct record_msgs *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		free(m->buf[i]);
-	free(m->buf);
-	free(m->len);
-	memset(m, 0, sizeof(*m));
 }

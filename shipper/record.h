@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "addr.h"
 #include "flow.h"
 #include "nodemap.h"
 #include "routes.h"
@@ -60,17 +61,29 @@ int record_build_stats(const struct netlog_window *w,
 		       bool log_exit_flows, record_emit_fn emit, void *arg,
 		       struct record_stats *stats);
 
-/* The messages of one window, collected for spool_put_window(). */
-struct record_msgs {
-	char **buf;
-	size_t *len;
-	size_t n;
-	size_t alloc;
+/*
+ * json-c serializer of a non-negative integer object: the digits of
+ * json_object_get_uint64(), as json-c's own serializer writes them but
+ * without its snprintf(), a third of the cost of an entry. Set with
+ * json_object_set_serializer() on the counters of reused entry objects.
+ */
+int record_u64_to_json(json_object *jso, struct printbuf *pb, int level,
+		       int flags);
+
+/* An entry's src or dst, quoted: the text of its JSON string. */
+struct addrport_json {
+	char text[ADDRPORT_STRLEN + 2];
+	size_t len;
 };
 
-/* A record_emit_fn keeping a copy of each message in a struct record_msgs. */
-int record_msgs_add(const char *json, size_t len, void *arg);
-void record_msgs_free(struct record_msgs *m);
+/*
+ * json-c serializer of an entry's src or dst string, whose userdata is a
+ * struct addrport_json: an address and port need no escaping (only hex
+ * digits, '.', ':', '[' and ']'), so the quoted text is what json-c's own
+ * string serializer writes for it, without its per-character escape scan.
+ */
+int record_addrport_to_json(json_object *jso, struct printbuf *pb, int level,
+			    int flags);
 
 /* netlogtype.Node of @n (nodeUser.toNode), a new json-c object. */
 json_object *record_node_json(const struct nodemap_node *n);

@@ -40,6 +40,8 @@
 #define STATE_MAGIC "netlog-spool 1"
 /* {"logtail":{"client_time":"<40>","proc_id":<10>,"proc_seq":<20>}, */
 #define ENVELOPE_MAX 160
+/* the whole "N logs dropped" entry, with its comma */
+#define MARKER_MAX (ENVELOPE_MAX + 64)
 #define NAME_MAX_LEN 64
 
 struct batch {
@@ -50,6 +52,33 @@ struct batch {
 
 struct window_id {
 	uint64_t seq, start_ns, end_ns;
+};
+
+/* A growing byte buffer. */
+struct buf {
+	char *data;
+	size_t len, size;
+};
+
+/* A batch written as .pend, to be renamed when its window commits. */
+struct pending {
+	struct batch b;
+	char name[NAME_MAX_LEN];
+};
+
+/* The window (or text entry) being spooled, batch by batch. */
+struct txn {
+	bool active;
+	bool have_window;
+	struct window_id w;
+	char client_time[FMT_TIME_LEN];
+	struct buf body;	/* the batch being filled */
+	uint64_t first_seq;	/* its first entry's proc_seq */
+	uint32_t nbody;		/* its entries */
+	uint64_t n;		/* entries so far, in all batches */
+	uint64_t bytes;		/* of the batches written */
+	struct pending *p;	/* the batches written */
+	size_t np, psize;
 };
 
 struct spool {
@@ -76,12 +105,8 @@ struct spool {
 
 	char *body;		/* spool_peek_oldest()'s buffer */
 	size_t body_size;
-};
 
-/* A growing byte buffer. */
-struct buf {
-	char *data;
-	size_t len, size;
+	struct txn txn;
 };
 
 static int buf_add(struct buf *b, const void *data, size_t len)
@@ -565,20 +590,6 @@ err:
 	return ret;
 }
 
-void spool_close(struct spool *sp)
-{
-	if (!sp)
-		return;
-	if (sp->lockfd >= 0)
-		close(sp->lockfd);
-	if (sp->dirfd >= 0)
-		close(sp->dirfd);
-	free(sp->q);
-	free(sp->body);
-	free(sp->dir);
-	free(sp);
-}
-
 /* The logtail member's value, rendered by json-c. Free with json_object_put. */
 static struct json_object *logtail_meta(const struct spool *sp,
 					const char *client_time, uint64_t seq)
@@ -599,61 +610,6 @@ static struct json_object *logtail_meta(const struct spool *sp,
 	return lt;
 }
 
-/*
- * {"logtail":{...}, + the message's members: the splice logtail does, with
- * the metadata rendered by json-c.
- */
-static int add_message_entry(struct buf *out, const struct spool *sp,
-			     const char *client_time, uint64_t seq,
-			     const char *msg, size_t len)
-{
-	struct json_object *lt = logtail_meta(sp, client_time, seq);
-	const char *rest = msg + 1;
-	int ret;
-
-	if (!lt)
-		return -ENOMEM;
-	while (rest < msg + len && strchr(" \t\r\n", *rest))
-		rest++;
-	ret = buf_adds(out, "{\"logtail\":");
-	if (!ret)
-		ret = buf_adds(out, json_object_to_json_string_ext(lt,
-						JSON_C_TO_STRING_PLAIN));
-	if (!ret && *rest != '}')
-		ret = buf_adds(out, ",");
-	if (!ret)
-		ret = buf_add(out, rest, msg + len - rest);
-	json_object_put(lt);
-	return ret;
-}
-
-static int add_text_entry(struct buf *out, const struct spool *sp,
-			  const char *client_time, uint64_t seq,
-			  const char *text)
-{
-	struct json_object *obj = json_object_new_object();
-	struct json_object *lt = logtail_meta(sp, client_time, seq);
-	int ret = -ENOMEM;
-
-	if (!obj || !lt)
-		goto out;
-	if (json_object_object_add(obj, "logtail", lt)) {
-		json_object_put(lt);
-		goto out;
-	}
-	if (json_object_object_add(obj, "text", json_object_new_string(text)))
-		goto out;
-	ret = buf_adds(out, json_object_to_json_string_ext(obj,
-				JSON_C_TO_STRING_PLAIN |
-				JSON_C_TO_STRING_NOSLASHESCAPE));
-out:
-	if (obj)
-		json_object_put(obj);
-	else if (lt)
-		json_object_put(lt);
-	return ret;
-}
-
 static int now_rfc3339(char *buf, size_t size)
 {
 	struct timespec ts;
@@ -662,39 +618,6 @@ static int now_rfc3339(char *buf, size_t size)
 	return fmt_time((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec, buf,
 			size);
 }
-
-/* Entries built for one put, each a span of one buffer. */
-struct entries {
-	struct buf text;
-	size_t *off;		/* n + 1 offsets */
-	size_t n, size;
-};
-
-static int entries_end(struct entries *e)
-{
-	if (e->n + 1 >= e->size) {
-		size_t size = e->size ? e->size * 2 : 16;
-		size_t *off = realloc(e->off, size * sizeof(*off));
-
-		if (!off)
-			return -ENOMEM;
-		e->off = off;
-		e->size = size;
-	}
-	e->off[++e->n] = e->text.len;
-	return 0;
-}
-
-static void entries_free(struct entries *e)
-{
-	free(e->text.data);
-	free(e->off);
-}
-
-struct pending {
-	struct batch b;
-	char name[NAME_MAX_LEN];
-};
 
 static void unlink_pending(struct spool *sp, struct pending *p, size_t n)
 {
@@ -705,114 +628,175 @@ static void unlink_pending(struct spool *sp, struct pending *p, size_t n)
 			sp->need_scan = true;
 }
 
-/*
- * Writes @e (sequence numbers from sp->next_seq) as .pend batches, commits
- * the new state, renames the batches and deletes the @ndrop oldest ones.
- */
-static int commit(struct spool *sp, struct entries *e, size_t ndrop,
-		  uint64_t ndropped, const struct window_id *w)
+/* Ends the transaction: what it wrote and did not commit is deleted. */
+static void txn_end(struct spool *sp)
 {
-	char state[256], final[NAME_MAX_LEN];
-	struct pending *p = NULL;
-	struct buf body = { 0 };
-	uint64_t drop_below = sp->drop_below;
-	size_t np = 0, i, j;
-	int ret = 0, len;
+	struct txn *t = &sp->txn;
 
-	p = calloc(e->n ? e->n : 1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	for (i = 0; i < e->n; i = j) {
-		body.len = 0;
-		ret = buf_adds(&body, "[");
-		for (j = i; !ret && j < e->n; j++) {
-			size_t len = e->off[j + 1] - e->off[j];
+	unlink_pending(sp, t->p, t->np);
+	free(t->p);
+	free(t->body.data);
+	memset(t, 0, sizeof(*t));
+}
 
-			if (j > i && body.len + 1 + len + 1 > SPOOL_BATCH_MAX)
-				break;
-			if (j > i)
-				ret = buf_adds(&body, ",");
-			if (!ret)
-				ret = buf_add(&body, e->text.data + e->off[j], len);
-		}
-		if (!ret)
-			ret = buf_adds(&body, "]");
-		if (ret)
-			goto err_unlink;
-		p[np].b.first_seq = sp->next_seq + i;
-		p[np].b.entries = j - i;
-		p[np].b.bytes = body.len;
-		batch_name(p[np].name, p[np].b.first_seq, j - i, "pend");
-		ret = write_file(sp, p[np].name, body.data, body.len);
-		if (ret) {
-			spool_err(sp, p[np].name, -ret);
-			goto err_unlink;
-		}
-		np++;
-	}
-	if (ndrop)
-		drop_below = ndrop < sp->qlen ?
-			     sp->q[sp->qhead + ndrop].first_seq : sp->next_seq;
-	len = format_state(state, sizeof(state), sp->next_seq + e->n,
-			   drop_below, sp->dropped + ndropped,
-			   w ? w : sp->have_window ? &sp->window : NULL);
-	ret = replace_file(sp, "state", state, len);
-	if (ret) {
-		spool_err(sp, "state", -ret);
-		goto err_unlink;
-	}
+static int txn_begin(struct spool *sp, const struct window_id *w)
+{
+	struct txn *t = &sp->txn;
+	int ret;
 
-	/* Committed: from here on, a crash is repaired by scan(). */
-	sp->next_seq += e->n;
-	sp->drop_below = drop_below;
-	sp->dropped += ndropped;
-	if (w) {
-		sp->have_window = true;
-		sp->window = *w;
-	}
-	for (i = 0; i < np; i++) {
-		batch_name(final, p[i].b.first_seq, p[i].b.entries, "batch");
-		if (renameat(sp->dirfd, p[i].name, sp->dirfd, final)) {
-			ret = -errno;
-			spool_err(sp, p[i].name, -ret);
-			sp->need_scan = true;
-			break;
-		}
-	}
-	for (i = 0; i < ndrop && sp->qlen; i++) {
-		struct batch *b = &sp->q[sp->qhead];
-
-		batch_name(final, b->first_seq, b->entries, "batch");
-		unlinkat(sp->dirfd, final, 0);
-		queue_pop(sp);
-	}
-	if (sync_dir(sp) && !ret)
-		ret = -EIO;
-	for (i = 0; !sp->need_scan && i < np; i++)
-		if (queue_push(sp, &p[i].b))
-			sp->need_scan = true;
+	if (t->active)
+		return -EBUSY;
 	if (sp->need_scan) {
-		int err = scan(sp);
-
-		if (err && !ret)
-			ret = err;
+		ret = scan(sp);
+		if (ret)
+			return ret;
 	}
-	free(body.data);
-	free(p);
-	return ret;
+	ret = now_rfc3339(t->client_time, sizeof(t->client_time));
+	if (ret)
+		return ret;
+	t->active = true;
+	t->have_window = w;
+	if (w)
+		t->w = *w;
+	t->first_seq = sp->next_seq;
+	return 0;
+}
 
-err_unlink:
-	unlink_pending(sp, p, np);
-	free(body.data);
-	free(p);
+/* Writes the batch being filled as a .pend file, fsynced. */
+static int txn_flush(struct spool *sp)
+{
+	struct txn *t = &sp->txn;
+	struct pending *p;
+	int ret;
+
+	if (!t->nbody)
+		return 0;
+	ret = buf_adds(&t->body, "]");
+	if (ret)
+		return ret;
+	if (t->np == t->psize) {
+		size_t size = t->psize ? 2 * t->psize : 8;
+
+		p = realloc(t->p, size * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		t->p = p;
+		t->psize = size;
+	}
+	p = &t->p[t->np];
+	p->b.first_seq = t->first_seq;
+	p->b.entries = t->nbody;
+	p->b.bytes = t->body.len;
+	batch_name(p->name, p->b.first_seq, p->b.entries, "pend");
+	ret = write_file(sp, p->name, t->body.data, t->body.len);
+	if (ret) {
+		spool_err(sp, p->name, -ret);
+		return ret;
+	}
+	t->np++;
+	t->bytes += t->body.len;
+	t->first_seq += t->nbody;
+	t->nbody = 0;
+	t->body.len = 0;
+	return 0;
+}
+
+/*
+ * Appends the entry made of @nparts pieces to the batch being filled,
+ * writing that batch out first when the entry would take it past
+ * SPOOL_BATCH_MAX (an entry larger on its own is a batch by itself).
+ */
+static int txn_entry(struct spool *sp, const char *const *part,
+		     const size_t *len, size_t nparts)
+{
+	struct txn *t = &sp->txn;
+	size_t total = 0, i;
+	int ret;
+
+	for (i = 0; i < nparts; i++)
+		total += len[i];
+	if (t->nbody && t->body.len + 1 + total + 1 > SPOOL_BATCH_MAX) {
+		ret = txn_flush(sp);
+		if (ret)
+			return ret;
+	}
+	ret = buf_adds(&t->body, t->nbody ? "," : "[");
+	for (i = 0; !ret && i < nparts; i++)
+		ret = buf_add(&t->body, part[i], len[i]);
+	if (ret)
+		return ret;
+	t->nbody++;
+	t->n++;
+	return 0;
+}
+
+static uint64_t txn_seq(const struct spool *sp)
+{
+	return sp->next_seq + sp->txn.n;
+}
+
+/*
+ * {"logtail":{...}, + the message's members: the splice logtail does, with
+ * the metadata rendered by json-c.
+ */
+static int txn_message(struct spool *sp, const char *msg, size_t len)
+{
+	static const char head[] = "{\"logtail\":";
+	struct json_object *lt;
+	const char *rest = msg + 1, *meta, *part[4];
+	size_t plen[4], mlen;
+	int ret;
+
+	if (len < 2 || msg[0] != '{' || msg[len - 1] != '}')
+		return -EINVAL;
+	lt = logtail_meta(sp, sp->txn.client_time, txn_seq(sp));
+	if (!lt)
+		return -ENOMEM;
+	meta = json_object_to_json_string_length(lt, JSON_C_TO_STRING_PLAIN,
+						 &mlen);
+	while (rest < msg + len && strchr(" \t\r\n", *rest))
+		rest++;
+	part[0] = head;
+	plen[0] = sizeof(head) - 1;
+	part[1] = meta;
+	plen[1] = meta ? mlen : 0;
+	part[2] = ",";
+	plen[2] = *rest != '}';
+	part[3] = rest;
+	plen[3] = msg + len - rest;
+	ret = meta ? txn_entry(sp, part, plen, 4) : -ENOMEM;
+	json_object_put(lt);
 	return ret;
 }
 
-static int check_message(const char *msg, size_t len)
+static int txn_text(struct spool *sp, const char *text)
 {
-	if (len < 2 || msg[0] != '{' || msg[len - 1] != '}')
-		return -EINVAL;
-	return 0;
+	struct json_object *obj = json_object_new_object();
+	struct json_object *lt = logtail_meta(sp, sp->txn.client_time,
+					      txn_seq(sp));
+	const char *json;
+	size_t len;
+	int ret = -ENOMEM;
+
+	if (!obj || !lt)
+		goto out;
+	if (json_object_object_add(obj, "logtail", lt)) {
+		json_object_put(lt);
+		goto out;
+	}
+	if (json_object_object_add(obj, "text", json_object_new_string(text)))
+		goto out;
+	json = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE,
+						 &len);
+	if (json)
+		ret = txn_entry(sp, &json, &len, 1);
+out:
+	if (obj)
+		json_object_put(obj);
+	else if (lt)
+		json_object_put(lt);
+	return ret;
 }
 
 /*
@@ -838,79 +822,151 @@ static size_t cap_drops(const struct spool *sp, uint64_t add,
 	return n;
 }
 
-static int put(struct spool *sp, const struct window_id *w,
-	       const char *const *msgs, const size_t *lens, size_t n,
-	       const char *text)
+/*
+ * Makes room under the cap (the oldest batches go, and logtail's "N logs
+ * dropped" entry comes last), writes the last batch, commits the new state,
+ * renames the batches and deletes the dropped ones.
+ */
+static int txn_commit(struct spool *sp)
 {
-	char client_time[FMT_TIME_LEN], marker[96];
-	struct entries e = { 0 };
-	uint64_t add = 0, ndropped, seq;
-	size_t i, ndrop;
-	int ret;
+	struct txn *t = &sp->txn;
+	char state[256], final[NAME_MAX_LEN], marker[96];
+	uint64_t drop_below = sp->drop_below, ndropped;
+	size_t ndrop, i;
+	int ret, len;
 
-	if (sp->need_scan) {
-		ret = scan(sp);
-		if (ret)
-			return ret;
-	}
-	for (i = 0; i < n; i++) {
-		if (check_message(msgs[i], lens[i]))
-			return -EINVAL;
-		add += lens[i] + ENVELOPE_MAX + 2;
-	}
-	if (text)
-		add += strlen(text) * 6 + ENVELOPE_MAX + 2;
-	ndrop = cap_drops(sp, add, &ndropped);
-
-	ret = now_rfc3339(client_time, sizeof(client_time));
-	if (ret)
-		return ret;
-	e.off = calloc(16, sizeof(*e.off));
-	if (!e.off)
-		return -ENOMEM;
-	e.size = 16;
-	seq = sp->next_seq;
-	if (ndropped) {
+	if (!t->active)
+		return -EINVAL;
+	/* what is written, the open batch and its bracket */
+	ndrop = cap_drops(sp, t->bytes + t->body.len + 1, &ndropped);
+	if (ndrop) {
+		ndrop = cap_drops(sp, t->bytes + t->body.len + 1 + MARKER_MAX,
+				  &ndropped);
 		/* logtail's pseudo-line for entries lost to a full buffer */
 		snprintf(marker, sizeof(marker),
 			 "----------- %" PRIu64 " logs dropped ----------",
 			 ndropped);
-		ret = add_text_entry(&e.text, sp, client_time, seq++, marker);
-		if (!ret)
-			ret = entries_end(&e);
+		ret = txn_text(sp, marker);
+		if (ret)
+			goto out;
 	}
-	for (i = 0; !ret && i < n; i++) {
-		ret = add_message_entry(&e.text, sp, client_time, seq++,
-					msgs[i], lens[i]);
-		if (!ret)
-			ret = entries_end(&e);
+	ret = txn_flush(sp);
+	if (ret)
+		goto out;
+	if (ndrop)
+		drop_below = ndrop < sp->qlen ?
+			     sp->q[sp->qhead + ndrop].first_seq : sp->next_seq;
+	len = format_state(state, sizeof(state), sp->next_seq + t->n,
+			   drop_below, sp->dropped + ndropped,
+			   t->have_window ? &t->w :
+			   sp->have_window ? &sp->window : NULL);
+	ret = replace_file(sp, "state", state, len);
+	if (ret) {
+		spool_err(sp, "state", -ret);
+		goto out;
 	}
-	if (!ret && text) {
-		ret = add_text_entry(&e.text, sp, client_time, seq++, text);
-		if (!ret)
-			ret = entries_end(&e);
+
+	/* Committed: from here on, a crash is repaired by scan(). */
+	sp->next_seq += t->n;
+	sp->drop_below = drop_below;
+	sp->dropped += ndropped;
+	if (t->have_window) {
+		sp->have_window = true;
+		sp->window = t->w;
 	}
-	if (!ret)
-		ret = commit(sp, &e, ndrop, ndropped, w);
-	entries_free(&e);
+	for (i = 0; i < t->np; i++) {
+		batch_name(final, t->p[i].b.first_seq, t->p[i].b.entries,
+			   "batch");
+		if (renameat(sp->dirfd, t->p[i].name, sp->dirfd, final)) {
+			ret = -errno;
+			spool_err(sp, t->p[i].name, -ret);
+			sp->need_scan = true;
+			break;
+		}
+	}
+	for (i = 0; i < ndrop && sp->qlen; i++) {
+		struct batch *b = &sp->q[sp->qhead];
+
+		batch_name(final, b->first_seq, b->entries, "batch");
+		unlinkat(sp->dirfd, final, 0);
+		queue_pop(sp);
+	}
+	if (sync_dir(sp) && !ret)
+		ret = -EIO;
+	for (i = 0; !sp->need_scan && i < t->np; i++)
+		if (queue_push(sp, &t->p[i].b))
+			sp->need_scan = true;
+	/* renamed or rolled forward by the scan: nothing to unlink */
+	t->np = 0;
+	if (sp->need_scan) {
+		int err = scan(sp);
+
+		if (err && !ret)
+			ret = err;
+	}
+out:
+	txn_end(sp);
 	return ret;
 }
 
-int spool_put_window(struct spool *sp, uint64_t win_seq, uint64_t start_ns,
-		     uint64_t end_ns, const char *const *msgs,
-		     const size_t *lens, size_t n)
+int spool_window_begin(struct spool *sp, uint64_t win_seq, uint64_t start_ns,
+		       uint64_t end_ns)
 {
 	struct window_id w = { win_seq, start_ns, end_ns };
 
 	if (sp->have_window && sp->window.seq == win_seq &&
 	    sp->window.start_ns == start_ns && sp->window.end_ns == end_ns)
 		return SPOOL_DUPLICATE;
-	return put(sp, &w, msgs, lens, n, NULL);
+	return txn_begin(sp, &w);
+}
+
+int spool_window_add(struct spool *sp, const char *msg, size_t len)
+{
+	int ret;
+
+	if (!sp->txn.active)
+		return -EINVAL;
+	ret = txn_message(sp, msg, len);
+	if (ret)
+		txn_end(sp);
+	return ret;
+}
+
+int spool_window_commit(struct spool *sp)
+{
+	return txn_commit(sp);
+}
+
+void spool_window_abort(struct spool *sp)
+{
+	txn_end(sp);
+}
+
+int spool_put_window(struct spool *sp, uint64_t win_seq, uint64_t start_ns,
+		     uint64_t end_ns, const char *const *msgs,
+		     const size_t *lens, size_t n)
+{
+	size_t i;
+	int ret;
+
+	ret = spool_window_begin(sp, win_seq, start_ns, end_ns);
+	for (i = 0; !ret && i < n; i++)
+		ret = spool_window_add(sp, msgs[i], lens[i]);
+	return ret ? ret : spool_window_commit(sp);
 }
 
 int spool_put_text(struct spool *sp, const char *text)
 {
-	return put(sp, NULL, NULL, NULL, 0, text);
+	int ret = txn_begin(sp, NULL);
+
+	if (ret)
+		return ret;
+	ret = txn_text(sp, text);
+	if (ret) {
+		txn_end(sp);
+		return ret;
+	}
+	return txn_commit(sp);
 }
 
 int spool_peek_oldest(struct spool *sp, const char **body, size_t *len)
@@ -971,4 +1027,20 @@ void spool_stats(const struct spool *sp, struct spool_stats *st)
 	st->dropped = sp->dropped;
 	st->next_seq = sp->next_seq;
 	st->proc_id = sp->proc_id;
+}
+
+void spool_close(struct spool *sp)
+{
+	if (!sp)
+		return;
+	if (sp->dirfd >= 0)
+		txn_end(sp);
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
+	if (sp->dirfd >= 0)
+		close(sp->dirfd);
+	free(sp->q);
+	free(sp->body);
+	free(sp->dir);
+	free(sp);
 }

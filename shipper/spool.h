@@ -39,24 +39,42 @@ struct spool_stats {
 int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool);
 
 /*
- * Spools the @n messages of one window, in order. Each message is one
- * compact JSON object; it is wrapped as
- * {"logtail":{"client_time":...,"proc_id":...,"proc_seq":...},<members>}.
- * The entries are cut into batches of at most SPOOL_BATCH_MAX bytes (an
- * entry that is larger on its own is a batch by itself) and committed
- * together with the window identity (@win_seq, @start_ns, @end_ns): after a
- * crash either all of them are in the spool or none is. A window with the
- * identity of the last one spooled is not written again: SPOOL_DUPLICATE.
+ * Spools one window, message by message, without holding the window's
+ * entries in memory:
  *
- * When the new entries would take the spool past its cap, the oldest batches
- * are deleted first and an entry {"logtail":{...},"text":"----------- N logs
- * dropped ----------"} goes ahead of the window's entries.
+ *   spool_window_begin()   SPOOL_DUPLICATE if a window with this identity
+ *                          (@win_seq, @start_ns, @end_ns) was the last one
+ *                          spooled: nothing is to be written again.
+ *   spool_window_add()     one message, a compact JSON object, wrapped as
+ *                          {"logtail":{"client_time":...,"proc_id":...,
+ *                          "proc_seq":...},<members>}. Entries are cut into
+ *                          batches of at most SPOOL_BATCH_MAX bytes (an
+ *                          entry that is larger on its own is a batch by
+ *                          itself); a full batch is written and fsynced at
+ *                          once, but stays invisible until the commit.
+ *   spool_window_commit()  commits the window and its identity: after a
+ *                          crash either all its entries are in the spool or
+ *                          none is. Returns 0 once everything is on disk
+ *                          (then the kernel window may be acknowledged).
+ *   spool_window_abort()   forgets what was added.
  *
- * Returns 0 once everything is on disk (then the kernel window may be
- * acknowledged), SPOOL_DUPLICATE, -EINVAL if a message is not an object, or
- * another -errno (nothing committed, unless the error came after the commit
- * point; the spool then repairs itself on the next call).
+ * When the new entries would take the spool past its cap, the commit deletes
+ * the oldest batches and an entry {"logtail":{...},"text":"----------- N logs
+ * dropped ----------"} follows the window's entries.
+ *
+ * An error from add or commit ends the window (as abort does): -EINVAL for a
+ * message that is not an object, or another -errno; nothing is committed,
+ * unless the error came after the commit point (the spool then repairs
+ * itself on the next call). One window at a time: begin returns -EBUSY while
+ * one is open.
  */
+int spool_window_begin(struct spool *spool, uint64_t win_seq,
+		       uint64_t start_ns, uint64_t end_ns);
+int spool_window_add(struct spool *spool, const char *msg, size_t len);
+int spool_window_commit(struct spool *spool);
+void spool_window_abort(struct spool *spool);
+
+/* The same for the @n messages of a window held in memory. */
 int spool_put_window(struct spool *spool, uint64_t win_seq, uint64_t start_ns,
 		     uint64_t end_ns, const char *const *msgs,
 		     const size_t *lens, size_t n);

@@ -467,7 +467,7 @@ static void test_cap_drops_oldest_with_marker(void)
 	spool_stats(sp, &st);
 	CHECK_EQ(st.dropped, 0);
 	CHECK_EQ(st.batches, 2);
-	/* the third does not fit: window 1 goes, the marker comes first */
+	/* the third does not fit: window 1 goes, the marker follows window 3 */
 	CHECK_EQ(spool_put_window(sp, 3, 1, 2, one, lens, 1), 0);
 	spool_stats(sp, &st);
 	CHECK_EQ(st.dropped, 1);
@@ -479,13 +479,13 @@ static void test_cap_drops_oldest_with_marker(void)
 	arr = peek_json(sp);
 	CHECK(arr && json_object_array_length(arr) == 2);
 	if (arr) {
-		struct json_object *e = json_object_array_get_idx(arr, 0);
+		struct json_object *e = json_object_array_get_idx(arr, 1);
 
-		CHECK_EQ(entry_seq(e), 3);
+		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 0)), 3);
+		CHECK_EQ(entry_seq(e), 4);
 		check_str(__LINE__, "marker", entry_text(e),
 			  "----------- 1 logs dropped ----------");
 		CHECK_EQ(json_object_object_length(e), 2);
-		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 1)), 4);
 		json_object_put(arr);
 	}
 	spool_close(sp);
@@ -511,9 +511,10 @@ static void test_cap_drops_oldest_with_marker(void)
 	arr = peek_json(sp);
 	CHECK(arr && json_object_array_length(arr) == 2);
 	if (arr) {
-		struct json_object *e = json_object_array_get_idx(arr, 0);
+		struct json_object *e = json_object_array_get_idx(arr, 1);
 
-		CHECK_EQ(entry_seq(e), 6);
+		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 0)), 6);
+		CHECK_EQ(entry_seq(e), 7);
 		check_str(__LINE__, "marker", entry_text(e),
 			  "----------- 3 logs dropped ----------");
 		json_object_put(arr);
@@ -643,6 +644,68 @@ static void test_bad_input_and_lock(void)
 	/* put_text does not change the window identity */
 	CHECK_EQ(put(sp, 1, bad, 1), SPOOL_DUPLICATE);
 	spool_close(sp);
+}
+
+/*
+ * A window streamed message by message: full batches are on disk as .pend
+ * before the commit but not in the queue; abort (and a failed add) deletes
+ * them, and the sequence numbers they held are used again.
+ */
+static void test_streamed_window(void)
+{
+	const char *dir = path("stream");
+	struct spool *sp = open_spool(dir, 0);
+	struct spool_stats st;
+	char *m = message(100000, 's');
+	size_t counts[8], n, i;
+	uint64_t seqs[8];
+
+	CHECK_EQ(spool_window_begin(sp, 1, 10, 20), 0);
+	CHECK_EQ(spool_window_begin(sp, 2, 10, 20), -EBUSY);
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(spool_window_add(sp, m, 100000), 0);
+	/* 2 entries per batch: two batches are written, one is open */
+	CHECK_EQ(count_files(dir, ".pend"), 2);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 0);
+	CHECK_EQ(st.next_seq, 1);
+	spool_window_abort(sp);
+	CHECK_EQ(count_files(dir, ".pend"), 0);
+
+	/* a bad message ends the window, with what it wrote */
+	CHECK_EQ(spool_window_begin(sp, 1, 10, 20), 0);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(spool_window_add(sp, m, 100000), 0);
+	CHECK_EQ(spool_window_add(sp, "[1]", 3), -EINVAL);
+	CHECK_EQ(count_files(dir, ".pend"), 0);
+	CHECK_EQ(spool_window_add(sp, m, 100000), -EINVAL);
+	CHECK_EQ(spool_window_commit(sp), -EINVAL);
+
+	/* the same window again, committed */
+	CHECK_EQ(spool_window_begin(sp, 1, 10, 20), 0);
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(spool_window_add(sp, m, 100000), 0);
+	CHECK_EQ(spool_window_commit(sp), 0);
+	CHECK_EQ(count_files(dir, ".pend"), 0);
+	batch_counts(sp, counts, &n, seqs);
+	CHECK_EQ(n, 3);
+	CHECK(n == 3 && counts[0] == 2 && counts[1] == 2 && counts[2] == 1);
+	CHECK(n == 3 && seqs[0] == 1 && seqs[1] == 3 && seqs[2] == 5);
+	CHECK_EQ(spool_window_begin(sp, 1, 10, 20), SPOOL_DUPLICATE);
+
+	/* closed with a window open: its batches are deleted */
+	CHECK_EQ(spool_window_begin(sp, 2, 20, 30), 0);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(spool_window_add(sp, m, 100000), 0);
+	CHECK_EQ(count_files(dir, ".pend"), 1);
+	spool_close(sp);
+	CHECK_EQ(count_files(dir, ".pend"), 0);
+	sp = open_spool(dir, 0);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.next_seq, 6);
+	CHECK_EQ(st.entries, 0);	/* batch_counts() deleted them */
+	spool_close(sp);
+	free(m);
 }
 
 /*
@@ -785,6 +848,7 @@ int main(void)
 		T(test_cap_drops_oldest_with_marker),
 		T(test_recovery_after_crash),
 		T(test_bad_input_and_lock),
+		T(test_streamed_window),
 		T(test_killed_at_random_loses_and_duplicates_nothing),
 #undef T
 	};
