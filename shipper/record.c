@@ -8,11 +8,17 @@
  * entry (classified, physical flows rewritten, exit traffic anonymized),
  * entries that share a key are summed, and the entries, grouped by the
  * nodes they name, are cut into messages with Tailscale's upper-bound
- * accounting. Each message is then sorted as toMessage sorts it. Every value
- * is built and serialized by json-c; only the brackets and commas of the
- * traffic arrays are written here (see run_to_json()).
+ * accounting. Each message is then sorted as toMessage sorts it. Every
+ * object is built and serialized by json-c. Three json-c serializers are
+ * ours, for speed: the traffic arrays' (one reused object per entry shape
+ * instead of a tree of a thousand entries; only their brackets and commas
+ * are written here, see run_to_json()), the counters' (digits without
+ * snprintf) and src/dst's (an address needs no escaping); test-record
+ * checks that json-c's own serializers write the same bytes.
  */
+#include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netlog.h>
@@ -124,7 +130,10 @@ struct builder {
 	uint32_t *stamp;	/* per node: the message that holds it */
 	uint32_t *nodes;	/* the dstNodes of the message being cut */
 	size_t nnodes;
+	struct sort_ent *ents;	/* the entries in cutting order */
+	size_t nents;
 	uint32_t *order;	/* the message being written, sorted */
+	struct msg_ent *msg_ents;	/* its keys, for sorting */
 	json_object *msg;	/* the message object, reused */
 	struct entry_tmpl tmpl[1 << NR_MEMBERS];
 	struct side_text text[2];	/* last src and dst formatted */
@@ -447,15 +456,16 @@ static int conn_compare(const void *x, const void *y)
 
 /*
  * The order entries are cut into messages in: grouped by the nodes they
- * name (the peer, then the other non-self node), then in an order that
- * depends only on the key. Which entries share a message is free, and
- * grouping keeps a peer's node information in few messages rather than
- * repeated in all of them; each message is sorted by key before it is
- * written. An entry's place in that order, in 24 bytes rather than its 80:
+ * name (the peer, then the other non-self node), then by place_of() (ties
+ * by the key itself), an order that depends only on the keys. Which
+ * entries share a message is free, and grouping keeps a peer's node
+ * information in few messages rather than repeated in all of them; each
+ * message is sorted by key when it is written. An entry's place in that
+ * order, in 24 bytes rather than its 80:
  */
 struct sort_ent {
 	uint64_t group;		/* peer rank + 1, other rank + 1 */
-	uint64_t hash;		/* of the key; ties go to the key itself */
+	uint64_t place;		/* see place_of() */
 	uint32_t idx;		/* in b->conns */
 };
 
@@ -476,31 +486,50 @@ static uint64_t group_of(const struct builder *b, const struct conn *c)
 	       (other ? nodemap_node(b->nm, other - 1)->rank + 1 : 0);
 }
 
-static uint64_t key_prefix(const uint8_t *k)
+/*
+ * An entry's place within its group: its section, the families of its
+ * addresses and its destination port, so that entries alike in size and
+ * text share messages (which then compress better), then a hash of the
+ * key; the rare ties are broken by the key.
+ */
+static uint64_t place_of(const uint8_t *k)
 {
-	uint64_t h = 0;
+	uint64_t h = 0x6e65746c6f67ULL, w;
 	int i;
 
-	for (i = 0; i < 8; i++)
-		h = h << 8 | k[i];
-	return h;
+	for (i = 0; i < KEY_LEN; i += 8) {
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	return (uint64_t)k[K_SECTION] << 56 |
+	       (uint64_t)k[K_SRC + K_FAMILY] << 54 |
+	       (uint64_t)k[K_DST + K_FAMILY] << 52 |
+	       (uint64_t)k[K_DST + K_PORT] << 44 |
+	       (uint64_t)k[K_DST + K_PORT + 1] << 36 |
+	       (h & 0xfffffffffULL);
 }
 
-static int ent_compare(const void *x, const void *y, void *arg)
+/* Byte @i of an entry's sort key, least significant first. */
+static unsigned int ent_byte(const struct sort_ent *e, int i)
 {
-	const struct sort_ent *a = x, *b = y;
+	return (i < 8 ? e->place >> 8 * i : e->group >> 8 * (i - 8)) & 0xff;
+}
+
+static int idx_compare(const void *x, const void *y, void *arg)
+{
 	const struct conn *conns = arg;
 
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	return conn_compare(&conns[a->idx], &conns[b->idx]);
+	return conn_compare(&conns[((const struct sort_ent *)x)->idx],
+			    &conns[((const struct sort_ent *)y)->idx]);
 }
 
 /*
- * Sorts @v by group with an LSD radix sort over the group's bytes (one
- * scratch array; all the byte histograms come from one pass, and a byte
- * that is the same in every group, such as the high bytes of the ranks,
- * costs no pass), then each run of one group by hash and key.
+ * Sorts @v by group and place with an LSD radix sort over their 16 bytes
+ * (one scratch array; all the byte histograms come from one pass, and a
+ * byte that is the same in every entry, such as the high bytes of the
+ * ranks, costs no pass), then the runs of equal group and place by key:
+ * equal keys, and the rare colliding ones.
  */
 static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
 {
@@ -509,7 +538,7 @@ static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
 	size_t i, j, sum, c;
 	int byte;
 
-	count = calloc(8, sizeof(*count));
+	count = calloc(16, sizeof(*count));
 	dst = malloc(n * sizeof(*dst));
 	if (!count || !dst) {
 		free(count);
@@ -517,10 +546,10 @@ static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++)
-		for (byte = 0; byte < 8; byte++)
-			count[byte][src[i].group >> 8 * byte & 0xff]++;
-	for (byte = 0; byte < 8; byte++) {
-		if (count[byte][src[0].group >> 8 * byte & 0xff] == n)
+		for (byte = 0; byte < 16; byte++)
+			count[byte][ent_byte(&src[i], byte)]++;
+	for (byte = 0; byte < 16; byte++) {
+		if (count[byte][ent_byte(&src[0], byte)] == n)
 			continue;
 		for (i = 0, sum = 0; i < 256; i++) {
 			c = count[byte][i];
@@ -528,8 +557,7 @@ static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[byte][src[i].group >> 8 * byte & 0xff]++] =
-				src[i];
+			dst[count[byte][ent_byte(&src[i], byte)]++] = src[i];
 		t = src;
 		src = dst;
 		dst = t;
@@ -537,40 +565,21 @@ static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
 	free(count);
 	free(dst);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && src[j].group == src[i].group; j++)
+		for (j = i + 1; j < n && src[j].group == src[i].group &&
+		     src[j].place == src[i].place; j++)
 			;
 		if (j - i > 1)
-			qsort_r(src + i, j - i, sizeof(*src), ent_compare,
+			qsort_r(src + i, j - i, sizeof(*src), idx_compare,
 				(void *)conns);
 	}
 	*v = src;
 	return 0;
 }
 
-/* Moves each entry to its place in @v, following the permutation's cycles. */
-static void permute_conns(struct conn *conns, struct sort_ent *v, size_t n)
-{
-	struct conn tmp;
-	size_t i, j, k;
-
-	for (i = 0; i < n; i++) {
-		if (v[i].idx == i)
-			continue;
-		tmp = conns[i];
-		for (j = i; v[j].idx != i; j = k) {
-			k = v[j].idx;
-			conns[j] = conns[k];
-			v[j].idx = j;
-		}
-		conns[j] = tmp;
-		v[j].idx = j;
-	}
-}
-
 /*
- * Puts the entries in cutting order and sums those that share a key
- * (Counts.Add wraps around like Go's uint64); equal keys name the same
- * nodes, so they end up next to each other.
+ * Puts the entries in cutting order (b->ents) and sums those that share a
+ * key (Counts.Add wraps around like Go's uint64) into the first of them;
+ * equal keys name the same nodes, so they end up next to each other.
  */
 static int merge_conns(struct builder *b)
 {
@@ -584,7 +593,7 @@ static int merge_conns(struct builder *b)
 		return -ENOMEM;
 	for (i = 0; i < b->nconns; i++) {
 		v[i].group = group_of(b, &b->conns[i]);
-		v[i].hash = key_prefix(b->conns[i].key);
+		v[i].place = place_of(b->conns[i].key);
 		v[i].idx = i;
 	}
 	ret = sort_ents(&v, b->nconns, b->conns);
@@ -592,10 +601,8 @@ static int merge_conns(struct builder *b)
 		free(v);
 		return ret;
 	}
-	permute_conns(b->conns, v, b->nconns);
-	free(v);
 	for (i = 0; i < b->nconns; i++) {
-		const struct conn *c = &b->conns[i];
+		const struct conn *c = &b->conns[v[i].idx];
 
 		if (last && !memcmp(last->key, c->key, KEY_LEN)) {
 			last->tx_pkts += c->tx_pkts;
@@ -604,11 +611,11 @@ static int merge_conns(struct builder *b)
 			last->rx_bytes += c->rx_bytes;
 			continue;
 		}
-		last = &b->conns[n++];
-		if (last != c)
-			*last = *c;
+		last = &b->conns[v[i].idx];
+		v[n++] = v[i];
 	}
-	b->nconns = n;
+	b->ents = v;
+	b->nents = n;
 	return 0;
 }
 
@@ -621,12 +628,137 @@ static int node_rank_compare(const void *x, const void *y, void *arg)
 	return (a > b) - (a < b);
 }
 
-static int order_compare(const void *x, const void *y, void *arg)
-{
-	const struct conn *conns = arg;
+/*
+ * An entry of the message being written, its key as big-endian words
+ * (which order as the bytes do), for sorting in place.
+ */
+#define KEY_WORDS (KEY_LEN / 8)
+struct msg_ent {
+	uint64_t k[KEY_WORDS];
+	uint32_t idx;
+};
 
-	return conn_compare(&conns[*(const uint32_t *)x],
-			    &conns[*(const uint32_t *)y]);
+static bool msg_ent_less(const struct msg_ent *a, const struct msg_ent *b)
+{
+	int i;
+
+	for (i = 0; i < KEY_WORDS; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i];
+	return false;
+}
+
+static void msg_ent_swap(struct msg_ent *a, struct msg_ent *b)
+{
+	struct msg_ent t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void insertion_sort(struct msg_ent *a, size_t n)
+{
+	struct msg_ent t;
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		t = a[i];
+		for (j = i; j > 0 && msg_ent_less(&t, &a[j - 1]); j--)
+			a[j] = a[j - 1];
+		a[j] = t;
+	}
+}
+
+/*
+ * Quicksort with the median of three as pivot and Hoare's partition; the
+ * smaller side is sorted first and the larger one waits on a stack, which
+ * then holds at most log2(n) ranges. Small ranges get insertion sort.
+ */
+static void sort_msg_ents(struct msg_ent *a, size_t n)
+{
+	struct {
+		size_t lo, hi;
+	} stack[64];
+	size_t top = 0, lo = 0, hi = n, mid, i, j;
+	struct msg_ent p;
+
+	for (;;) {
+		while (hi - lo > 16) {
+			mid = lo + (hi - lo) / 2;
+			if (msg_ent_less(&a[mid], &a[lo]))
+				msg_ent_swap(&a[mid], &a[lo]);
+			if (msg_ent_less(&a[hi - 1], &a[mid])) {
+				msg_ent_swap(&a[hi - 1], &a[mid]);
+				if (msg_ent_less(&a[mid], &a[lo]))
+					msg_ent_swap(&a[mid], &a[lo]);
+			}
+			p = a[mid];
+			i = lo - 1;
+			j = hi;
+			for (;;) {
+				do
+					i++;
+				while (msg_ent_less(&a[i], &p));
+				do
+					j--;
+				while (msg_ent_less(&p, &a[j]));
+				if (i >= j)
+					break;
+				msg_ent_swap(&a[i], &a[j]);
+			}
+			/* [lo, j] and [j + 1, hi): push the larger */
+			if (j + 1 - lo < hi - j - 1) {
+				stack[top].lo = j + 1;
+				stack[top++].hi = hi;
+				hi = j + 1;
+			} else {
+				stack[top].lo = lo;
+				stack[top++].hi = j + 1;
+				lo = j + 1;
+			}
+		}
+		insertion_sort(a + lo, hi - lo);
+		if (!top)
+			break;
+		top--;
+		lo = stack[top].lo;
+		hi = stack[top].hi;
+	}
+}
+
+/*
+ * b->order: the entries ents[first..first + n - 1] in Go's order, sorted
+ * as compact copies of their keys, which stay in cache.
+ */
+static int sort_message(struct builder *b, size_t first, size_t n)
+{
+	struct msg_ent *m;
+	uint32_t *order;
+	size_t i;
+	int w;
+
+	order = realloc(b->order, n * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	b->order = order;
+	m = realloc(b->msg_ents, n * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	b->msg_ents = m;
+	for (i = 0; i < n; i++) {
+		const uint8_t *k;
+
+		m[i].idx = b->ents[first + i].idx;
+		k = b->conns[m[i].idx].key;
+		for (w = 0; w < KEY_WORDS; w++) {
+			memcpy(&m[i].k[w], k + 8 * w, 8);
+			m[i].k[w] = be64toh(m[i].k[w]);
+		}
+	}
+	sort_msg_ents(m, n);
+	for (i = 0; i < n; i++)
+		order[i] = m[i].idx;
+	return 0;
 }
 
 /*
@@ -665,14 +797,13 @@ static int emit_message(struct builder *b, size_t first, size_t end)
 	struct run runs[NR_SECTIONS];
 	json_object *msg, *arr;
 	size_t len, i, j, n = end - first;
+	const uint32_t *order;
 	const char *json;
-	uint32_t *order;
+	int ret;
 
 	msg = message_obj(b);
-	order = realloc(b->order, n * sizeof(*order));
-	if (!msg || !order)
+	if (!msg)
 		return -ENOMEM;
-	b->order = order;
 	if (b->nnodes) {
 		qsort_r(b->nodes, b->nnodes, sizeof(*b->nodes),
 			node_rank_compare, (void *)b->nm);
@@ -683,9 +814,10 @@ static int emit_message(struct builder *b, size_t first, size_t end)
 		add(msg, "dstNodes", arr);
 	}
 	/* Sorted by section first, each array is a run. */
-	for (i = 0; i < n; i++)
-		order[i] = first + i;
-	qsort_r(order, n, sizeof(*order), order_compare, b->conns);
+	ret = sort_message(b, first, n);
+	if (ret)
+		return ret;
+	order = b->order;
 	for (i = 0; i < n; i = j) {
 		uint8_t sec = b->conns[order[i]].key[K_SECTION];
 
@@ -738,8 +870,8 @@ static int cut_messages(struct builder *b)
 
 	len = base;
 	b->stamp[b->self->index] = gen;
-	for (i = 0; i < b->nconns; i++) {
-		const struct conn *c = &b->conns[i];
+	for (i = 0; i < b->nents; i++) {
+		const struct conn *c = &b->conns[b->ents[i].idx];
 		size_t nodes = b->nnodes, cost;
 
 		cost = RECORD_MAX_CONN_SIZE + 1 + node_cost(b, c->src_node, gen) +
@@ -759,7 +891,7 @@ static int cut_messages(struct builder *b)
 		}
 		len += cost;
 	}
-	return emit_message(b, first, b->nconns);
+	return emit_message(b, first, b->nents);
 }
 
 int record_build_stats(const struct netlog_window *w,
@@ -819,6 +951,8 @@ out:
 		json_object_put(b->tmpl[i].obj);
 	json_object_put(b->msg);
 	free(b->order);
+	free(b->msg_ents);
+	free(b->ents);
 	free(b->conns);
 	free(b->stamp);
 	free(b->nodes);

@@ -103,8 +103,8 @@ struct spool {
 	size_t qhead, qlen, qsize;
 	uint64_t bytes, entries;
 
-	char *body;		/* spool_peek_oldest()'s buffer */
-	size_t body_size;
+	char *body;		/* spool_peek_oldest()'s buffer, reused */
+	size_t body_size;	/* its size */
 
 	struct txn txn;
 };
@@ -223,11 +223,14 @@ static int replace_file(struct spool *sp, const char *name, const char *data,
 	return 0;
 }
 
-static int read_file(struct spool *sp, const char *name, char **data,
-		     size_t *len)
+/*
+ * Reads @name into *@data, a buffer of *@size bytes that grows as needed
+ * (NULL and 0 for a new one), NUL-terminated; *@len is the file's length.
+ */
+static int read_file_buf(struct spool *sp, const char *name, char **data,
+			 size_t *size, size_t *len)
 {
 	struct stat st;
-	char *p;
 	size_t off = 0;
 	int fd, ret = 0;
 
@@ -238,28 +241,46 @@ static int read_file(struct spool *sp, const char *name, char **data,
 		ret = -errno;
 		goto out_close;
 	}
-	p = malloc(st.st_size + 1);
-	if (!p) {
-		ret = -ENOMEM;
-		goto out_close;
+	if ((size_t)st.st_size + 1 > *size) {
+		char *p = realloc(*data, st.st_size + 1);
+
+		if (!p) {
+			ret = -ENOMEM;
+			goto out_close;
+		}
+		*data = p;
+		*size = st.st_size + 1;
 	}
 	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, p + off, st.st_size - off);
+		ssize_t n = read(fd, *data + off, st.st_size - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			ret = n < 0 ? -errno : -EIO;
-			free(p);
 			goto out_close;
 		}
 		off += n;
 	}
-	p[off] = '\0';
-	*data = p;
+	(*data)[off] = '\0';
 	*len = off;
 out_close:
 	close(fd);
+	return ret;
+}
+
+static int read_file(struct spool *sp, const char *name, char **data,
+		     size_t *len)
+{
+	size_t size = 0;
+	int ret;
+
+	*data = NULL;
+	ret = read_file_buf(sp, name, data, &size, len);
+	if (ret) {
+		free(*data);
+		*data = NULL;
+	}
 	return ret;
 }
 
@@ -976,11 +997,9 @@ int spool_peek_oldest(struct spool *sp, const char **body, size_t *len)
 
 	while (sp->qlen) {
 		struct batch *b = &sp->q[sp->qhead];
-		char *data;
-		size_t n;
 
 		batch_name(name, b->first_seq, b->entries, "batch");
-		ret = read_file(sp, name, &data, &n);
+		ret = read_file_buf(sp, name, &sp->body, &sp->body_size, len);
 		if (ret == -ENOENT) {
 			/* deleted behind our back: nothing left to send */
 			queue_pop(sp);
@@ -990,11 +1009,7 @@ int spool_peek_oldest(struct spool *sp, const char **body, size_t *len)
 			spool_err(sp, name, -ret);
 			return ret;
 		}
-		free(sp->body);
-		sp->body = data;
-		sp->body_size = n;
-		*body = data;
-		*len = n;
+		*body = sp->body;
 		return 0;
 	}
 	return -ENOENT;

@@ -781,6 +781,28 @@ static const char *get_str(json_object *o, const char *key)
 	       json_object_get_string(v) : "";
 }
 
+/* An entry's key in Go's compareConnCnts order, as bytes for memcmp(). */
+static void entry_key(json_object *e, uint8_t *k)
+{
+	const char *side[2] = { get_str(e, "src"), get_str(e, "dst") };
+	struct netlog_addr a;
+	uint16_t port;
+	int j;
+
+	memset(k, 0, 39);
+	for (j = 0; j < 2; j++) {
+		uint8_t *p = k + 19 * j;
+
+		if (!*side[j] || addrport_parse(&a, &port, side[j]))
+			continue;
+		p[0] = a.len == 4 ? 1 : 2;
+		memcpy(p + 1, a.bytes, a.len);
+		p[17] = port >> 8;
+		p[18] = port;
+	}
+	k[38] = get_u64(e, "proto");
+}
+
 /*
  * Checks a split: each message is valid JSON of at most 262144 bytes that
  * repeats nodeId and srcNode and lists exactly the dstNodes its own entries
@@ -816,6 +838,14 @@ static void check_split(struct out *o, struct key_total *want, size_t nwant,
 			CHECK(strstr(o->msg[m], json_object_to_json_string_ext(
 				arr, JSON_C_TO_STRING_PLAIN |
 				JSON_C_TO_STRING_NOSLASHESCAPE)) != NULL);
+			/* sorted as Go's compareConnCnts sorts, keys unique */
+			for (i = 1; i < json_object_array_length(arr); i++) {
+				uint8_t ka[39], kb[39];
+
+				entry_key(json_object_array_get_idx(arr, i - 1), ka);
+				entry_key(json_object_array_get_idx(arr, i), kb);
+				CHECK(memcmp(ka, kb, sizeof(ka)) < 0);
+			}
 			for (i = 0; i < json_object_array_length(arr); i++) {
 				json_object *e = json_object_array_get_idx(arr, i);
 				struct netlog_addr a;
