@@ -43,6 +43,7 @@ static const struct key keys[] = {
 	KEY(nodes, T_OPTIONAL),
 	KEY(nodes_command, T_OPTIONAL),
 	MS(nodes_refresh, 1000, "must be at least 1s"),
+	MS(nodes_timeout, 100, "must be at least 100ms"),
 	KEY(routes, T_ROUTES),
 	KEY(log_exit_flows, T_BOOL),
 	KEY(sink, T_SINK),
@@ -69,6 +70,7 @@ static const struct {
 } defaults[] = {
 	{ "poll_period", "5s" },
 	{ "nodes_refresh", "60s" },
+	{ "nodes_timeout", "10s" },
 	{ "log_exit_flows", "false" },
 	{ "sink", "file" },
 	{ "file_path", "/var/log/netlog/flows.jsonl" },

@@ -22,6 +22,7 @@ struct netlogd_config {
 	char *nodes;			/* node map file */
 	char *nodes_command;		/* command that refreshes it */
 	uint64_t nodes_refresh_ms;
+	uint64_t nodes_timeout_ms;	/* nodes_command is killed after it */
 	char *routes;			/* prefixes, separated by commas or blanks */
 	bool log_exit_flows;
 	enum upload_sink sink;

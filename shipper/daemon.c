@@ -18,11 +18,13 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <linux/netlog.h>
 
+#include "command.h"
 #include "daemon.h"
 #include "drain.h"
 #include "genl.h"
@@ -110,33 +112,39 @@ static int nodes_load(struct daemon *d)
 /* Runs nodes_command and takes its standard output as the node map. */
 static int nodes_refresh(struct daemon *d)
 {
-	char err[NODEMAP_ERR_LEN], *buf = NULL;
+	const char *cmd = d->cfg->nodes_command;
+	char err[NODEMAP_ERR_LEN], *buf;
 	struct nodemap *nm;
-	size_t len = 0;
-	FILE *out, *p;
 	int ret, status;
+	size_t len;
 
-	p = popen(d->cfg->nodes_command, "r");
-	if (!p)
-		return -errno;
-	out = open_memstream(&buf, &len);
-	if (!out) {
-		pclose(p);
-		return -ENOMEM;
+	ret = command_output(cmd, d->cfg->nodes_timeout_ms, COMMAND_OUTPUT_MAX,
+			     &buf, &len, &status);
+	if (ret == -ETIMEDOUT)
+		fprintf(stderr, "netlogd: nodes_command '%s': killed after nodes_timeout (%" PRIu64 " ms); keeping the node map\n",
+			cmd, d->cfg->nodes_timeout_ms);
+	else if (ret == -EFBIG)
+		fprintf(stderr, "netlogd: nodes_command '%s': killed, its output passed %u MiB; keeping the node map\n",
+			cmd, COMMAND_OUTPUT_MAX >> 20);
+	else if (ret)
+		fprintf(stderr, "netlogd: nodes_command '%s': %s; keeping the node map\n",
+			cmd, strerror(-ret));
+	if (ret) {
+		d->st.nodes_errors++;
+		return ret;
 	}
-	for (int c; (c = getc(p)) != EOF;)
-		putc(c, out);
-	fclose(out);
-	status = pclose(p);
-	if (status) {
-		fprintf(stderr, "netlogd: nodes_command '%s' failed (status %d); keeping the node map\n",
-			d->cfg->nodes_command, status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "netlogd: nodes_command '%s': killed by signal %d; keeping the node map\n",
+				cmd, WTERMSIG(status));
+		else
+			fprintf(stderr, "netlogd: nodes_command '%s': exited with status %d; keeping the node map\n",
+				cmd, WEXITSTATUS(status));
 		free(buf);
 		d->st.nodes_errors++;
 		return -EIO;
 	}
-	ret = nodemap_parse(&nm, d->cfg->nodes_command, buf, len, err,
-			    sizeof(err));
+	ret = nodemap_parse(&nm, cmd, buf, len, err, sizeof(err));
 	free(buf);
 	if (ret) {
 		fprintf(stderr, "netlogd: node map rejected, keeping the previous one: %s\n",

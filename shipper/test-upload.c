@@ -832,6 +832,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK_EQ(config_init(&cfg), 0);
 	CHECK_EQ(cfg.poll_period_ms, 5000);
 	CHECK_EQ(cfg.nodes_refresh_ms, 60000);
+	CHECK_EQ(cfg.nodes_timeout_ms, 10000);
 	CHECK(cfg.nodes == NULL && cfg.nodes_command == NULL);
 	CHECK(cfg.routes == NULL);
 	CHECK_EQ(cfg.log_exit_flows, false);
@@ -856,6 +857,7 @@ static void test_config_defaults_match_example(const char *example)
 		fprintf(stderr, "%s\n", err);
 	CHECK(!memcmp(&cfg, &ex, offsetof(struct netlogd_config, nodes)));
 	CHECK_EQ(ex.nodes_refresh_ms, cfg.nodes_refresh_ms);
+	CHECK_EQ(ex.nodes_timeout_ms, cfg.nodes_timeout_ms);
 	CHECK_EQ(ex.sink, cfg.sink);
 	CHECK_STR(ex.file_path, cfg.file_path);
 	CHECK_STR(ex.server, cfg.server);

@@ -14,7 +14,8 @@
 # Part A: one window of known traffic; the collector must hold exactly the
 # expected message. Part B: netlogd killed with SIGKILL 50 times while
 # traffic flows and the collector fails 20% of uploads; at the end every
-# entry is there once and the counts equal the kernel's.
+# entry is there once and the counts equal the kernel's. Part C: the node
+# map from nodes_command, which fails, hangs and prints a broken map in turn.
 set -euo pipefail
 moddir=$1
 root=$PWD
@@ -217,4 +218,56 @@ assert len(windows) >= 50, f"only {len(windows)} windows: the kills hit nothing"
 print(f"ok: {len(windows)} windows, {len(entries)} entries once each, "
       f"{pk} packets and {by} bytes conserved, {col['duplicates']} duplicate uploads dropped")
 EOF
+# ---- C: the node map from nodes_command --------------------------------------
+
+# Each run of the command takes the next mode from $out/modes: it prints the
+# map, fails, hangs past nodes_timeout or prints a broken map; once the list
+# is used up it prints the map again, with the peer renamed, and says so in
+# $out/final. Each failure must leave the map in force. (Under TCG the
+# script itself can take a second, hence the long nodes_timeout.)
+sed 's/"peer.example.ts.net."/"peer-cmd.example.ts.net."/' "$out/nodes.json" >"$out/nodes-cmd.json"
+printf '%s\n' ok fail hang bad >"$out/modes"
+cat >"$out/nodes.sh" <<EOF
+#!/bin/sh
+mode=\$(head -n1 "$out/modes")
+sed -i 1d "$out/modes"
+case \$mode in
+ok) cat "$out/nodes.json" ;;
+fail) echo "nodes.sh: no tailscaled" >&2; exit 3 ;;
+hang) sleep 30 ;;
+bad) echo '{"self": "nGW1CNTRL", "nodes": [' ;;
+*) cat "$out/nodes-cmd.json"; touch "$out/final" ;;
+esac
+EOF
+chmod +x "$out/nodes.sh"
+sed -i -e 's/^poll_period = .*/poll_period = 60s/' -e '/^nodes = /d' "$out/netlogd.conf"
+cat >>"$out/netlogd.conf" <<EOF
+nodes_command = $out/nodes.sh
+nodes_refresh = 1s
+nodes_timeout = 4s
+EOF
+before=$(wc -l <"$out/entries.jsonl")
+rm -f "$out/status.json"
+ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>"$out/netlogd-c.err" &
+nd=$!
+for _ in $(seq 600); do [[ -e $out/final ]] && break; sleep 0.1; done
+[[ -e $out/final ]] || { echo "FAIL: nodes_command was not run 5 times" >&2; cat "$out/netlogd-c.err" >&2; exit 1; }
+n1 ping -q -c 2 -i 0.2 100.64.0.2 >/dev/null
+kill -TERM $nd
+wait $nd
+cat "$out/netlogd-c.err"
+read -r loads errors < <($py -c 'import json, sys; s = json.load(open(sys.argv[1])); print(s["nodesLoads"], s["nodesErrors"])' "$out/status.json")
+eq "$errors" 3 "nodes_command: a failing, hanging or broken command is counted and refused"
+[[ $loads -ge 2 ]] || { echo "FAIL: nodes_command's map loaded $loads times" >&2; exit 1; }
+for want in "exited with status 3" "killed after nodes_timeout (4000 ms)" "node map rejected"; do
+	grep -qF "$want" "$out/netlogd-c.err" || { echo "FAIL: no '$want' in netlogd's errors" >&2; exit 1; }
+done
+got=$(tail -n +"$((before + 1))" "$out/entries.jsonl" | $py -c '
+import json, sys
+# the start-up drain may ship what part B left; the window of the ping is last
+m = [json.loads(l) for l in sys.stdin if "nodeId" in l][-1]
+print(sorted(n["name"] for n in m.get("dstNodes", [])),
+      sum(c["txPkts"] for c in m.get("virtualTraffic", []) if c.get("proto") == 1))')
+eq "$got" "['peer-cmd.example.ts.net'] 2" "the last message names the peer as nodes_command's map does"
+
 echo "PASS: netlogd e2e"
