@@ -46,10 +46,6 @@
 #define WINDOW_START_NS 1700000000000000000ULL
 #define WINDOW_LEN_NS 5000000000ULL
 
-/* upload.c: logtail compresses only bodies over 256 bytes, saving over 64 */
-#define COMPRESS_MIN 256
-#define COMPRESS_GAIN 64
-
 struct service {
 	uint16_t port;
 	uint8_t proto;
@@ -74,11 +70,6 @@ struct fixture {
 	struct netlog_window w;
 };
 
-/* The uploader's gzip buffer, as struct uploader keeps it. */
-struct gz {
-	unsigned char *buf;
-	size_t size;
-};
 
 /* A copy of the batch bodies of one run, for zlib alone. */
 struct bodies {
@@ -379,42 +370,6 @@ static void fixture_free(struct fixture *fx)
 
 /* ---- the pipeline ---- */
 
-/*
- * upload.c's gzip_body() is static: this is the same zlib call sequence
- * (deflateInit2 with the gzip wrapper at UPLOAD_GZIP_LEVEL, windowBits
- * 15 + 16, memLevel 8, deflateBound, one deflate(Z_FINISH), deflateEnd),
- * the same growing output buffer and the same "does it pay" rule.
- */
-static size_t gzip_body(struct gz *gz, const char *body, size_t len)
-{
-	z_stream zs = { 0 };
-	size_t bound, out;
-
-	if (len <= COMPRESS_MIN)
-		return 0;
-	if (deflateInit2(&zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return 0;
-	bound = deflateBound(&zs, len);
-	if (bound > gz->size) {
-		unsigned char *p = realloc(gz->buf, bound);
-
-		if (!p) {
-			deflateEnd(&zs);
-			return 0;
-		}
-		gz->buf = p;
-		gz->size = bound;
-	}
-	zs.next_in = (unsigned char *)body;
-	zs.avail_in = len;
-	zs.next_out = gz->buf;
-	zs.avail_out = bound;
-	out = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
-	deflateEnd(&zs);
-	return out && out + COMPRESS_GAIN < len ? out : 0;
-}
-
 static void bodies_add(struct bodies *b, const char *body, size_t len)
 {
 	if (b->n + 1 >= b->alloc) {
@@ -471,7 +426,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 		       struct record_stats *rs)
 {
 	struct emitted em = { 0 };
-	struct gz gz = { 0 };
+	struct upload_gz gz = { 0 };
 	const char *body;
 	double t0, t1;
 	size_t len;
@@ -512,7 +467,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 			die("spool_peek_oldest", ret);
 
 		t0 = now_ms();
-		out = gzip_body(&gz, body, len);
+		out = upload_gzip(&gz, body, len);
 		t1 = now_ms();
 		t->gzip += t1 - t0;
 		t->batches++;
@@ -529,7 +484,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 		if (ret)
 			die("spool_delete_oldest", ret);
 	}
-	free(gz.buf);
+	upload_gz_free(&gz);
 }
 
 /*

@@ -48,8 +48,7 @@ struct uploader {
 	char curl_err[CURL_ERROR_SIZE];
 	char response[RESPONSE_MAX + 1];
 	size_t response_len;
-	unsigned char *gz;
-	size_t gz_size;
+	struct upload_gz gz;
 
 	/* file sink: the last entry in the file, to skip redelivered ones */
 	bool have_last;
@@ -307,35 +306,50 @@ out:
 	return ret;
 }
 
-/* gzip of @body into up->gz: its length, or 0 when it does not pay. */
-static size_t gzip_body(struct uploader *up, const char *body, size_t len)
+size_t upload_gzip(struct upload_gz *gz, const char *body, size_t len)
 {
-	z_stream zs = { 0 };
 	size_t bound, out;
 
-	if (!up->compress || len <= COMPRESS_MIN)
+	if (len <= COMPRESS_MIN)
 		return 0;
-	if (deflateInit2(&zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return 0;
-	bound = deflateBound(&zs, len);
-	if (bound > up->gz_size) {
-		unsigned char *p = realloc(up->gz, bound);
-
-		if (!p) {
-			deflateEnd(&zs);
+	if (!gz->zs) {
+		gz->zs = calloc(1, sizeof(*gz->zs));
+		if (!gz->zs)
+			return 0;
+		if (deflateInit2(gz->zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16,
+				 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+			free(gz->zs);
+			gz->zs = NULL;
 			return 0;
 		}
-		up->gz = p;
-		up->gz_size = bound;
+	} else if (deflateReset(gz->zs) != Z_OK) {
+		return 0;
 	}
-	zs.next_in = (unsigned char *)body;
-	zs.avail_in = len;
-	zs.next_out = up->gz;
-	zs.avail_out = bound;
-	out = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
-	deflateEnd(&zs);
+	bound = deflateBound(gz->zs, len);
+	if (bound > gz->size) {
+		unsigned char *p = realloc(gz->buf, bound);
+
+		if (!p)
+			return 0;
+		gz->buf = p;
+		gz->size = bound;
+	}
+	gz->zs->next_in = (unsigned char *)body;
+	gz->zs->avail_in = len;
+	gz->zs->next_out = gz->buf;
+	gz->zs->avail_out = bound;
+	out = deflate(gz->zs, Z_FINISH) == Z_STREAM_END ? gz->zs->total_out : 0;
 	return out && out + COMPRESS_GAIN < len ? out : 0;
+}
+
+void upload_gz_free(struct upload_gz *gz)
+{
+	if (gz->zs) {
+		deflateEnd(gz->zs);
+		free(gz->zs);
+	}
+	free(gz->buf);
+	memset(gz, 0, sizeof(*gz));
 }
 
 static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
@@ -372,7 +386,7 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	long status = 0;
 	CURLcode rc;
 
-	gzlen = gzip_body(up, body, len);
+	gzlen = up->compress ? upload_gzip(&up->gz, body, len) : 0;
 	snprintf(orig, sizeof(orig), "Orig-Content-Length: %zu", len);
 	if (add_header(&hdr, "Content-Type:") || add_header(&hdr, "Expect:") ||
 	    (gzlen && (add_header(&hdr, "Content-Encoding: gzip") ||
@@ -387,7 +401,7 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	up->curl_err[0] = '\0';
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDS,
-			 gzlen ? (const char *)up->gz : body);
+			 gzlen ? (const char *)up->gz.buf : body);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)(gzlen ? gzlen : len));
 	rc = curl_easy_perform(up->curl);
@@ -610,7 +624,7 @@ void upload_close(struct uploader *up)
 		curl_easy_cleanup(up->curl);
 		curl_global_cleanup();
 	}
-	free(up->gz);
+	upload_gz_free(&up->gz);
 	free(up->url);
 	free(up->server);
 	free(up->file_path);

@@ -29,6 +29,24 @@ enum upload_sink {
  */
 #define UPLOAD_GZIP_LEVEL 1
 
+/*
+ * A gzip stream (gzip wrapper at UPLOAD_GZIP_LEVEL) and its output buffer,
+ * reused from one body to the next. Zero-initialize it.
+ */
+struct upload_gz {
+	struct z_stream_s *zs;
+	unsigned char *buf;
+	size_t size;
+};
+
+/*
+ * gzip of @body into gz->buf: its length, or 0 when it does not pay (as
+ * logtail: bodies of at most 256 bytes, or savings of at most 64 bytes) or
+ * zlib fails; the body is then sent as it is.
+ */
+size_t upload_gzip(struct upload_gz *gz, const char *body, size_t len);
+void upload_gz_free(struct upload_gz *gz);
+
 struct upload_config {
 	enum upload_sink sink;
 	const char *file_path;		/* file sink */
