@@ -5,6 +5,8 @@
 # kernel WireGuard) on Debian's 6.1 and 6.12 kernels and on the debug
 # kernel, plus netlogd shipping to the collector through 50 SIGKILLs.
 set -euo pipefail
+# Root for apt, /boot and network namespaces: as root, or through sudo.
+[ "$(id -u)" = 0 ] || exec sudo "$0" "$@"
 cd "$(dirname "$0")/.."
 t0=$SECONDS
 step() {
