@@ -666,7 +666,7 @@ static double json_floor(size_t entries, int reps)
 {
 	static const char *const keys[] = { "proto", "src", "dst", "txPkts",
 					    "txBytes", "rxPkts", "rxBytes" };
-	struct addrport_json ap[2];
+	struct addrport_json ap[2], src[256], dst[1024];
 	json_object *obj, *val[7];
 	struct printbuf *pb;
 	double best = -1, t0;
@@ -690,6 +690,12 @@ static double json_floor(size_t entries, int reps)
 		}
 		json_object_object_add(obj, keys[m], val[m]);
 	}
+	for (i = 0; i < ARRAY_SIZE(src); i++)
+		src[i].len = snprintf(src[i].text, sizeof(src[i].text),
+				      "\"100.64.0.1:%zu\"", 40000 + i * 97);
+	for (i = 0; i < ARRAY_SIZE(dst); i++)
+		dst[i].len = snprintf(dst[i].text, sizeof(dst[i].text),
+				      "\"100.64.%zu.%zu:443\"", i / 256, i % 256);
 	for (r = 0; r < reps; r++) {
 		t0 = now_ms();
 		for (i = 0; i < entries; i++) {
@@ -697,10 +703,8 @@ static double json_floor(size_t entries, int reps)
 
 			if (i % 1000 == 0)
 				printbuf_reset(pb);
-			ap[0].len = snprintf(ap[0].text, sizeof(ap[0].text),
-					     "\"100.64.0.1:%zu\"", 32768 + i % 28000);
-			ap[1].len = snprintf(ap[1].text, sizeof(ap[1].text),
-					     "\"100.64.%zu.%zu:443\"", i / 256 % 256, i % 256);
+			ap[0] = src[i % ARRAY_SIZE(src)];
+			ap[1] = dst[i % ARRAY_SIZE(dst)];
 			json_object_set_uint64(val[0], 6);
 			for (m = 3; m < 7; m++)
 				json_object_set_uint64(val[m], i * m + 1);
