@@ -130,8 +130,6 @@ struct builder {
 	uint32_t *stamp;	/* per node: the message that holds it */
 	uint32_t *nodes;	/* the dstNodes of the message being cut */
 	size_t nnodes;
-	struct sort_ent *ents;	/* the entries in cutting order */
-	size_t nents;
 	uint32_t *order;	/* the message being written, sorted */
 	struct msg_ent *msg_ents;	/* its keys, for sorting */
 	json_object *msg;	/* the message object, reused */
@@ -577,8 +575,32 @@ static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
 }
 
 /*
- * Puts the entries in cutting order (b->ents) and sums those that share a
- * key (Counts.Add wraps around like Go's uint64) into the first of them;
+ * Moves each entry to its place in @v, following the permutation's cycles
+ * (no second array): from here on the passes over the entries (merge,
+ * cut, sort and write each message) read them in order, not at random.
+ */
+static void permute_conns(struct conn *conns, struct sort_ent *v, size_t n)
+{
+	struct conn tmp;
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].idx == i)
+			continue;
+		tmp = conns[i];
+		for (j = i; v[j].idx != i; j = k) {
+			k = v[j].idx;
+			conns[j] = conns[k];
+			v[j].idx = j;
+		}
+		conns[j] = tmp;
+		v[j].idx = j;
+	}
+}
+
+/*
+ * Puts the entries in cutting order and sums those that share a key
+ * (Counts.Add wraps around like Go's uint64) into the first of them;
  * equal keys name the same nodes, so they end up next to each other.
  */
 static int merge_conns(struct builder *b)
@@ -597,12 +619,13 @@ static int merge_conns(struct builder *b)
 		v[i].idx = i;
 	}
 	ret = sort_ents(&v, b->nconns, b->conns);
-	if (ret) {
-		free(v);
+	if (!ret)
+		permute_conns(b->conns, v, b->nconns);
+	free(v);
+	if (ret)
 		return ret;
-	}
 	for (i = 0; i < b->nconns; i++) {
-		const struct conn *c = &b->conns[v[i].idx];
+		const struct conn *c = &b->conns[i];
 
 		if (last && !memcmp(last->key, c->key, KEY_LEN)) {
 			last->tx_pkts += c->tx_pkts;
@@ -611,11 +634,11 @@ static int merge_conns(struct builder *b)
 			last->rx_bytes += c->rx_bytes;
 			continue;
 		}
-		last = &b->conns[v[i].idx];
-		v[n++] = v[i];
+		last = &b->conns[n++];
+		if (last != c)
+			*last = *c;
 	}
-	b->ents = v;
-	b->nents = n;
+	b->nconns = n;
 	return 0;
 }
 
@@ -727,7 +750,7 @@ static void sort_msg_ents(struct msg_ent *a, size_t n)
 }
 
 /*
- * b->order: the entries ents[first..first + n - 1] in Go's order, sorted
+ * b->order: the entries conns[first..first + n - 1] in Go's order, sorted
  * as compact copies of their keys, which stay in cache.
  */
 static int sort_message(struct builder *b, size_t first, size_t n)
@@ -748,7 +771,7 @@ static int sort_message(struct builder *b, size_t first, size_t n)
 	for (i = 0; i < n; i++) {
 		const uint8_t *k;
 
-		m[i].idx = b->ents[first + i].idx;
+		m[i].idx = first + i;
 		k = b->conns[m[i].idx].key;
 		for (w = 0; w < KEY_WORDS; w++) {
 			memcpy(&m[i].k[w], k + 8 * w, 8);
@@ -870,8 +893,8 @@ static int cut_messages(struct builder *b)
 
 	len = base;
 	b->stamp[b->self->index] = gen;
-	for (i = 0; i < b->nents; i++) {
-		const struct conn *c = &b->conns[b->ents[i].idx];
+	for (i = 0; i < b->nconns; i++) {
+		const struct conn *c = &b->conns[i];
 		size_t nodes = b->nnodes, cost;
 
 		cost = RECORD_MAX_CONN_SIZE + 1 + node_cost(b, c->src_node, gen) +
@@ -891,7 +914,7 @@ static int cut_messages(struct builder *b)
 		}
 		len += cost;
 	}
-	return emit_message(b, first, b->nents);
+	return emit_message(b, first, b->nconns);
 }
 
 int record_build_stats(const struct netlog_window *w,
@@ -952,7 +975,6 @@ out:
 	json_object_put(b->msg);
 	free(b->order);
 	free(b->msg_ents);
-	free(b->ents);
 	free(b->conns);
 	free(b->stamp);
 	free(b->nodes);
