@@ -112,7 +112,7 @@ struct side_text {
 	size_t len;
 };
 
-/* The entries of one traffic array (b->order[first..end]), for its serializer. */
+/* One traffic array, b->order[first..end - 1], for its serializer. */
 struct run {
 	struct builder *b;
 	size_t first, end;
