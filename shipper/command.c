@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nodes_command: a child in its own process group, its standard output read
- * through a pipe under a deadline, so that a hung `tailscale status` cannot
- * stop netlogd from draining the kernel.
+ * through a non-blocking pipe under a deadline, so that a slow or hung
+ * `tailscale status` holds up neither the drains nor the uploads.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -16,6 +17,8 @@
 #include "command.h"
 
 #define READ_CHUNK 65536
+/* How often a command that closed its output is checked for its exit. */
+#define REAP_TICK_MS 10
 
 static uint64_t now_ms(void)
 {
@@ -42,74 +45,14 @@ static void child(const char *cmd, int out)
 	_exit(127);
 }
 
-/* Reads until end of file, the deadline or @max bytes. */
-static int read_output(int fd, uint64_t deadline, size_t max, char **buf,
-		       size_t *len)
+int command_start(struct command *c, const char *cmd, uint64_t timeout_ms,
+		  size_t max)
 {
-	size_t size = 0;
-
-	*len = 0;
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		uint64_t now = now_ms();
-		ssize_t n;
-		int r;
-
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		r = poll(&pfd, 1, deadline - now > 60000 ? 60000 :
-				  (int)(deadline - now));
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (r <= 0)
-			continue;
-		if (*len + READ_CHUNK + 1 > size) {
-			char *p = realloc(*buf, *len + READ_CHUNK + 1);
-
-			if (!p)
-				return -ENOMEM;
-			*buf = p;
-			size = *len + READ_CHUNK + 1;
-		}
-		n = read(fd, *buf + *len, READ_CHUNK);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return 0;
-		*len += n;
-		if (*len > max)
-			return -EFBIG;
-	}
-}
-
-/* Waits for the child until the deadline. 0, or -ETIMEDOUT. */
-static int reap(pid_t pid, uint64_t deadline, int *status)
-{
-	const struct timespec tick = { 0, 10 * 1000 * 1000 };
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (now_ms() >= deadline)
-			return -ETIMEDOUT;
-		nanosleep(&tick, NULL);
-	}
-}
-
-int command_output(const char *cmd, uint64_t timeout_ms, size_t max,
-		   char **out, size_t *len, int *status)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-	char *buf = NULL;
 	int fds[2], ret;
 	pid_t pid;
 
+	if (command_running(c))
+		return -EBUSY;
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
 	pid = fork();
@@ -124,24 +67,136 @@ int command_output(const char *cmd, uint64_t timeout_ms, size_t max,
 	/* also here: kill(-pid) must not miss a child not yet in its group */
 	setpgid(pid, pid);
 	close(fds[1]);
-	ret = read_output(fds[0], deadline, max, &buf, len);
-	close(fds[0]);
-	if (!ret)
-		ret = reap(pid, deadline, status);
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	*c = (struct command){
+		.pid = pid,
+		.fd = fds[0],
+		.deadline = now_ms() + timeout_ms,
+		.max = max,
+	};
+	return 0;
+}
+
+static void command_end(struct command *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+}
+
+void command_kill(struct command *c)
+{
+	int status;
+
+	if (!command_running(c))
+		return;
+	kill(-c->pid, SIGKILL);
+	kill(c->pid, SIGKILL);
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	command_end(c);
+}
+
+/* Reads what the pipe holds: 0, or -EFBIG / -errno. */
+static int read_some(struct command *c)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->len + READ_CHUNK + 1 > c->size) {
+			char *p = realloc(c->buf, c->len + READ_CHUNK + 1);
+
+			if (!p)
+				return -ENOMEM;
+			c->buf = p;
+			c->size = c->len + READ_CHUNK + 1;
+		}
+		n = read(c->fd, c->buf + c->len, READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if (!n) {
+			close(c->fd);
+			c->fd = -1;
+			return 0;
+		}
+		c->len += n;
+		if (c->len > c->max)
+			return -EFBIG;
+	}
+}
+
+int command_poll(struct command *c, char **out, size_t *len, int *status)
+{
+	int ret = 0;
+	pid_t r;
+
+	if (!command_running(c))
+		return -EINVAL;
+	if (c->fd >= 0)
+		ret = read_some(c);
+	if (!ret && c->fd < 0) {
+		r = waitpid(c->pid, status, WNOHANG);
+		if (r < 0 && errno != EINTR)
+			ret = -errno;
+		if (r == c->pid) {
+			if (!c->buf) {
+				c->buf = malloc(1);
+				if (!c->buf) {
+					command_end(c);
+					return -ENOMEM;
+				}
+			}
+			c->buf[c->len] = '\0';
+			*out = c->buf;
+			*len = c->len;
+			c->buf = NULL;
+			command_end(c);
+			return 0;
+		}
+	}
+	if (!ret && now_ms() >= c->deadline)
+		ret = -ETIMEDOUT;
 	if (ret) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-			;
-		free(buf);
+		command_kill(c);
 		return ret;
 	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return -ENOMEM;
+	return 1;
+}
+
+int command_wait(const struct command *c, int *fd)
+{
+	uint64_t now = now_ms();
+	uint64_t left = c->deadline > now ? c->deadline - now : 0;
+
+	*fd = c->fd;
+	if (c->fd < 0 && left > REAP_TICK_MS)
+		left = REAP_TICK_MS;
+	return left > 60000 ? 60000 : (int)left;
+}
+
+int command_output(const char *cmd, uint64_t timeout_ms, size_t max,
+		   char **out, size_t *len, int *status)
+{
+	struct command c = { 0 };
+	int ret;
+
+	ret = command_start(&c, cmd, timeout_ms, max);
+	while (!ret) {
+		struct pollfd pfd = { .events = POLLIN };
+		int wait = command_wait(&c, &pfd.fd);
+
+		if (pfd.fd >= 0)
+			poll(&pfd, 1, wait);
+		else if (wait > 0)
+			poll(NULL, 0, wait);
+		ret = command_poll(&c, out, len, status);
+		if (ret == 1)
+			ret = 0;
+		else
+			return ret;
 	}
-	buf[*len] = '\0';
-	*out = buf;
-	return 0;
+	return ret;
 }

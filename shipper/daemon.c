@@ -63,6 +63,7 @@ struct daemon {
 	uint64_t next_drain;
 	uint64_t next_upload;
 	uint64_t next_nodes;
+	struct command cmd;		/* nodes_command, while it runs */
 	struct daemon_stats st;
 };
 
@@ -109,17 +110,17 @@ static int nodes_load(struct daemon *d)
 	return nodes_install(d, nm);
 }
 
-/* Runs nodes_command and takes its standard output as the node map. */
-static int nodes_refresh(struct daemon *d)
+/*
+ * Takes what nodes_command returned (command_poll()'s @ret, output and
+ * status) as the node map, or says why not; the map in force stays then.
+ */
+static int nodes_take(struct daemon *d, int ret, char *buf, size_t len,
+		      int status)
 {
 	const char *cmd = d->cfg->nodes_command;
-	char err[NODEMAP_ERR_LEN], *buf;
+	char err[NODEMAP_ERR_LEN];
 	struct nodemap *nm;
-	int ret, status;
-	size_t len;
 
-	ret = command_output(cmd, d->cfg->nodes_timeout_ms, COMMAND_OUTPUT_MAX,
-			     &buf, &len, &status);
 	if (ret == -ETIMEDOUT)
 		fprintf(stderr, "netlogd: nodes_command '%s': killed after nodes_timeout (%" PRIu64 " ms); keeping the node map\n",
 			cmd, d->cfg->nodes_timeout_ms);
@@ -153,6 +154,48 @@ static int nodes_refresh(struct daemon *d)
 		return ret;
 	}
 	return nodes_install(d, nm);
+}
+
+/* At start: runs nodes_command and waits for the node map it prints. */
+static int nodes_refresh(struct daemon *d)
+{
+	int ret, status = 0;
+	char *buf = NULL;
+	size_t len = 0;
+
+	ret = command_output(d->cfg->nodes_command, d->cfg->nodes_timeout_ms,
+			     COMMAND_OUTPUT_MAX, &buf, &len, &status);
+	return nodes_take(d, ret, buf, len, status);
+}
+
+/*
+ * Later runs go on beside the drains and uploads: started here, moved on
+ * by nodes_step() whenever the loop wakes up. A run still going when the
+ * next is due is not doubled.
+ */
+static void nodes_start(struct daemon *d)
+{
+	int ret;
+
+	if (command_running(&d->cmd))
+		return;
+	ret = command_start(&d->cmd, d->cfg->nodes_command,
+			    d->cfg->nodes_timeout_ms, COMMAND_OUTPUT_MAX);
+	if (ret)
+		nodes_take(d, ret, NULL, 0, 0);
+}
+
+static void nodes_step(struct daemon *d)
+{
+	int ret, status = 0;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!command_running(&d->cmd))
+		return;
+	ret = command_poll(&d->cmd, &buf, &len, &status);
+	if (ret != 1)
+		nodes_take(d, ret, buf, len, status);
 }
 
 /* record_build()'s emitter: each message goes straight into the spool. */
@@ -377,6 +420,7 @@ static int enter_netns(const char *name)
 
 static void daemon_free(struct daemon *d)
 {
+	command_kill(&d->cmd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	if (d->inofd >= 0)
@@ -501,20 +545,26 @@ int daemon_run(const struct netlogd_config *cfg)
 	d.next_nodes = cfg->nodes_command ? now + cfg->nodes_refresh_ms :
 					    UINT64_MAX;
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ .fd = d.sigfd, .events = POLLIN },
 			{ .fd = genl_fd(d.events), .events = POLLIN },
 			{ .fd = d.inofd, .events = POLLIN },
+			{ .fd = -1, .events = POLLIN },	/* nodes_command */
 		};
 		struct signalfd_siginfo si;
 		uint64_t next;
-		int timeout;
+		int timeout, wait;
 
 		now = upload_clock_ms();
 		next = min3(d.next_drain, d.next_upload, d.next_nodes);
 		timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
 					    (int)(next - now);
-		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
+		if (command_running(&d.cmd)) {
+			wait = command_wait(&d.cmd, &pfd[3].fd);
+			if (wait < timeout)
+				timeout = wait;
+		}
+		if (poll(pfd, 4, timeout) < 0 && errno != EINTR) {
 			ret = -errno;
 			break;
 		}
@@ -524,7 +574,7 @@ int daemon_run(const struct netlogd_config *cfg)
 				if (cfg->nodes)
 					nodes_load(&d);
 				else
-					nodes_refresh(&d);
+					nodes_start(&d);
 			} else {
 				daemon_shutdown(&d);
 				ret = 0;
@@ -541,9 +591,10 @@ int daemon_run(const struct netlogd_config *cfg)
 		}
 		if (pfd[2].revents & POLLIN && nodes_changed(&d))
 			nodes_load(&d);
+		nodes_step(&d);
 		now = upload_clock_ms();
 		if (now >= d.next_nodes) {
-			nodes_refresh(&d);
+			nodes_start(&d);
 			d.next_nodes = now + cfg->nodes_refresh_ms;
 		}
 		if (d.high_water || now >= d.next_drain) {

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -1581,6 +1582,41 @@ static void test_command_output(void)
 	CHECK(ms_since(&t0) < 2000);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(out);
+	out = NULL;
+
+	/* the steps netlogd's loop takes: none of them waits for the command */
+	{
+		struct command c = { 0 };
+		int fd, r;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK(command_start(&c, "sleep 0.5; echo late", 3000, 1024) == 0);
+		CHECK(command_start(&c, "true", 3000, 1024) == -EBUSY);
+		CHECK(command_poll(&c, &out, &len, &status) == 1);
+		CHECK(command_wait(&c, &fd) > 0 && fd >= 0);
+		CHECK(ms_since(&t0) < 300);
+		do {
+			struct pollfd pfd = { .events = POLLIN };
+			int wait = command_wait(&c, &pfd.fd);
+
+			poll(pfd.fd >= 0 ? &pfd : NULL, pfd.fd >= 0, wait);
+			r = command_poll(&c, &out, &len, &status);
+		} while (r == 1);
+		CHECK(r == 0 && out && !strcmp(out, "late\n"));
+		CHECK(ms_since(&t0) >= 500);
+		CHECK(!command_running(&c));
+		free(out);
+		out = NULL;
+
+		/* killed while it runs: nothing is left */
+		CHECK(command_start(&c, "sleep 30 & echo $! >/tmp/test-record.bg.$PPID; sleep 30",
+				    30000, 1024) == 0);
+		usleep(300000);		/* time for it to write the pid */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		command_kill(&c);
+		CHECK(ms_since(&t0) < 1000 && !command_running(&c));
+		CHECK(!process_alive_in_file("/tmp/test-record.bg"));
+	}
 }
 
 int main(int argc, char **argv)
