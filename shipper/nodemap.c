@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 
+#include "hash.h"
 #include "jsonpath.h"
 #include "nodemap.h"
 
@@ -240,16 +241,6 @@ int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str)
 	return 0;
 }
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static size_t slot_hash(const struct netlog_addr *a, uint16_t port,
 			uint8_t kind)
 {
@@ -257,8 +248,8 @@ static size_t slot_hash(const struct netlog_addr *a, uint16_t port,
 
 	memcpy(&lo, a->bytes, 8);
 	memcpy(&hi, a->bytes + 8, 8);
-	return mix(lo ^ mix(hi ^ ((uint64_t)kind << 32 | (uint64_t)a->len << 16 |
-				  port)));
+	hi ^= (uint64_t)kind << 32 | (uint64_t)a->len << 16 | port;
+	return hash_mix64(lo ^ hash_mix64(hi));
 }
 
 static struct slot *slot_find(const struct nodemap *nm,

@@ -25,6 +25,7 @@
 #include <json-c/printbuf.h>
 
 #include "fmt.h"
+#include "hash.h"
 #include "record.h"
 
 /* len of `"n0123456789abcdefCNTRL"`, the node ID MinMessageJSONSize holds */
@@ -492,13 +493,12 @@ static uint64_t group_of(const struct builder *b, const struct conn *c)
  */
 static uint64_t place_of(const uint8_t *k)
 {
-	uint64_t h = 0x6e65746c6f67ULL, w;
+	uint64_t h = 0, w;
 	int i;
 
 	for (i = 0; i < KEY_LEN; i += 8) {
 		memcpy(&w, k + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 32;
+		h = hash_mix64(h ^ w);
 	}
 	return (uint64_t)k[K_SECTION] << 56 |
 	       (uint64_t)k[K_SRC + K_FAMILY] << 54 |

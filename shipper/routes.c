@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "nodemap.h"
 #include "routes.h"
 
@@ -90,16 +91,6 @@ err:
 	return -EINVAL;
 }
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static size_t slot_of(const struct routes *rt, const struct netlog_addr *a,
 		      uint8_t bits)
 {
@@ -107,7 +98,8 @@ static size_t slot_of(const struct routes *rt, const struct netlog_addr *a,
 
 	memcpy(&lo, a->bytes, 8);
 	memcpy(&hi, a->bytes + 8, 8);
-	return mix(lo ^ mix(hi ^ ((uint64_t)a->len << 8 | bits))) & rt->mask;
+	hi ^= (uint64_t)a->len << 8 | bits;
+	return hash_mix64(lo ^ hash_mix64(hi)) & rt->mask;
 }
 
 static bool slot_is(const struct route_slot *s, const struct netlog_addr *a,
