@@ -10,21 +10,11 @@
 #include <linux/genetlink.h>
 #include <linux/netlog.h>
 
+#include "check.h"
 #include "addr.h"
 #include "flow.h"
 #include "flow-json.h"
 #include "fmt.h"
-
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
 
 static void check_str(const char *what, const char *got, const char *want)
 {

@@ -21,6 +21,7 @@
 #include <linux/netlog.h>
 #include <json-c/json.h>
 
+#include "check.h"
 #include "addr.h"
 #include "command.h"
 #include "flow.h"
@@ -29,17 +30,6 @@
 #include "replay.h"
 #include "routes.h"
 #include "window-json.h"
-
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

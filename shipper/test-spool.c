@@ -20,29 +20,10 @@
 #include <sys/wait.h>
 #include <json-c/json.h>
 
+#include "check.h"
 #include "spool.h"
 
-static int failures;
 static char root[64];
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_EQ(got, want)						\
-	do {								\
-		long long g_ = (long long)(got), w_ = (long long)(want);\
-		if (g_ != w_) {						\
-			fprintf(stderr, "%s:%d: %s is %lld, want %lld\n",\
-				__FILE__, __LINE__, #got, g_, w_);	\
-			failures++;					\
-		}							\
-	} while (0)
 
 static void check_str(int line, const char *what, const char *got,
 		      const char *want)

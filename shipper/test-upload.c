@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "check.h"
 #include "config.h"
 #include "spool.h"
 #include "upload.h"
@@ -29,39 +30,8 @@
 #define PRIV "4a6f1e0b8c2d3e4f5061728394a5b6c7d8e9f001122334455667788990aabbcc"
 #define DOM "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
-static int failures;
 static char root[64];
 static const char *collector_py;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_EQ(got, want)						\
-	do {								\
-		long long g_ = (long long)(got), w_ = (long long)(want);\
-		if (g_ != w_) {						\
-			fprintf(stderr, "%s:%d: %s is %lld, want %lld\n",\
-				__FILE__, __LINE__, #got, g_, w_);	\
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_STR(got, want)						\
-	do {								\
-		const char *g_ = (got), *w_ = (want);			\
-		if (!g_ || strcmp(g_, w_)) {				\
-			fprintf(stderr, "%s:%d: %s is '%s', want '%s'\n",\
-				__FILE__, __LINE__, #got, g_ ? g_ : "(null)",\
-				w_);					\
-			failures++;					\
-		}							\
-	} while (0)
 
 static void die(const char *what)
 {

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host tests' checks: each failed one is reported with its file and line
+ * and counted in `failures`, and the test goes on. One test program a file.
+ */
+#ifndef NETLOG_CHECK_H
+#define NETLOG_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int failures;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: check failed: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			failures++;					\
+		}							\
+	} while (0)
+
+#define CHECK_EQ(got, want)						\
+	do {								\
+		long long g_ = (long long)(got), w_ = (long long)(want);\
+		if (g_ != w_) {						\
+			fprintf(stderr, "%s:%d: %s is %lld, want %lld\n",\
+				__FILE__, __LINE__, #got, g_, w_);	\
+			failures++;					\
+		}							\
+	} while (0)
+
+#define CHECK_STR(got, want)						\
+	do {								\
+		const char *g_ = (got), *w_ = (want);			\
+		if (!g_ || strcmp(g_, w_)) {				\
+			fprintf(stderr, "%s:%d: %s is '%s', want '%s'\n",\
+				__FILE__, __LINE__, #got, g_ ? g_ : "(null)",\
+				w_);					\
+			failures++;					\
+		}							\
+	} while (0)
+
+#endif /* NETLOG_CHECK_H */
