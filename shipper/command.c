@@ -184,19 +184,14 @@ int command_output(const char *cmd, uint64_t timeout_ms, size_t max,
 	int ret;
 
 	ret = command_start(&c, cmd, timeout_ms, max);
-	while (!ret) {
+	if (ret)
+		return ret;
+	do {
 		struct pollfd pfd = { .events = POLLIN };
 		int wait = command_wait(&c, &pfd.fd);
 
-		if (pfd.fd >= 0)
-			poll(&pfd, 1, wait);
-		else if (wait > 0)
-			poll(NULL, 0, wait);
+		poll(&pfd, pfd.fd >= 0, wait);
 		ret = command_poll(&c, out, len, status);
-		if (ret == 1)
-			ret = 0;
-		else
-			return ret;
-	}
+	} while (ret == 1);
 	return ret;
 }

@@ -94,13 +94,10 @@ static int nodes_install(struct daemon *d, struct nodemap *nm)
 	return 0;
 }
 
-static int nodes_load(struct daemon *d)
+/* A node map just parsed (@ret 0) goes in; a bad one is refused, named. */
+static int nodes_parsed(struct daemon *d, int ret, struct nodemap *nm,
+			const char *err)
 {
-	char err[NODEMAP_ERR_LEN];
-	struct nodemap *nm;
-	int ret;
-
-	ret = nodemap_load(&nm, d->cfg->nodes, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "netlogd: node map rejected, keeping the previous one: %s\n",
 			err);
@@ -108,6 +105,16 @@ static int nodes_load(struct daemon *d)
 		return ret;
 	}
 	return nodes_install(d, nm);
+}
+
+static int nodes_load(struct daemon *d)
+{
+	char err[NODEMAP_ERR_LEN];
+	struct nodemap *nm;
+	int ret;
+
+	ret = nodemap_load(&nm, d->cfg->nodes, err, sizeof(err));
+	return nodes_parsed(d, ret, nm, err);
 }
 
 /*
@@ -147,13 +154,7 @@ static int nodes_take(struct daemon *d, int ret, char *buf, size_t len,
 	}
 	ret = nodemap_parse(&nm, cmd, buf, len, err, sizeof(err));
 	free(buf);
-	if (ret) {
-		fprintf(stderr, "netlogd: node map rejected, keeping the previous one: %s\n",
-			err);
-		d->st.nodes_errors++;
-		return ret;
-	}
-	return nodes_install(d, nm);
+	return nodes_parsed(d, ret, nm, err);
 }
 
 /* At start: runs nodes_command and waits for the node map it prints. */
