@@ -7,6 +7,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/string.h>
 #include <net/net_namespace.h>
@@ -61,10 +62,11 @@ static int parse_param_ports(struct netlog_config *cfg, char *list)
 	return 0;
 }
 
-/* Apply the module parameters to the initial namespace. */
+/* Apply the module parameters, if any, to the initial namespace. */
 static int configure_init_net(void)
 {
 	struct netlog_state *st = netlog_state_get(&init_net);
+	struct netlink_ext_ack extack = {};
 	struct netlog_config *cfg;
 	char *buf = NULL;
 	int ret = 0;
@@ -74,6 +76,9 @@ static int configure_init_net(void)
 		       NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS);
 		return -EINVAL;
 	}
+	/* Unconfigured, the namespace holds no tables until it is set. */
+	if (!devices && !ports && max_flows == NETLOG_DEFAULT_FLOWS)
+		return 0;
 	rtnl_lock();
 	mutex_lock(&st->lock);
 	cfg = netlog_config_dup(netlog_config_locked(st));
@@ -97,7 +102,9 @@ static int configure_init_net(void)
 		goto out_unlock;
 	}
 	netlog_config_resolve(&init_net, cfg, NULL);
-	ret = netlog_config_apply(st, cfg);
+	ret = netlog_config_apply(st, cfg, &extack);
+	if (ret && extack._msg)
+		pr_err("max_flows=%u: %s\n", max_flows, extack._msg);
 out_unlock:
 	mutex_unlock(&st->lock);
 	rtnl_unlock();

@@ -143,6 +143,22 @@ err_free_msg:
 	return ret;
 }
 
+/*
+ * nla_for_each_nested() stops at the first item that does not fit (a length
+ * below the header's, or past the nest) and leaves the bytes in @rem: a list
+ * must end exactly with its last item, as nla_parse() requires of messages.
+ */
+static int list_end(const struct nlattr *list, int rem,
+		    struct netlink_ext_ack *extack)
+{
+	if (rem > 0) {
+		NL_SET_ERR_MSG_ATTR(extack, list,
+				    "malformed list: bytes after its last item");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_devices(struct netlog_config *cfg, const struct nlattr *list,
 			 struct netlink_ext_ack *extack)
 {
@@ -165,7 +181,7 @@ static int parse_devices(struct netlog_config *cfg, const struct nlattr *list,
 		}
 		strscpy(cfg->devs[cfg->ndevs++], name, IFNAMSIZ);
 	}
-	return 0;
+	return list_end(list, rem, extack);
 }
 
 static int parse_ports(struct netlog_config *cfg, const struct nlattr *list,
@@ -187,7 +203,7 @@ static int parse_ports(struct netlog_config *cfg, const struct nlattr *list,
 		}
 		cfg->ports[cfg->nports++] = nla_get_u16(a);
 	}
-	return 0;
+	return list_end(list, rem, extack);
 }
 
 static int parse_exclude(struct netlog_config *cfg, const struct nlattr *list,
@@ -215,15 +231,38 @@ static int parse_exclude(struct netlog_config *cfg, const struct nlattr *list,
 		memcpy(&x->a, nla_data(a), nla_len(a));
 		cfg->nexcl++;
 	}
+	return list_end(list, rem, extack);
+}
+
+/*
+ * Apply the attributes of a SET_CONFIG request, already checked against
+ * set_policy, to @cfg. On error @cfg is half changed: the caller drops it.
+ */
+int netlog_config_parse(struct netlog_config *cfg, struct nlattr **attrs,
+			struct netlink_ext_ack *extack)
+{
+	int ret = 0;
+
+	if (attrs[NETLOG_A_DEVICES])
+		ret = parse_devices(cfg, attrs[NETLOG_A_DEVICES], extack);
+	if (!ret && attrs[NETLOG_A_PORTS])
+		ret = parse_ports(cfg, attrs[NETLOG_A_PORTS], extack);
+	if (!ret && attrs[NETLOG_A_EXCLUDE])
+		ret = parse_exclude(cfg, attrs[NETLOG_A_EXCLUDE], extack);
+	if (ret)
+		return ret;
+	if (attrs[NETLOG_A_MAX_FLOWS])
+		cfg->max_flows = nla_get_u32(attrs[NETLOG_A_MAX_FLOWS]);
+	if (attrs[NETLOG_A_HIGH_WATER])
+		cfg->high_water = nla_get_u8(attrs[NETLOG_A_HIGH_WATER]);
 	return 0;
 }
 
 static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlog_state *st = info_state(info);
-	struct nlattr **attrs = info->attrs;
 	struct netlog_config *cfg;
-	int ret = 0;
+	int ret;
 
 	rtnl_lock();
 	mutex_lock(&st->lock);
@@ -232,24 +271,13 @@ static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	if (attrs[NETLOG_A_DEVICES])
-		ret = parse_devices(cfg, attrs[NETLOG_A_DEVICES], info->extack);
-	if (!ret && attrs[NETLOG_A_PORTS])
-		ret = parse_ports(cfg, attrs[NETLOG_A_PORTS], info->extack);
-	if (!ret && attrs[NETLOG_A_EXCLUDE])
-		ret = parse_exclude(cfg, attrs[NETLOG_A_EXCLUDE], info->extack);
+	ret = netlog_config_parse(cfg, info->attrs, info->extack);
 	if (ret) {
 		kfree(cfg);
 		goto out_unlock;
 	}
-	if (attrs[NETLOG_A_MAX_FLOWS])
-		cfg->max_flows = nla_get_u32(attrs[NETLOG_A_MAX_FLOWS]);
-	if (attrs[NETLOG_A_HIGH_WATER])
-		cfg->high_water = nla_get_u8(attrs[NETLOG_A_HIGH_WATER]);
 	netlog_config_resolve(genl_info_net(info), cfg, NULL);
-	ret = netlog_config_apply(st, cfg);
-	if (ret)
-		GENL_SET_ERR_MSG(info, "cannot allocate flow tables");
+	ret = netlog_config_apply(st, cfg, info->extack);
 out_unlock:
 	mutex_unlock(&st->lock);
 	rtnl_unlock();
@@ -270,11 +298,9 @@ static int flows_start(struct netlink_callback *cb)
 	cb->args[CUR_FLAGS] = flags;
 	mutex_lock(&st->lock);
 	if (flags & NETLOG_FLOWS_DRAIN) {
-		w = netlog_window_close(st);
+		w = netlog_window_close(st, cb->extack);
 		if (IS_ERR(w)) {
 			mutex_unlock(&st->lock);
-			NL_SET_ERR_MSG(cb->extack,
-				       "cannot allocate the next window");
 			return PTR_ERR(w);
 		}
 		cb->args[CUR_WINDOW] = w->seq;
@@ -353,17 +379,21 @@ static int put_flow(struct sk_buff *skb, const struct netlog_key *k,
 	return 0;
 }
 
-/* The window a dump walks, or NULL when it is gone (acked or replaced). */
+/*
+ * The window a dump walks, or NULL when it is gone (acknowledged and reset).
+ * A peeked window closed meanwhile is read on as the pending one: its
+ * entries stay where the cursor left them.
+ */
 static struct netlog_window *dump_window(struct netlog_state *st,
 					 struct netlink_callback *cb)
 {
-	struct netlog_window *w;
+	struct netlog_window *w = st->pending;
 
 	lockdep_assert_held(&st->lock);
-	if (cb->args[CUR_FLAGS] & NETLOG_FLOWS_DRAIN) {
-		w = st->pending;
+	if (cb->args[CUR_FLAGS] & NETLOG_FLOWS_DRAIN)
 		return w && w->seq == cb->args[CUR_WINDOW] ? w : NULL;
-	}
+	if (w && w->gen == cb->args[CUR_WINDOW])
+		return w;
 	w = rcu_dereference_protected(st->live, lockdep_is_held(&st->lock));
 	return w && w->gen == cb->args[CUR_WINDOW] ? w : NULL;
 }
@@ -410,6 +440,7 @@ static int flows_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct netlog_state *st = netlog_state_get(sock_net(skb->sk));
 	bool drained = cb->args[CUR_FLAGS] & NETLOG_FLOWS_DRAIN;
 	struct netlog_window *w;
+	bool lost;
 	void *hdr;
 	int ret = 0;
 
@@ -417,8 +448,12 @@ static int flows_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		return 0;
 	mutex_lock(&st->lock);
 	w = dump_window(st, cb);
-	/* A window that went away mid-dump marks the dump inconsistent. */
-	cb->seq = w ? 1 : 2;
+	/*
+	 * A window that went away mid-dump marks the dump inconsistent. A
+	 * peek of a namespace that had no window (0) reads an empty one.
+	 */
+	lost = cb->args[CUR_WINDOW] && !w;
+	cb->seq = lost ? 2 : 1;
 	if (!cb->prev_seq)
 		cb->prev_seq = 1;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -430,8 +465,7 @@ static int flows_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	genl_dump_check_consistent(cb, hdr);
 	if (cb->args[CUR_STATE] == CUR_STATE_HEADER) {
-		if ((drained && !w) ||
-		    (cb->args[CUR_WINDOW] && !w)) {
+		if (lost) {
 			ret = -ESTALE;
 			goto err_cancel;
 		}
@@ -637,7 +671,8 @@ static const struct genl_ops netlog_genl_ops[] = {
 };
 
 static const struct genl_multicast_group netlog_genl_mcgrps[] = {
-	{ .name = NETLOG_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+	/* Subscribers need CAP_NET_ADMIN over the namespace, as commands do. */
+	{ .name = NETLOG_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family netlog_genl_family __ro_after_init = {

@@ -8,6 +8,7 @@
 #include <linux/in6.h>
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/siphash.h>
@@ -16,6 +17,13 @@
 #include <linux/netlog.h>
 
 #define NETLOG_NIL U32_MAX
+
+/*
+ * Windows of the configured capacity that a configured namespace always
+ * holds (the live one or a spare, and the closed one or a spare), and the
+ * most spares it keeps.
+ */
+#define NETLOG_SPARES 2
 
 enum netlog_dir {
 	NETLOG_TX,
@@ -139,12 +147,14 @@ struct netlog_state {
 	struct netlog_config __rcu *cfg;
 	struct netlog_window __rcu *live;
 	struct netlog_window *pending;	/* closed, waiting for its ack */
-	struct netlog_window *spare;	/* acknowledged, reset, reusable */
+	/* Ready for the next closes, all of the configured capacity. */
+	struct netlog_window *spare[NETLOG_SPARES];
 	u64 next_seq;
 	u64 next_gen;
 	u64 drained;
 	u64 acked;
 	bool hooks_on;
+	bool dying;		/* hooks gone for good: netns pre_exit ran */
 	struct netlog_stats __percpu *stats;
 	struct net *net;
 	void (*high_water)(struct netlog_state *st);
@@ -159,10 +169,13 @@ static inline struct netlog_config *netlog_config_locked(struct netlog_state *st
 /* table.c */
 int netlog_state_init(struct netlog_state *st, struct net *net);
 void netlog_state_free(struct netlog_state *st);
-int netlog_state_ensure_live(struct netlog_state *st);
+int netlog_windows_reserve(struct netlog_state *st,
+			   const struct netlog_config *cfg,
+			   struct netlink_ext_ack *extack);
 void netlog_count(struct netlog_state *st, const struct netlog_key *key,
 		  enum netlog_dir dir, u32 pkts, u64 bytes, bool excluded);
-struct netlog_window *netlog_window_close(struct netlog_state *st);
+struct netlog_window *netlog_window_close(struct netlog_state *st,
+					  struct netlink_ext_ack *extack);
 int netlog_window_ack(struct netlog_state *st, u64 seq);
 void netlog_window_summarize(const struct netlog_window *w,
 			     struct netlog_summary *sum);
@@ -171,6 +184,7 @@ bool netlog_window_next(const struct netlog_window *w, unsigned int *cpu,
 			struct netlog_counts *c);
 void netlog_stats_sum(const struct netlog_state *st, struct netlog_stats *out);
 size_t netlog_flow_mem(void);
+u64 netlog_window_bytes(u32 capacity);
 
 /* hook.c */
 struct netlog_pkt {
@@ -190,9 +204,10 @@ void netlog_hooks_unregister(struct net *net);
 
 /* netns.c */
 struct netlog_state *netlog_state_get(const struct net *net);
-struct netlog_config *netlog_config_default(void);
+struct netlog_config *netlog_config_default(const struct net *net);
 struct netlog_config *netlog_config_dup(const struct netlog_config *old);
-int netlog_config_apply(struct netlog_state *st, struct netlog_config *cfg);
+int netlog_config_apply(struct netlog_state *st, struct netlog_config *cfg,
+			struct netlink_ext_ack *extack);
 void netlog_config_resolve(struct net *net, struct netlog_config *cfg,
 			   const struct net_device *gone);
 int netlog_netns_init(void);
@@ -201,6 +216,8 @@ bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
 			  const struct in6_addr *a);
 
 /* netlink.c */
+int netlog_config_parse(struct netlog_config *cfg, struct nlattr **attrs,
+			struct netlink_ext_ack *extack);
 int netlog_genl_init(void);
 void netlog_genl_exit(void);
 void netlog_genl_notify_high_water(struct netlog_state *st);

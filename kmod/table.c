@@ -6,11 +6,18 @@
  * shared atomic, no allocation on the packet path. Closing a window swaps
  * in a fresh one with rcu_assign_pointer() and waits for a grace period, so
  * every packet lands in exactly one window. The closed window stays until
- * userspace acknowledges its sequence number, then is reset and kept as the
- * spare for the next close.
+ * userspace acknowledges its sequence number, then is reset and kept as a
+ * spare for a later close.
+ *
+ * Memory is taken when the configuration asks for it, never at a close: a
+ * configured namespace always holds two windows of the configured capacity
+ * (the live one or a spare, and the closed one or a spare), allocated and
+ * charged to the caller's memory cgroup when max_flows is set, so a close
+ * only ever swaps in a spare.
  */
 
 #include <linux/ktime.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -19,9 +26,24 @@
 #include "compat.h"
 #include "netlog.h"
 
+/*
+ * Tables are charged to the memory cgroup of the task that configures them,
+ * and fail rather than wake the OOM killer.
+ */
+#define NETLOG_GFP (GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 size_t netlog_flow_mem(void)
 {
 	return sizeof(struct netlog_entry) + sizeof(u32);
+}
+
+/* Bytes of one window of @capacity flows per CPU, all CPUs. */
+u64 netlog_window_bytes(u32 capacity)
+{
+	u64 per_cpu = (u64)capacity * sizeof(struct netlog_entry) +
+		      (u64)roundup_pow_of_two(capacity) * sizeof(u32);
+
+	return per_cpu * num_possible_cpus();
 }
 
 static void table_reset(struct netlog_table *t)
@@ -75,11 +97,11 @@ static struct netlog_window *window_alloc(u32 capacity)
 	u32 nbuckets = roundup_pow_of_two(capacity);
 	unsigned int cpu;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), NETLOG_GFP);
 	if (!w)
 		return NULL;
 	w->capacity = capacity;
-	w->tables = alloc_percpu(struct netlog_table);
+	w->tables = alloc_percpu_gfp(struct netlog_table, NETLOG_GFP);
 	if (!w->tables)
 		goto err_free_window;
 	for_each_possible_cpu(cpu) {
@@ -89,10 +111,10 @@ static struct netlog_window *window_alloc(u32 capacity)
 		t->capacity = capacity;
 		t->mask = nbuckets - 1;
 		t->buckets = kvmalloc_node(array_size(nbuckets, sizeof(u32)),
-					   GFP_KERNEL, node);
+					   NETLOG_GFP, node);
 		t->entries = kvmalloc_node(array_size(capacity,
 						      sizeof(struct netlog_entry)),
-					   GFP_KERNEL, node);
+					   NETLOG_GFP, node);
 		if (!t->buckets || !t->entries)
 			goto err_free_tables;
 	}
@@ -106,24 +128,110 @@ err_free_window:
 	return NULL;
 }
 
-/* A window for the next live period: the spare when it fits, else new. */
-static struct netlog_window *window_get(struct netlog_state *st)
+/* Take a spare of @capacity, reset for a new live period. */
+static struct netlog_window *spare_take(struct netlog_state *st, u32 capacity,
+					u8 high_water)
 {
-	const struct netlog_config *cfg;
 	struct netlog_window *w;
+	unsigned int i;
+
+	for (i = 0; i < NETLOG_SPARES; i++) {
+		w = st->spare[i];
+		if (w && w->capacity == capacity) {
+			st->spare[i] = NULL;
+			window_reset(st, w, high_water);
+			return w;
+		}
+	}
+	return NULL;
+}
+
+/* Keep @w as a spare if there is room, else free it. */
+static void spare_put(struct netlog_state *st, struct netlog_window *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < NETLOG_SPARES; i++) {
+		if (!st->spare[i]) {
+			st->spare[i] = w;
+			return;
+		}
+	}
+	window_free(w);
+}
+
+/* Windows of @capacity that the namespace holds, live and closed included. */
+static unsigned int windows_held(struct netlog_state *st, u32 capacity)
+{
+	const struct netlog_window *live;
+	unsigned int i, n = 0;
+
+	live = rcu_dereference_protected(st->live, lockdep_is_held(&st->lock));
+	n += live && live->capacity == capacity;
+	n += st->pending && st->pending->capacity == capacity;
+	for (i = 0; i < NETLOG_SPARES; i++)
+		n += st->spare[i] && st->spare[i]->capacity == capacity;
+	return n;
+}
+
+/*
+ * Refuse tables that would take more than half of the memory available now:
+ * a flow logger must not be what pushes the machine into reclaim or OOM.
+ */
+static int windows_affordable(u32 capacity, unsigned int n,
+			      struct netlink_ext_ack *extack)
+{
+	u64 avail = (u64)si_mem_available() << PAGE_SHIFT;
+
+	if (n * netlog_window_bytes(capacity) > avail / 2) {
+		NL_SET_ERR_MSG(extack,
+			       "flow tables for this max_flows would take more than half of the available memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Make @st hold two windows of @cfg's capacity, allocating what is missing
+ * (all or nothing) and releasing spares of another capacity. A namespace
+ * without a live window gets one. On failure nothing has changed.
+ */
+int netlog_windows_reserve(struct netlog_state *st,
+			   const struct netlog_config *cfg,
+			   struct netlink_ext_ack *extack)
+{
+	struct netlog_window *fresh[NETLOG_SPARES] = {};
+	u32 capacity = cfg->max_flows;
+	unsigned int held, need, i;
+	int ret;
 
 	lockdep_assert_held(&st->lock);
-	cfg = netlog_config_locked(st);
-	w = st->spare;
-	if (w && w->capacity == cfg->max_flows) {
-		st->spare = NULL;
-	} else {
-		w = window_alloc(cfg->max_flows);
-		if (!w)
-			return NULL;
+	held = windows_held(st, capacity);
+	need = held < NETLOG_SPARES ? NETLOG_SPARES - held : 0;
+	ret = windows_affordable(capacity, need, extack);
+	if (ret)
+		return ret;
+	for (i = 0; i < need; i++) {
+		fresh[i] = window_alloc(capacity);
+		if (!fresh[i]) {
+			while (i--)
+				window_free(fresh[i]);
+			NL_SET_ERR_MSG(extack, "cannot allocate the flow tables");
+			return -ENOMEM;
+		}
 	}
-	window_reset(st, w, cfg->high_water);
-	return w;
+	for (i = 0; i < NETLOG_SPARES; i++) {
+		if (st->spare[i] && st->spare[i]->capacity != capacity) {
+			window_free(st->spare[i]);
+			st->spare[i] = NULL;
+		}
+	}
+	for (i = 0; i < need; i++)
+		spare_put(st, fresh[i]);
+	if (!rcu_access_pointer(st->live))
+		rcu_assign_pointer(st->live,
+				   spare_take(st, capacity, cfg->high_water));
+	return 0;
 }
 
 static u32 key_hash(const struct netlog_window *w, const struct netlog_key *k)
@@ -248,10 +356,10 @@ int netlog_state_init(struct netlog_state *st, struct net *net)
 	st->net = net;
 	st->next_seq = 1;
 	INIT_WORK(&st->hw_work, hw_work_fn);
-	st->stats = alloc_percpu(struct netlog_stats);
+	st->stats = alloc_percpu_gfp(struct netlog_stats, GFP_KERNEL_ACCOUNT);
 	if (!st->stats)
 		return -ENOMEM;
-	cfg = netlog_config_default();
+	cfg = netlog_config_default(net);
 	if (!cfg) {
 		free_percpu(st->stats);
 		return -ENOMEM;
@@ -263,37 +371,29 @@ int netlog_state_init(struct netlog_state *st, struct net *net)
 /* Called when nothing can count into @st any more (hooks unregistered). */
 void netlog_state_free(struct netlog_state *st)
 {
+	unsigned int i;
+
 	cancel_work_sync(&st->hw_work);
 	window_free(rcu_dereference_protected(st->live, true));
 	window_free(st->pending);
-	window_free(st->spare);
+	for (i = 0; i < NETLOG_SPARES; i++)
+		window_free(st->spare[i]);
 	kfree(rcu_dereference_protected(st->cfg, true));
 	/* Devices of a dying namespace go after this; see netns.c. */
 	RCU_INIT_POINTER(st->cfg, NULL);
 	free_percpu(st->stats);
 }
 
-int netlog_state_ensure_live(struct netlog_state *st)
-{
-	struct netlog_window *w;
-
-	lockdep_assert_held(&st->lock);
-	if (rcu_access_pointer(st->live))
-		return 0;
-	w = window_get(st);
-	if (!w)
-		return -ENOMEM;
-	rcu_assign_pointer(st->live, w);
-	return 0;
-}
-
 /*
  * Close the live window, or return the closed one that still waits for its
- * acknowledgment. Returns an ERR_PTR on allocation failure; nothing is
- * closed then.
+ * acknowledgment. The next live window is a spare, so this allocates only
+ * in a namespace that was never configured, whose first windows it makes.
+ * Returns an ERR_PTR when they cannot be allocated.
  */
-struct netlog_window *netlog_window_close(struct netlog_state *st)
+struct netlog_window *netlog_window_close(struct netlog_state *st,
+					  struct netlink_ext_ack *extack)
 {
+	const struct netlog_config *cfg = netlog_config_locked(st);
 	struct netlog_window *old, *w;
 	struct netlog_summary sum;
 	int ret;
@@ -301,11 +401,14 @@ struct netlog_window *netlog_window_close(struct netlog_state *st)
 	lockdep_assert_held(&st->lock);
 	if (st->pending)
 		return st->pending;
-	ret = netlog_state_ensure_live(st);
-	if (ret)
-		return ERR_PTR(ret);
-	w = window_get(st);
-	if (!w)
+	if (!rcu_access_pointer(st->live)) {
+		ret = netlog_windows_reserve(st, cfg, extack);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	w = spare_take(st, cfg->max_flows, cfg->high_water);
+	/* netlog_windows_reserve() and netlog_window_ack() keep one here. */
+	if (WARN_ON_ONCE(!w))
 		return ERR_PTR(-ENOMEM);
 	old = rcu_replace_pointer(st->live, w, lockdep_is_held(&st->lock));
 	synchronize_rcu();
@@ -320,7 +423,7 @@ struct netlog_window *netlog_window_close(struct netlog_state *st)
 
 int netlog_window_ack(struct netlog_state *st, u64 seq)
 {
-	const struct netlog_config *cfg;
+	const struct netlog_config *cfg = netlog_config_locked(st);
 	struct netlog_window *w = st->pending;
 
 	lockdep_assert_held(&st->lock);
@@ -330,9 +433,8 @@ int netlog_window_ack(struct netlog_state *st, u64 seq)
 		return -ESTALE;
 	st->pending = NULL;
 	st->acked++;
-	cfg = netlog_config_locked(st);
-	if (w->capacity == cfg->max_flows && !st->spare)
-		st->spare = w;
+	if (w->capacity == cfg->max_flows)
+		spare_put(st, w);
 	else
 		window_free(w);
 	return 0;

@@ -18,6 +18,9 @@ int window_fetch(struct genl_ctx *ctx, bool drain, struct netlog_window *w)
 		mnl_attr_put_u32(nlh, NETLOG_A_FLAGS,
 				 drain ? NETLOG_FLOWS_DRAIN : 0);
 		ret = genl_request(ctx, nlh, window_parse_msg, w);
+		/* The window was acknowledged before its first message. */
+		if (ret == -ESTALE)
+			ret = -EINTR;
 	}
 	if (ret)
 		return ret;

@@ -11,8 +11,9 @@
 
 /*
  * Dumps the live window (a peek) or closes it (@drain) into @w, retrying a
- * dump that a concurrent change interrupted; a drain asked again returns the
- * same unacknowledged window. Returns 0 or -errno.
+ * dump that a concurrent change interrupted or whose window another reader
+ * acknowledged first; a drain asked again returns the same unacknowledged
+ * window. Returns 0 or -errno (-EINTR after WINDOW_FETCH_TRIES attempts).
  */
 #define WINDOW_FETCH_TRIES 3
 

@@ -81,7 +81,7 @@ static u64 run_drain(struct netlog_state *st, u32 *nflows)
 
 	*nflows = 0;
 	mutex_lock(&st->lock);
-	w = netlog_window_close(st);
+	w = netlog_window_close(st, NULL);
 	if (IS_ERR(w)) {
 		mutex_unlock(&st->lock);
 		return 0;
@@ -115,7 +115,7 @@ static int __init netlog_bench_init(void)
 	if (ret)
 		goto out_free;
 	ret = -ENOMEM;
-	cfg = netlog_config_default();
+	cfg = netlog_config_default(NULL);
 	skb = udp_skb();
 	if (!cfg || !skb)
 		goto out_state;
@@ -125,7 +125,7 @@ static int __init netlog_bench_init(void)
 	cfg->max_flows = 1048576;
 	mutex_lock(&st->lock);
 	live = netlog_config_dup(cfg);
-	ret = live ? netlog_config_apply(st, live) : -ENOMEM;
+	ret = live ? netlog_config_apply(st, live, NULL) : -ENOMEM;
 	mutex_unlock(&st->lock);
 	if (ret)
 		goto out_state;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suites for netlog.ko: packet parsing, orientation and exclusion,
- * table capacity and misses, windows (drain, re-drain, ack), and exact
- * conservation of counts while windows are drained under concurrent load.
+ * table capacity and misses, windows (drain, re-drain, ack), exact
+ * conservation of counts while windows are drained under concurrent load,
+ * memory taken at configuration time only, and strict parsing of the
+ * configuration's lists.
  */
 
 #include <kunit/test.h>
@@ -18,6 +20,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/ipv6.h>
+#include <net/netlink.h>
 
 #include "netlog.h"
 
@@ -238,7 +241,7 @@ static struct netlog_state *new_state(struct kunit *test, u32 max_flows)
 	ret = -ENOMEM;
 	if (cfg) {
 		cfg->max_flows = max_flows;
-		ret = netlog_config_apply(st, cfg);
+		ret = netlog_config_apply(st, cfg, NULL);
 	}
 	mutex_unlock(&st->lock);
 	KUNIT_ASSERT_EQ(test, ret, 0);
@@ -248,7 +251,7 @@ static struct netlog_state *new_state(struct kunit *test, u32 max_flows)
 /* A default configuration freed with the test. */
 static struct netlog_config *test_config(struct kunit *test)
 {
-	struct netlog_config *def = netlog_config_default(), *cfg;
+	struct netlog_config *def = netlog_config_default(NULL), *cfg;
 
 	KUNIT_ASSERT_NOT_NULL(test, def);
 	cfg = kunit_kmalloc(test, sizeof(*cfg), GFP_KERNEL);
@@ -301,7 +304,7 @@ static u64 drain(struct kunit *test, struct netlog_state *st,
 
 	memset(t, 0, sizeof(*t));
 	mutex_lock(&st->lock);
-	w = netlog_window_close(st);
+	w = netlog_window_close(st, NULL);
 	if (IS_ERR(w)) {
 		mutex_unlock(&st->lock);
 		KUNIT_FAIL(test, "closing a window failed: %ld", PTR_ERR(w));
@@ -367,7 +370,7 @@ static void account_orients_both_directions_into_one_entry(struct kunit *test)
 	rcu_read_unlock();
 
 	mutex_lock(&st->lock);
-	w = netlog_window_close(st);
+	w = netlog_window_close(st, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(w));
 	KUNIT_ASSERT_TRUE(test, netlog_window_next(w, &cpu, &idx, &k, &cnt));
 	KUNIT_EXPECT_EQ(test, k.kind, NETLOG_KIND_VIRTUAL);
@@ -404,7 +407,7 @@ static void account_excludes_service_addresses(struct kunit *test)
 		       tun);
 	rcu_read_unlock();
 	mutex_lock(&st->lock);
-	w = netlog_window_close(st);
+	w = netlog_window_close(st, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(w));
 	netlog_window_summarize(w, &sum);
 	mutex_unlock(&st->lock);
@@ -436,7 +439,7 @@ static void account_physical_counts_udp_payload(struct kunit *test)
 		       NULL);
 	rcu_read_unlock();
 	mutex_lock(&st->lock);
-	w = netlog_window_close(st);
+	w = netlog_window_close(st, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(w));
 	KUNIT_ASSERT_TRUE(test, netlog_window_next(w, &cpu, &idx, &k, &cnt));
 	KUNIT_EXPECT_EQ(test, k.kind, NETLOG_KIND_PHYSICAL);
@@ -650,6 +653,231 @@ static void keys_on_several_cpus_merge_into_one(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.miss_pkts, 0);
 }
 
+/* ---- memory is taken when configured, never at a close ----------------- */
+
+static int set_max_flows(struct netlog_state *st, u32 max_flows,
+			 struct netlink_ext_ack *extack)
+{
+	struct netlog_config *cfg;
+	int ret = -ENOMEM;
+
+	mutex_lock(&st->lock);
+	cfg = netlog_config_dup(netlog_config_locked(st));
+	if (cfg) {
+		cfg->max_flows = max_flows;
+		ret = netlog_config_apply(st, cfg, extack);
+	}
+	mutex_unlock(&st->lock);
+	return ret;
+}
+
+static unsigned int spares_of(const struct netlog_state *st, u32 capacity)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < NETLOG_SPARES; i++)
+		n += st->spare[i] && st->spare[i]->capacity == capacity;
+	return n;
+}
+
+static bool window_in(const struct netlog_window *w,
+		      struct netlog_window *const *set, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (w == set[i])
+			return true;
+	return false;
+}
+
+static void max_flows_change_allocates_at_set_time(struct kunit *test)
+{
+	struct netlog_state *st = new_state(test, 64);
+	struct netlog_window *reserved[NETLOG_SPARES], *live;
+	struct netlog_key k;
+	struct totals t;
+	unsigned int i;
+	u64 seq;
+
+	make_key(&k, 1);
+	count(st, &k, NETLOG_TX, 1, 100);
+	KUNIT_ASSERT_EQ(test, set_max_flows(st, 128, NULL), 0);
+	/* Both windows of the new capacity exist before any close. */
+	for (i = 0; i < NETLOG_SPARES; i++) {
+		reserved[i] = st->spare[i];
+		KUNIT_ASSERT_NOT_NULL(test, reserved[i]);
+		KUNIT_EXPECT_EQ(test, reserved[i]->capacity, 128);
+	}
+	live = rcu_dereference_protected(st->live, true);
+	KUNIT_EXPECT_EQ(test, live->capacity, 64);
+
+	/* The window open at the change keeps its capacity and its count. */
+	seq = drain(test, st, &t);
+	KUNIT_EXPECT_EQ(test, t.pkts, 1);
+	KUNIT_EXPECT_EQ(test, st->pending->capacity, 64);
+	KUNIT_EXPECT_EQ(test, ack(st, seq), 0);
+	/* Every later window is one of the two: a close never allocates. */
+	for (i = 0; i < 6; i++) {
+		count(st, &k, NETLOG_RX, 1, 10 + i);
+		seq = drain(test, st, &t);
+		KUNIT_EXPECT_EQ(test, t.bytes, 10 + i);
+		live = rcu_dereference_protected(st->live, true);
+		KUNIT_EXPECT_TRUE(test, window_in(live, reserved,
+						  NETLOG_SPARES));
+		KUNIT_EXPECT_TRUE(test, window_in(st->pending, reserved,
+						  NETLOG_SPARES));
+		KUNIT_EXPECT_EQ(test, ack(st, seq), 0);
+	}
+}
+
+static void unaffordable_max_flows_is_refused_and_old_config_counts(struct kunit *test)
+{
+	struct netlog_state *st = new_state(test, 64);
+	struct netlink_ext_ack extack = {};
+	struct netlog_window *live;
+	struct netlog_key k;
+	struct totals t;
+
+	/* Two windows of 4M flows on every CPU: far more than RAM. */
+	KUNIT_EXPECT_EQ(test, set_max_flows(st, NETLOG_MAX_FLOWS, &extack),
+			-ENOMEM);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	KUNIT_EXPECT_EQ(test, rcu_dereference_protected(st->cfg, true)->max_flows,
+			64);
+	live = rcu_dereference_protected(st->live, true);
+	KUNIT_EXPECT_EQ(test, live->capacity, 64);
+	KUNIT_EXPECT_EQ(test, spares_of(st, 64), 1);
+
+	make_key(&k, 7);
+	count(st, &k, NETLOG_TX, 3, 300);
+	drain(test, st, &t);
+	KUNIT_EXPECT_EQ(test, t.flows, 1);
+	KUNIT_EXPECT_EQ(test, t.pkts, 3);
+	KUNIT_EXPECT_EQ(test, t.bytes, 300);
+}
+
+static void first_drain_of_unconfigured_state_makes_its_windows(struct kunit *test)
+{
+	struct netlog_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct netlog_window *w;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_ASSERT_EQ(test, netlog_state_init(st, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, state_res_init,
+							 state_res_free,
+							 GFP_KERNEL, st));
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(st->live));
+	mutex_lock(&st->lock);
+	w = netlog_window_close(st, NULL);
+	mutex_unlock(&st->lock);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(w));
+	KUNIT_EXPECT_EQ(test, w->seq, 1);
+	KUNIT_EXPECT_NOT_NULL(test, rcu_access_pointer(st->live));
+	KUNIT_EXPECT_EQ(test, ack(st, 1), 0);
+	/* Two windows made: the live one and, acknowledged, the spare. */
+	KUNIT_EXPECT_EQ(test, spares_of(st, NETLOG_DEFAULT_FLOWS), 1);
+}
+
+/* ---- configuration lists ------------------------------------------------ */
+
+struct list_case {
+	const char *name;
+	int attr;
+	const char *items[NETLOG_MAX_EXCLUDE + 1];
+	u8 lens[NETLOG_MAX_EXCLUDE + 1];	/* 0: strlen + 1 */
+	u8 junk[4];				/* raw bytes after the items */
+	u8 junk_len;
+	int want;
+	unsigned int want_n;
+};
+
+static const struct list_case list_cases[] = {
+	{ "devices", NETLOG_A_DEVICES, { "wg0", "tailscale0" }, {}, {}, 0,
+	  0, 2 },
+	{ "devices then 2 junk bytes", NETLOG_A_DEVICES, { "wg0" }, {},
+	  { 1, 2 }, 2, -EINVAL },
+	{ "devices then a zero-length header", NETLOG_A_DEVICES, { "wg0" },
+	  {}, { 0, 0, 0, 0 }, 4, -EINVAL },
+	{ "devices then an item past the nest", NETLOG_A_DEVICES, { "wg0" },
+	  {}, { 0xff, 0, 0, 0 }, 4, -EINVAL },
+	{ "device without its NUL", NETLOG_A_DEVICES, { "wg0" }, { 3 }, {},
+	  0, -EINVAL },
+	{ "device '..'", NETLOG_A_DEVICES, { ".." }, {}, {}, 0, -EINVAL },
+	{ "empty device list", NETLOG_A_DEVICES, {}, {}, {}, 0, 0, 0 },
+	{ "9 devices", NETLOG_A_DEVICES,
+	  { "a", "b", "c", "d", "e", "f", "g", "h", "i" }, {}, {}, 0, -E2BIG },
+	{ "ports", NETLOG_A_PORTS, { "\x51\xca", "\xa9\xa2" }, { 2, 2 }, {},
+	  0, 0, 2 },
+	{ "ports then 3 junk bytes", NETLOG_A_PORTS, { "\x51\xca" }, { 2 },
+	  { 9, 9, 9 }, 3, -EINVAL },
+	{ "ports then a zero-length header", NETLOG_A_PORTS, { "\x51\xca" },
+	  { 2 }, { 0, 0, 0, 0 }, 4, -EINVAL },
+	{ "port of 3 bytes", NETLOG_A_PORTS, { "\x51\xca\x00" }, { 3 }, {}, 0,
+	  -EINVAL },
+	{ "port 0", NETLOG_A_PORTS, { "\x00\x00" }, { 2 }, {}, 0, -EINVAL },
+	{ "excluded v4 and v6", NETLOG_A_EXCLUDE,
+	  { "\x64\x64\x64\x64", "\xfd\x7a\x11\x5c\xa1\xe0\0\0\0\0\0\0\0\0\0\x53" },
+	  { 4, 16 }, {}, 0, 0, 2 },
+	{ "excluded then 1 junk byte", NETLOG_A_EXCLUDE, { "\x64\x64\x64\x64" },
+	  { 4 }, { 7 }, 1, -EINVAL },
+	{ "excluded then a zero-length header", NETLOG_A_EXCLUDE,
+	  { "\x64\x64\x64\x64" }, { 4 }, { 0, 0, 0, 0 }, 4, -EINVAL },
+	{ "excluded of 5 bytes", NETLOG_A_EXCLUDE, { "\x64\x64\x64\x64\x01" },
+	  { 5 }, {}, 0, -EINVAL },
+};
+
+static void list_case_desc(const struct list_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(list, list_cases, list_case_desc);
+
+static unsigned int list_count(const struct netlog_config *cfg, int attr)
+{
+	if (attr == NETLOG_A_DEVICES)
+		return cfg->ndevs;
+	if (attr == NETLOG_A_PORTS)
+		return cfg->nports;
+	return cfg->nexcl;
+}
+
+static void config_list_is_parsed_strictly(struct kunit *test)
+{
+	const struct list_case *c = test->param_value;
+	struct nlattr *attrs[NETLOG_A_MAX + 1] = {};
+	struct netlink_ext_ack extack = {};
+	struct netlog_config *cfg = test_config(test);
+	struct sk_buff *skb = alloc_skb(1024, GFP_KERNEL);
+	struct nlattr *nest;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, skb_res_init,
+							 skb_res_free,
+							 GFP_KERNEL, skb));
+	nest = nla_nest_start_noflag(skb, c->attr);
+	for (i = 0; c->items[i]; i++) {
+		u8 len = c->lens[i] ? c->lens[i] : strlen(c->items[i]) + 1;
+
+		KUNIT_ASSERT_EQ(test, nla_put(skb, i, len, c->items[i]), 0);
+	}
+	skb_put_data(skb, c->junk, c->junk_len);
+	nla_nest_end(skb, nest);
+	attrs[c->attr] = nest;
+
+	ret = netlog_config_parse(cfg, attrs, &extack);
+	KUNIT_EXPECT_EQ(test, ret, c->want);
+	if (c->want) {
+		KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+		KUNIT_EXPECT_NOT_NULL(test, extack.bad_attr);
+	} else {
+		KUNIT_EXPECT_EQ(test, list_count(cfg, c->attr), c->want_n);
+	}
+}
+
 static struct kunit_case netlog_parse_cases[] = {
 	KUNIT_CASE_PARAM(parse_extracts_key, pkt_gen_params),
 	KUNIT_CASE(parse_gso_with_segs_zero_computes_them),
@@ -679,6 +907,9 @@ static struct kunit_case netlog_table_cases[] = {
 	KUNIT_CASE(window_times_bracket_packets),
 	KUNIT_CASE(conservation_under_concurrent_drains),
 	KUNIT_CASE(keys_on_several_cpus_merge_into_one),
+	KUNIT_CASE(max_flows_change_allocates_at_set_time),
+	KUNIT_CASE(unaffordable_max_flows_is_refused_and_old_config_counts),
+	KUNIT_CASE(first_drain_of_unconfigured_state_makes_its_windows),
 	{}
 };
 
@@ -687,8 +918,18 @@ static struct kunit_suite netlog_table_suite = {
 	.test_cases = netlog_table_cases,
 };
 
+static struct kunit_case netlog_config_cases[] = {
+	KUNIT_CASE_PARAM(config_list_is_parsed_strictly, list_gen_params),
+	{}
+};
+
+static struct kunit_suite netlog_config_suite = {
+	.name = "netlog_config",
+	.test_cases = netlog_config_cases,
+};
+
 kunit_test_suites(&netlog_parse_suite, &netlog_account_suite,
-		  &netlog_table_suite);
+		  &netlog_table_suite, &netlog_config_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for netlog");
