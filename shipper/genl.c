@@ -382,14 +382,13 @@ void genl_perror(const struct genl_ctx *ctx, const char *what, int err)
 {
 	const char *prog = program_invocation_short_name;
 
-	if (err == -EPERM || err == -EACCES) {
-		fprintf(stderr, "%s: %s: permission denied (CAP_NET_ADMIN needed)\n",
-			prog, what);
-		return;
-	}
+	/* The kernel explains an EPERM that a capability would not lift. */
 	if (ctx && ctx->extack[0])
 		fprintf(stderr, "%s: %s: %s (%s)\n", prog, what, ctx->extack,
 			strerror(-err));
+	else if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "%s: %s: permission denied (CAP_NET_ADMIN needed)\n",
+			prog, what);
 	else
 		fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(-err));
 }
