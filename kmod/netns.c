@@ -27,12 +27,13 @@ MODULE_PARM_DESC(userns_max_flows,
 		 "Highest max_flows in a namespace owned by a non-initial user namespace (0: sized from RAM)");
 
 /*
- * A namespace holds at most four windows: live, closed, two spares. Sized
- * automatically, they take at most 1/64 of RAM in a namespace that anyone
- * can create (unshare -Urn), on top of the memory cgroup's limit.
+ * A namespace holds at most six windows: live, closed, two spares, and for
+ * a moment while max_flows changes two new ones. Sized automatically, they
+ * take at most 1/64 of RAM in a namespace that anyone can create
+ * (unshare -Urn), on top of the memory cgroup's limit.
  */
 #define USERNS_RAM_SHARE 64
-#define USERNS_WINDOWS 4
+#define USERNS_WINDOWS 6
 
 static u32 userns_flows_limit(void)
 {

@@ -3,7 +3,8 @@
 # spool, uploads against the test collector), checkpatch and sparse, KUnit on
 # the debug test kernel, and the end-to-end scenarios (wireguard-go and
 # kernel WireGuard) on Debian's 6.1 and 6.12 kernels and on the debug
-# kernel, plus netlogd shipping to the collector through 50 SIGKILLs.
+# kernel, plus netlogd shipping to the collector through 50 SIGKILLs and
+# hostile callers (privileges, memory limits, the genetlink fuzzer).
 set -euo pipefail
 # Root for apt, /boot and network namespaces: as root, or through sudo.
 [ "$(id -u)" = 0 ] || exec sudo "$0" "$@"
@@ -25,9 +26,9 @@ tests/lint.sh
 step "KUnit"
 tests/kunit/run.sh
 step "end-to-end on stock-6.1"
-tests/e2e/run.sh stock-6.1 go kernel netlogd
+tests/e2e/run.sh stock-6.1 go kernel netlogd hostile
 step "end-to-end on stock-6.12"
-tests/e2e/run.sh stock-6.12 go kernel
+tests/e2e/run.sh stock-6.12 go kernel hostile
 step "end-to-end on the debug kernel"
-tests/e2e/run.sh test go kernel
+tests/e2e/run.sh test go kernel hostile
 step "all tests passed"

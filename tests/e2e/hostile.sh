@@ -35,6 +35,8 @@ ha() { ip netns exec ha "$@"; }
 he() { ip netns exec he "$@"; }
 
 pids=()
+# In the background, with $! the command itself (ip netns exec execs it).
+bg() { ip netns exec "$@" & pids+=($!); }
 cleanup() {
 	set +e
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -109,8 +111,7 @@ for cmd in show "set ports 51820" flows "flows --drain" stats monitor; do
 	refused "permission denied" ip netns exec ha unshare -U -r "$ctl" $cmd
 done
 # Root of ha's owner subscribes, and hears of a table past 8 of 16 flows.
-ha "$ctl" monitor >"$out/monitor.log" 2>&1 &
-pids+=($!)
+bg ha "$ctl" monitor >"$out/monitor.log" 2>&1
 sleep 1
 ha "${traffic[@]}" udp-spray 127.0.0.1 41000 12 10
 for _ in $(seq 100); do
@@ -127,16 +128,21 @@ echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 cg=/sys/fs/cgroup/hostile
 mkdir "$cg"
 echo 8M >"$cg/memory.max"
-# userns_max_flows=0 sizes the cap: four windows of all possible CPUs in
-# 1/64 of RAM, a power of two, at most the default 65536.
+# userns_max_flows=0 sizes the cap: six windows of all possible CPUs in
+# 1/64 of RAM, a power of two from 16 to 65536.
 ncpu=$(($(cut -d- -f2 /sys/devices/system/cpu/possible) + 1))
 mem=$(awk '/^MemTotal:/ { print $2 * 1024 }' /proc/meminfo)
-cap=$(( mem / 64 / (4 * ncpu * (80 + 4)) ))
+auto=$(( mem / 64 / (6 * ncpu * (80 + 4)) ))
 p=16
-while (( p * 2 <= cap && p < 65536 )); do p=$((p * 2)); done
-cap=$p
+while (( p * 2 <= auto && p < 65536 )); do p=$((p * 2)); done
+auto=$p
+eq "$("${nobody[@]}" unshare -Urn "$ctl" show | grep -o 'max flows: [0-9]*')" \
+	"max flows: $auto" "uid 65534's own namespace, default sized from RAM"
+# A cap set by root, the same on every kernel: two windows of it do not fit
+# in the cgroup; two of 8192 flows do.
+cap=32768
+echo "$cap" >/sys/module/netlog/parameters/userns_max_flows
 table() { echo $(( $1 * 80 + $1 * 4 )); }	# one per-CPU table, 2^n flows
-# Two windows of the cap do not fit in the cgroup; of 8192 flows they do.
 (( 2 * ncpu * $(table "$cap") > 8 << 20 )) || fail "cap $cap fits in 8M"
 small=$(( 2 * ncpu * $(table 8192) ))
 avail0=$(mem_available_kib)
@@ -163,6 +169,7 @@ grep '^{' "$out/un.log" >"$out/un-win.json"
 # Echo requests and replies share one key on lo: ICMP has no ports.
 eq "$("${flowq[@]}" "$out/un-win.json" sum)" "1 40 3360" \
 	"uid 65534's namespace: flows, packets, bytes (20 + 20 of 84 bytes)"
+echo 0 >/sys/module/netlog/parameters/userns_max_flows
 avail1=$(mem_available_kib)
 (( avail0 - avail1 < 16384 )) ||
 	fail "MemAvailable fell from $avail0 to $avail1 KiB"
@@ -191,13 +198,13 @@ eq "$(he "$ctl" flows --json | $py -c 'import json,sys; d=json.load(sys.stdin); 
 he "$ctl" flows >/dev/null
 he "$ctl" set devices lo
 # Peeks racing drains: a peek never fails.
-he sh -c "while :; do $ctl flows --drain >/dev/null; done" &
-pids+=($!)
+bg he sh -c "while :; do $ctl flows --drain >/dev/null; done"
 he "${traffic[@]}" udp-spray 127.0.0.1 42000 50 10
 for i in $(seq 40); do
 	he "$ctl" flows >/dev/null || fail "peek $i racing drains failed"
 done
 kill "${pids[-1]}"
+wait "${pids[-1]}" 2>/dev/null || true
 echo "ok: 40 peeks racing drains"
 
 echo "== the genetlink fuzzer"
@@ -211,17 +218,14 @@ for i in $(seq 12); do
 	ip netns add "c$i"
 	ip -n "c$i" link set lo up
 	ip netns exec "c$i" "$ctl" set devices lo ports 40000 max-flows 64
-	ip netns exec "c$i" ping -f -q 127.0.0.1 >/dev/null &
-	pids+=($!)
+	bg "c$i" ping -f -q 127.0.0.1 >/dev/null
 done
 sleep 2
 for i in $(seq 12); do
 	ip netns del "c$i"
 done
-ha ping -f -q 127.0.0.1 >/dev/null &
-pids+=($!)
-ha "$ctl" monitor >/dev/null 2>&1 &
-pids+=($!)
+bg ha ping -f -q 127.0.0.1 >/dev/null
+bg ha "$ctl" monitor >/dev/null 2>&1
 sleep 1
 rmmod netlog
 echo "ok: 12 namespaces deleted and the module removed under traffic"

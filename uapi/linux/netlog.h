@@ -10,8 +10,9 @@
  *
  * The generic netlink family is "netlog", version 1. Every command requires
  * CAP_NET_ADMIN in the user namespace that owns the caller's network
- * namespace, and acts on that network namespace only. Policies are strict:
- * unknown attributes and unknown flags are refused with an extack message.
+ * namespace, and acts on that network namespace only; so does subscribing
+ * to the "events" group. Policies are strict: unknown attributes and unknown
+ * flags are refused with an extack message.
  *
  * NETLOG_CMD_GET_CONFIG
  * ---------------------
@@ -38,12 +39,24 @@
  *
  *   Request: any of the attributes of GET_CONFIG except
  *   NETLOG_A_DEVICE_IFINDEXES. A list attribute that is present replaces the
- *   whole list (an empty nest clears it); an absent one is left alone.
+ *   whole list (an empty nest clears it); an absent one is left alone. A
+ *   list is read strictly: an item of the wrong length or content, or bytes
+ *   after the last whole item, is EINVAL; too many items E2BIG; the extack
+ *   names the attribute and nothing of the request is applied.
  *   Devices are kept by name: a device that does not exist yet is counted
  *   from the moment it is created. A new max_flows applies from the next
  *   window on. Limits: NETLOG_MAX_DEVICES devices, NETLOG_MAX_PORTS ports,
  *   NETLOG_MAX_EXCLUDE addresses, max_flows in
  *   [NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS], high_water in [1, 100].
+ *
+ *   Memory is taken here, not when a window closes: a configured namespace
+ *   holds two windows of max_flows flows per CPU (the live one or a spare,
+ *   the closed one or a spare), allocated when max_flows changes and charged
+ *   to the caller's memory cgroup. ENOMEM, with the old configuration still
+ *   counting, when they cannot be allocated or would take more than half of
+ *   the memory available. EPERM when a namespace owned by a user namespace
+ *   other than the initial one asks for more than the module parameter
+ *   userns_max_flows.
  *
  *   Counting runs in a network namespace while it has a device or a port
  *   configured; with neither, netlog's hooks are not registered there.
@@ -54,9 +67,14 @@
  *   Request: NETLOG_A_FLAGS: NLA_U32, 0 or NETLOG_FLOWS_DRAIN.
  *
  *   Without NETLOG_FLOWS_DRAIN (a peek) the live window is read without
- *   changing anything; its NETLOG_W_SEQ is 0. With NETLOG_FLOWS_DRAIN the live
- *   window is closed, unless a closed window is still waiting for its
- *   acknowledgment, in which case that same window is returned again.
+ *   changing anything; its NETLOG_W_SEQ is 0. A namespace that never had a
+ *   window peeks an empty one. A window closed during a peek is read on to
+ *   its end; one acknowledged before the first message ends the dump with
+ *   ESTALE, and one acknowledged later marks it NLM_F_DUMP_INTR: ask again.
+ *   With NETLOG_FLOWS_DRAIN the live window is closed, unless a closed
+ *   window is still waiting for its acknowledgment, in which case that same
+ *   window is returned again. The first drain of a namespace never
+ *   configured allocates its windows, as SET_CONFIG would.
  *
  *   Every message of the dump carries:
  *
@@ -134,7 +152,10 @@
  *     NETLOG_A_MAX_FLOWS: NLA_U32
  *
  * Module parameters configure the initial network namespace at load time:
- * devices=wg0,tailscale0 ports=51820,41641 max_flows=N.
+ * devices=wg0,tailscale0 ports=51820,41641 max_flows=N. userns_max_flows=N
+ * (writable at run time; 0, the default, sizes it so that six windows on
+ * every possible CPU take at most 1/64 of RAM, a power of two from 16 to
+ * 65536) caps max_flows in namespaces owned by non-initial user namespaces.
  */
 
 #ifndef _UAPI_LINUX_NETLOG_H
