@@ -368,7 +368,10 @@ int netlog_state_init(struct netlog_state *st, struct net *net)
 	return 0;
 }
 
-/* Called when nothing can count into @st any more (hooks unregistered). */
+/*
+ * Called when nothing can count into @st any more: its hooks are gone and a
+ * grace period has passed (netlog_net_pre_exit()).
+ */
 void netlog_state_free(struct netlog_state *st)
 {
 	unsigned int i;
@@ -379,7 +382,6 @@ void netlog_state_free(struct netlog_state *st)
 	for (i = 0; i < NETLOG_SPARES; i++)
 		window_free(st->spare[i]);
 	kfree(rcu_dereference_protected(st->cfg, true));
-	/* Devices of a dying namespace go after this; see netns.c. */
 	RCU_INIT_POINTER(st->cfg, NULL);
 	free_percpu(st->stats);
 }
