@@ -540,6 +540,7 @@ static void window_times_bracket_packets(struct kunit *test)
 struct cons_worker {
 	struct netlog_state *st;
 	struct completion done;
+	struct completion *halfway;	/* if set, wait for it at half */
 	u64 sent_pkts;
 	u64 sent_bytes;
 	unsigned int seed;
@@ -553,6 +554,9 @@ static int cons_thread(void *arg)
 
 	for (i = 0; i < CONS_PKTS; i++) {
 		u32 n = (i * 7 + cw->seed) % CONS_KEYS;
+
+		if (i == CONS_PKTS / 2 && cw->halfway)
+			wait_for_completion(cw->halfway);
 		u64 bytes = 40 + (i % 1400);
 
 		make_key(&k, n);
@@ -568,11 +572,13 @@ static int cons_thread(void *arg)
 
 /*
  * One counting kthread per online CPU, each with @seed_step * its index as
- * seed; a worker that cannot start is failed and marked done.
+ * seed, halting at half its packets until @halfway (if any) completes; a
+ * worker that cannot start is failed and marked done.
  */
 static struct cons_worker *start_workers(struct kunit *test,
 					 struct netlog_state *st,
-					 unsigned int seed_step)
+					 unsigned int seed_step,
+					 struct completion *halfway)
 {
 	unsigned int ncpu = num_online_cpus(), i = 0, cpu;
 	struct cons_worker *cw;
@@ -585,6 +591,7 @@ static struct cons_worker *start_workers(struct kunit *test,
 
 		cw[i].st = st;
 		cw[i].seed = i * seed_step;
+		cw[i].halfway = halfway;
 		init_completion(&cw[i].done);
 		task = kthread_create_on_cpu(cons_thread, &cw[i], cpu,
 					     "netlog_kunit/%u");
@@ -603,17 +610,22 @@ static void conservation_under_concurrent_drains(struct kunit *test)
 {
 	struct netlog_state *st = new_state(test, CONS_CAPACITY);
 	unsigned int ncpu = num_online_cpus(), i, windows = 0;
-	struct cons_worker *cw = start_workers(test, st, 13);
+	struct completion halfway;
+	struct cons_worker *cw;
 	u64 got_pkts = 0, got_bytes = 0, want_pkts = 0, want_bytes = 0;
 	struct totals t;
 	bool running = true;
 
+	/* Half the packets wait for the first drain: two windows at least. */
+	init_completion(&halfway);
+	cw = start_workers(test, st, 13, &halfway);
 	while (running) {
 		u64 seq = drain(test, st, &t);
 
 		got_pkts += t.pkts + t.miss_pkts;
 		got_bytes += t.bytes + t.miss_bytes;
 		KUNIT_EXPECT_EQ(test, ack(st, seq), 0);
+		complete_all(&halfway);
 		windows++;
 		running = false;
 		for (i = 0; i < ncpu; i++)
@@ -641,7 +653,7 @@ static void keys_on_several_cpus_merge_into_one(struct kunit *test)
 	struct netlog_state *st = new_state(test, 64);
 	unsigned int ncpu = num_online_cpus(), i;
 	/* Seed 0 everywhere: the same keys on every CPU. */
-	struct cons_worker *cw = start_workers(test, st, 0);
+	struct cons_worker *cw = start_workers(test, st, 0, NULL);
 	struct totals t;
 
 	for (i = 0; i < ncpu; i++)
