@@ -183,7 +183,7 @@ static int netlog_netdev_event(struct notifier_block *nb, unsigned long event,
 		goto out;
 	cfg = netlog_config_dup(old);
 	if (!cfg) {
-		net_warn_ratelimited("netlog: no memory to track device %s\n",
+		net_warn_ratelimited("no memory to track device %s\n",
 				     dev->name);
 		goto out;
 	}

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
 #include "config.h"
+#include "routes.h"
 
 enum key_type {
 	T_DURATION,	/* "500ms", "30s", "5m", "1h"; a bare number is seconds */
@@ -184,37 +184,6 @@ static int parse_bool(const char *s, bool *b, const char **why)
 	return -EINVAL;
 }
 
-static int check_routes(const char *s, const char **why)
-{
-	char *copy = strdup(s), *tok, *save;
-	int ret = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	*why = "must be prefixes such as 10.0.0.0/8 or fd00::/8, separated by commas";
-	for (tok = strtok_r(copy, ", \t", &save); tok;
-	     tok = strtok_r(NULL, ", \t", &save)) {
-		struct netlog_addr a;
-		char *slash = strchr(tok, '/'), *end;
-		unsigned long bits;
-
-		if (!slash) {
-			ret = -EINVAL;
-			break;
-		}
-		*slash = '\0';
-		errno = 0;
-		bits = strtoul(slash + 1, &end, 10);
-		if (addr_parse(&a, tok) || errno || end == slash + 1 || *end ||
-		    bits > a.len * 8u) {
-			ret = -EINVAL;
-			break;
-		}
-	}
-	free(copy);
-	return ret;
-}
-
 static bool is_hex64(const char *s)
 {
 	size_t i;
@@ -239,8 +208,13 @@ static int set_string(char **field, const char *value)
 	return 0;
 }
 
+/*
+ * Sets @k from @value, or says why not: a fixed reason in @why, or for a
+ * list of routes a message in @msg (then @why stays NULL).
+ */
 static int set_key(struct netlogd_config *cfg, const struct key *k,
-		   const char *value, const char **why)
+		   const char *value, const char **why, char *msg,
+		   size_t msglen)
 {
 	void *field = (char *)cfg + k->offset;
 	uint64_t n;
@@ -315,7 +289,8 @@ static int set_key(struct netlogd_config *cfg, const struct key *k,
 		}
 		return set_string(field, value);
 	case T_ROUTES:
-		ret = check_routes(value, why);
+		/* The parser netlogd runs with at start-up, not a second one. */
+		ret = routes_parse_list(value, NULL, NULL, msg, msglen);
 		if (ret)
 			return ret;
 		return set_string(field, value);
@@ -344,15 +319,18 @@ int config_set(struct netlogd_config *cfg, const char *key, const char *value,
 {
 	const struct key *k = find_key(key);
 	const char *why = NULL;
+	char msg[256] = "";
 	int ret;
 
 	if (!k) {
 		snprintf(err, errlen, "%s: unknown key", key);
 		return -EINVAL;
 	}
-	ret = set_key(cfg, k, value, &why);
+	ret = set_key(cfg, k, value, &why, msg, sizeof(msg));
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "%s: %s", k->name, strerror(ENOMEM));
+	else if (ret && !why)
+		snprintf(err, errlen, "%s", msg);
 	else if (ret)
 		snprintf(err, errlen, "%s: %s: '%s'", k->name, why, value);
 	return ret;

@@ -154,59 +154,62 @@ bool routes_contains(const struct routes *rt, const struct netlog_addr *a)
 	return false;
 }
 
-/* Splits @extra at commas; spaces around an item are allowed. */
-static int parse_extra(const char *extra, struct netlog_prefix **out,
-		       size_t *nout, char *err, size_t errlen)
+int routes_parse_list(const char *list, struct netlog_prefix **out,
+		      size_t *nout, char *err, size_t errlen)
 {
-	struct netlog_prefix *v = NULL;
-	const char *s = extra, *why;
-	size_t n = 0, item = 0;
+	static const char blanks[] = " \t";
+	struct netlog_prefix *v = NULL, p;
+	const char *s = list ? list : "", *why;
+	size_t n = 0, item = 0, len;
+	bool after_comma = false;
 	char buf[128];
 
-	while (s && *s) {
-		const char *end = strchr(s, ','), *b, *e;
-		struct netlog_prefix *nv;
-
+	for (;;) {
+		s += strspn(s, blanks);
+		if (!*s && !after_comma)
+			break;
 		item++;
-		if (!end)
-			end = s + strlen(s);
-		for (b = s; b < end && *b == ' '; b++)
-			;
-		for (e = end; e > b && e[-1] == ' '; e--)
-			;
-		if (b == e) {
+		if (!*s || *s == ',') {
 			snprintf(err, errlen, "routes '%s': empty prefix at item %zu",
-				 extra, item);
+				 list, item);
 			goto err;
 		}
-		if ((size_t)(e - b) >= sizeof(buf)) {
+		len = strcspn(s, ", \t");
+		if (len >= sizeof(buf)) {
 			snprintf(err, errlen, "routes: prefix at item %zu is too long",
 				 item);
 			goto err;
 		}
-		memcpy(buf, b, e - b);
-		buf[e - b] = '\0';
-		nv = reallocarray(v, n + 1, sizeof(*v));
-		if (!nv) {
-			free(v);
-			return -ENOMEM;
-		}
-		v = nv;
-		if (prefix_parse(&v[n], buf, &why)) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (prefix_parse(&p, buf, &why)) {
 			snprintf(err, errlen, "routes: bad prefix '%s': %s", buf,
 				 why);
 			goto err;
 		}
-		n++;
-		s = *end ? end + 1 : end;
-		if (*end && !*s) {
-			snprintf(err, errlen, "routes '%s': empty prefix at item %zu",
-				 extra, item + 1);
-			goto err;
+		if (out) {
+			struct netlog_prefix *nv = reallocarray(v, n + 1,
+								sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				snprintf(err, errlen, "routes: %s", strerror(ENOMEM));
+				return -ENOMEM;
+			}
+			v = nv;
+			v[n] = p;
 		}
+		n++;
+		s += len;
+		s += strspn(s, blanks);
+		after_comma = *s == ',';
+		if (after_comma)
+			s++;
 	}
-	*out = v;
-	*nout = n;
+	if (out) {
+		*out = v;
+		*nout = n;
+	}
 	return 0;
 err:
 	free(v);
@@ -222,7 +225,7 @@ int routes_build(struct routes **out, const struct nodemap *nm,
 	struct routes *rt;
 	int ret;
 
-	ret = parse_extra(extra, &ex, &nex, err, errlen);
+	ret = routes_parse_list(extra, &ex, &nex, err, errlen);
 	if (ret)
 		return ret;
 	if (nm)

@@ -29,10 +29,19 @@ struct netlog_prefix {
 int prefix_parse(struct netlog_prefix *p, const char *str, const char **why);
 
 /*
+ * Parses @list, prefixes separated by commas or blanks ("192.168.1.0/24,
+ * fd00::/64" or "10.0.0.0/8 fd00::/8"; NULL or "" for none), into a new
+ * array in @out (NULL only checks the list). On a bad list returns -EINVAL
+ * with a message in @err naming the bad item.
+ */
+int routes_parse_list(const char *list, struct netlog_prefix **out,
+		      size_t *nout, char *err, size_t errlen);
+
+/*
  * Builds the routes from the node map (self's addresses and advertised
  * routes, the peers' addresses and routes into the tunnel) and @extra, a
- * comma-separated list of prefixes ("192.168.1.0/24,fd00::/64"; NULL or ""
- * for none). On a bad list returns -EINVAL with a message in @err.
+ * list for routes_parse_list(). On a bad list returns -EINVAL with a
+ * message in @err.
  */
 int routes_build(struct routes **out, const struct nodemap *nm,
 		 const char *extra, char *err, size_t errlen);

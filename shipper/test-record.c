@@ -1200,6 +1200,8 @@ static void test_routes(void)
 		{ "2001:db8::1/128", "2001:db8::1", true },
 		{ "10.0.0.0/8", "::ffff:10.0.0.1", false }, /* Go: 4in6 is IPv6 */
 		{ "", "10.0.0.1", false },
+		{ "10.0.0.0/8 fd00::/8", "fd00::1", true },	/* blanks */
+		{ "10.0.0.0/8\t fd00::/8", "10.1.2.3", true },
 	};
 	static const struct {
 		const char *extra, *want;
@@ -1207,6 +1209,8 @@ static void test_routes(void)
 		{ "10.0.0.0/8,", "routes '10.0.0.0/8,': empty prefix at item 2" },
 		{ ",10.0.0.0/8", "routes ',10.0.0.0/8': empty prefix at item 1" },
 		{ "10.0.0.0/8,,fd00::/8", "routes '10.0.0.0/8,,fd00::/8': empty prefix at item 2" },
+		{ "10.0.0.0/8 ,", "routes '10.0.0.0/8 ,': empty prefix at item 2" },
+		{ "10.0.0.0/08", "routes: bad prefix '10.0.0.0/08': bad prefix length" },
 		{ "10.0.0.0", "routes: bad prefix '10.0.0.0': missing '/length'" },
 		{ "10.0.0/8", "routes: bad prefix '10.0.0/8': bad address" },
 		{ "10.0.0.0/x", "routes: bad prefix '10.0.0.0/x': bad prefix length" },

@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "routes.h"
 #include "spool.h"
 #include "upload.h"
 
@@ -846,6 +847,7 @@ static void test_config_defaults_match_example(const char *example)
 
 static void test_config_file_values(void)
 {
+	struct routes *rt = NULL;
 	struct netlogd_config cfg;
 	struct upload_config up;
 	char err[CONFIG_ERR_LEN] = "";
@@ -896,6 +898,9 @@ static void test_config_file_values(void)
 	CHECK_STR(cfg.netns, "/run/netns/gw");
 	CHECK_STR(cfg.status_file, "/run/netlog/status.json");
 	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
+	/* What the check let through, netlogd starts with. */
+	CHECK_EQ(routes_build(&rt, NULL, cfg.routes, err, sizeof(err)), 0);
+	routes_free(rt);
 	config_upload(&cfg, &up);
 	CHECK_EQ(up.timeout_ms, 750);
 	CHECK(up.private_id == cfg.private_id && up.domain_id == NULL);
@@ -907,6 +912,55 @@ static void test_config_file_values(void)
 	CHECK_EQ(config_set(&cfg, "private-id", "", err, sizeof(err)), 0);
 	CHECK_EQ(config_check(&cfg, err, sizeof(err)), -EINVAL);
 	CHECK_STR(err, "private_id: the logtail sink needs one");
+	config_free(&cfg);
+}
+
+/*
+ * The routes that the configuration check accepts are exactly those netlogd
+ * builds at start-up, with the same message for those it refuses.
+ */
+static void test_config_routes_agree_with_netlogd(void)
+{
+	static const char *const lists[] = {
+		"10.0.0.0/8, fd00::/8",		/* netlogd.conf's example */
+		"10.0.0.0/8 fd00::/8",
+		"10.0.0.0/8\tfd00::/8 ,192.168.0.0/16",
+		" 10.0.0.0/8 ",
+		"10.0.0.0/08",
+		"10.0.0.0/8,,fd00::/8",
+		"10.0.0.0/8 ,",
+		",10.0.0.0/8",
+		"10.0.0.0/8 fd00::/129",
+		"10.0.0.0",
+	};
+	char cfg_err[CONFIG_ERR_LEN], rt_err[CONFIG_ERR_LEN];
+	struct netlogd_config cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct routes *rt = NULL;
+		int want, got;
+
+		CHECK_EQ(config_init(&cfg), 0);
+		cfg_err[0] = rt_err[0] = '\0';
+		got = config_set(&cfg, "routes", lists[i], cfg_err,
+				 sizeof(cfg_err));
+		want = routes_build(&rt, NULL, lists[i], rt_err, sizeof(rt_err));
+		if (got != want)
+			fprintf(stderr, "routes '%s': config %d, netlogd %d\n",
+				lists[i], got, want);
+		CHECK_EQ(got, want);
+		CHECK_STR(cfg_err, rt_err);
+		routes_free(rt);
+		config_free(&cfg);
+	}
+	/* The example, blank-separated and with a leading zero, exactly. */
+	CHECK_EQ(config_init(&cfg), 0);
+	CHECK_EQ(config_set(&cfg, "routes", "10.0.0.0/8 fd00::/8", cfg_err,
+			    sizeof(cfg_err)), 0);
+	CHECK_EQ(config_set(&cfg, "routes", "10.0.0.0/08", cfg_err,
+			    sizeof(cfg_err)), -EINVAL);
+	CHECK_STR(cfg_err, "routes: bad prefix '10.0.0.0/08': bad prefix length");
 	config_free(&cfg);
 }
 
@@ -940,9 +994,9 @@ static void test_config_errors_name_line_key_and_cause(void)
 		{ "collection = a/b\n",
 		  ":1: collection: must be a host-like name such as tailtraffic.log.tailscale.io: 'a/b'" },
 		{ "routes = 10.0.0.0/33\n",
-		  ":1: routes: must be prefixes such as 10.0.0.0/8 or fd00::/8, separated by commas: '10.0.0.0/33'" },
+		  ":1: routes: bad prefix '10.0.0.0/33': prefix length out of range for IPv4 (0-32)" },
 		{ "routes = 10.0.0.1\n",
-		  ":1: routes: must be prefixes such as 10.0.0.0/8 or fd00::/8, separated by commas: '10.0.0.1'" },
+		  ":1: routes: bad prefix '10.0.0.1': missing '/length'" },
 		{ "spool_dir =\n", ":1: spool_dir: must not be empty: ''" },
 	};
 	char err[CONFIG_ERR_LEN], want[CONFIG_ERR_LEN];
@@ -1010,6 +1064,7 @@ int main(int argc, char **argv)
 	RUN(test_stdout_sink());
 	RUN(test_config_defaults_match_example(argv[2]));
 	RUN(test_config_file_values());
+	RUN(test_config_routes_agree_with_netlogd());
 	RUN(test_config_errors_name_line_key_and_cause());
 #undef RUN
 	curl_global_cleanup();

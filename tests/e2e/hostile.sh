@@ -34,25 +34,8 @@ nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 ha() { ip netns exec ha "$@"; }
 he() { ip netns exec he "$@"; }
 
-pids=()
-# In the background, with $! the command itself (ip netns exec execs it).
-bg() { ip netns exec "$@" & pids+=($!); }
-cleanup() {
-	set +e
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-eq() {
-	[[ "$1" == "$2" ]] || fail "$3: got '$1', want '$2'"
-	echo "ok: $3 = $1"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$root/tests/e2e/lib.sh"
 
 # Run "$@", which must fail at once with a message containing $1 (shifted
 # off); a monitor that subscribed would run for ever.
@@ -76,10 +59,7 @@ echo_traffic() {
 	[[ $1 == init ]] && run=()
 	"${run[@]}" "${traffic[@]}" udp-echo 127.0.0.1 40002 >"$out/echo-$1.log" &
 	local echo_pid=$!
-	for _ in $(seq 300); do
-		grep -q listening "$out/echo-$1.log" && break
-		sleep 0.1
-	done
+	listening "$out/echo-$1.log"
 	"${run[@]}" "${traffic[@]}" udp-send 127.0.0.1 40002 10 100 40001
 	kill "$echo_pid"
 	wait "$echo_pid" 2>/dev/null || true
@@ -170,8 +150,10 @@ grep '^{' "$out/un.log" >"$out/un-win.json"
 eq "$("${flowq[@]}" "$out/un-win.json" sum)" "1 40 3360" \
 	"uid 65534's namespace: flows, packets, bytes (20 + 20 of 84 bytes)"
 echo 0 >/sys/module/netlog/parameters/userns_max_flows
+# Healthy: the unbounded allocation took 650 MiB of a 1 GiB guest; 64 MiB of
+# slack covers page cache and the namespace's tables until its cleanup runs.
 avail1=$(mem_available_kib)
-(( avail0 - avail1 < 16384 )) ||
+(( avail0 - avail1 < 65536 )) ||
 	fail "MemAvailable fell from $avail0 to $avail1 KiB"
 echo "ok: MemAvailable $avail0 -> $avail1 KiB"
 
@@ -181,7 +163,7 @@ echo "== tables larger than memory, refused when set"
 avail0=$(mem_available_kib)
 refused "Cannot allocate memory" "$ctl" set max-flows 4194304
 avail1=$(mem_available_kib)
-(( avail0 - avail1 < 16384 )) ||
+(( avail0 - avail1 < 65536 )) ||
 	fail "MemAvailable fell from $avail0 to $avail1 KiB"
 eq "$("$ctl" show | grep -o 'max flows: [0-9]*')" "max flows: 1024" \
 	"max flows kept"

@@ -32,33 +32,8 @@ n2() { ip netns exec ns2 "$@"; }
 n3() { ip netns exec ns3 "$@"; }
 n4() { ip netns exec ns4 "$@"; }
 
-pids=()
-# In the background, with $! the command itself (ip netns exec execs it).
-bg() { ip netns exec "$@" & pids+=($!); }
-cleanup() {
-	set +e
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-
-# Wait until server output file $1 says "listening".
-listening() {
-	for _ in $(seq 300); do
-		grep -q listening "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "FAIL: server did not start: $1" >&2
-	exit 1
-}
-
-eq() {
-	if [[ "$1" != "$2" ]]; then
-		echo "FAIL: $3: got '$1', want '$2'" >&2
-		exit 1
-	fi
-	echo "ok: $3 = $1"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$root/tests/e2e/lib.sh"
 
 # Drain one window of namespace $1 into $out/$2-<seq>.json and acknowledge it.
 nwin=0
