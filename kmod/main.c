@@ -8,7 +8,6 @@
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <linux/string.h>
 #include <net/net_namespace.h>
 
@@ -62,30 +61,12 @@ static int parse_param_ports(struct netlog_config *cfg, char *list)
 	return 0;
 }
 
-/* Apply the module parameters, if any, to the initial namespace. */
-static int configure_init_net(void)
+static int edit_from_params(struct netlog_config *cfg, void *arg,
+			    struct netlink_ext_ack *extack)
 {
-	struct netlog_state *st = netlog_state_get(&init_net);
-	struct netlink_ext_ack extack = {};
-	struct netlog_config *cfg;
-	char *buf = NULL;
+	char *buf;
 	int ret = 0;
 
-	if (max_flows < NETLOG_MIN_FLOWS || max_flows > NETLOG_MAX_FLOWS) {
-		pr_err("max_flows=%u out of range [%u, %u]\n", max_flows,
-		       NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS);
-		return -EINVAL;
-	}
-	/* Unconfigured, the namespace holds no tables until it is set. */
-	if (!devices && !ports && max_flows == NETLOG_DEFAULT_FLOWS)
-		return 0;
-	rtnl_lock();
-	mutex_lock(&st->lock);
-	cfg = netlog_config_dup(netlog_config_locked(st));
-	if (!cfg) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
 	cfg->max_flows = max_flows;
 	if (devices) {
 		buf = kstrdup(devices, GFP_KERNEL);
@@ -97,17 +78,26 @@ static int configure_init_net(void)
 		ret = buf ? parse_param_ports(cfg, buf) : -ENOMEM;
 		kfree(buf);
 	}
-	if (ret) {
-		kfree(cfg);
-		goto out_unlock;
+	return ret;
+}
+
+/* Apply the module parameters, if any, to the initial namespace. */
+static int configure_init_net(void)
+{
+	struct netlink_ext_ack extack = {};
+	int ret;
+
+	if (max_flows < NETLOG_MIN_FLOWS || max_flows > NETLOG_MAX_FLOWS) {
+		pr_err("max_flows=%u out of range [%u, %u]\n", max_flows,
+		       NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS);
+		return -EINVAL;
 	}
-	netlog_config_resolve(&init_net, cfg, NULL);
-	ret = netlog_config_apply(st, cfg, &extack);
+	/* Unconfigured, the namespace holds no tables until it is set. */
+	if (!devices && !ports && max_flows == NETLOG_DEFAULT_FLOWS)
+		return 0;
+	ret = netlog_config_change(&init_net, edit_from_params, NULL, &extack);
 	if (ret && extack._msg)
 		pr_err("max_flows=%u: %s\n", max_flows, extack._msg);
-out_unlock:
-	mutex_unlock(&st->lock);
-	rtnl_unlock();
 	return ret;
 }
 

@@ -114,7 +114,9 @@ static int put_config(struct sk_buff *skb, const struct netlog_config *cfg)
 	return 0;
 }
 
-static int get_config_doit(struct sk_buff *skb, struct genl_info *info)
+/* Reply to @info with a message of @cmd that @put fills under the lock. */
+static int reply_doit(struct genl_info *info, u8 cmd,
+		      int (*put)(struct sk_buff *skb, struct netlog_state *st))
 {
 	struct netlog_state *st = info_state(info);
 	struct sk_buff *msg;
@@ -124,14 +126,13 @@ static int get_config_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &netlog_genl_family, 0,
-				NETLOG_CMD_GET_CONFIG);
+	hdr = genlmsg_put_reply(msg, info, &netlog_genl_family, 0, cmd);
 	if (!hdr) {
 		ret = -EMSGSIZE;
 		goto err_free_msg;
 	}
 	mutex_lock(&st->lock);
-	ret = put_config(msg, netlog_config_locked(st));
+	ret = put(msg, st);
 	mutex_unlock(&st->lock);
 	if (ret)
 		goto err_free_msg;
@@ -141,6 +142,16 @@ static int get_config_doit(struct sk_buff *skb, struct genl_info *info)
 err_free_msg:
 	nlmsg_free(msg);
 	return ret;
+}
+
+static int put_config_locked(struct sk_buff *skb, struct netlog_state *st)
+{
+	return put_config(skb, netlog_config_locked(st));
+}
+
+static int get_config_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return reply_doit(info, NETLOG_CMD_GET_CONFIG, put_config_locked);
 }
 
 /*
@@ -258,30 +269,16 @@ int netlog_config_parse(struct netlog_config *cfg, struct nlattr **attrs,
 	return 0;
 }
 
+static int edit_from_attrs(struct netlog_config *cfg, void *attrs,
+			   struct netlink_ext_ack *extack)
+{
+	return netlog_config_parse(cfg, attrs, extack);
+}
+
 static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct netlog_state *st = info_state(info);
-	struct netlog_config *cfg;
-	int ret;
-
-	rtnl_lock();
-	mutex_lock(&st->lock);
-	cfg = netlog_config_dup(netlog_config_locked(st));
-	if (!cfg) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	ret = netlog_config_parse(cfg, info->attrs, info->extack);
-	if (ret) {
-		kfree(cfg);
-		goto out_unlock;
-	}
-	netlog_config_resolve(genl_info_net(info), cfg, NULL);
-	ret = netlog_config_apply(st, cfg, info->extack);
-out_unlock:
-	mutex_unlock(&st->lock);
-	rtnl_unlock();
-	return ret;
+	return netlog_config_change(genl_info_net(info), edit_from_attrs,
+				    info->attrs, info->extack);
 }
 
 static int flows_start(struct netlink_callback *cb)
@@ -571,31 +568,7 @@ static int put_stats(struct sk_buff *skb, struct netlog_state *st)
 
 static int stats_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct netlog_state *st = info_state(info);
-	struct sk_buff *msg;
-	void *hdr;
-	int ret;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &netlog_genl_family, 0,
-				NETLOG_CMD_GET_STATS);
-	if (!hdr) {
-		ret = -EMSGSIZE;
-		goto err_free_msg;
-	}
-	mutex_lock(&st->lock);
-	ret = put_stats(msg, st);
-	mutex_unlock(&st->lock);
-	if (ret)
-		goto err_free_msg;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-err_free_msg:
-	nlmsg_free(msg);
-	return ret;
+	return reply_doit(info, NETLOG_CMD_GET_STATS, put_stats);
 }
 
 /* Runs from the namespace's work item, in process context. */

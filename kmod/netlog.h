@@ -210,6 +210,10 @@ int netlog_config_apply(struct netlog_state *st, struct netlog_config *cfg,
 			struct netlink_ext_ack *extack);
 void netlog_config_resolve(struct net *net, struct netlog_config *cfg,
 			   const struct net_device *gone);
+int netlog_config_change(struct net *net,
+			 int (*edit)(struct netlog_config *cfg, void *arg,
+				     struct netlink_ext_ack *extack),
+			 void *arg, struct netlink_ext_ack *extack);
 int netlog_netns_init(void);
 void netlog_netns_exit(void);
 bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,

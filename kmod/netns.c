@@ -165,6 +165,34 @@ err_free_cfg:
 	return ret;
 }
 
+/*
+ * Change @net's configuration: @edit changes a copy of it (or returns an
+ * error, and the copy is dropped), which is then resolved and applied.
+ */
+int netlog_config_change(struct net *net,
+			 int (*edit)(struct netlog_config *cfg, void *arg,
+				     struct netlink_ext_ack *extack),
+			 void *arg, struct netlink_ext_ack *extack)
+{
+	struct netlog_state *st = netlog_state_get(net);
+	struct netlog_config *cfg;
+	int ret;
+
+	rtnl_lock();
+	mutex_lock(&st->lock);
+	cfg = netlog_config_dup(netlog_config_locked(st));
+	ret = cfg ? edit(cfg, arg, extack) : -ENOMEM;
+	if (!ret) {
+		netlog_config_resolve(net, cfg, NULL);
+		ret = netlog_config_apply(st, cfg, extack);
+	} else {
+		kfree(cfg);
+	}
+	mutex_unlock(&st->lock);
+	rtnl_unlock();
+	return ret;
+}
+
 static int netlog_netdev_event(struct notifier_block *nb, unsigned long event,
 			       void *ptr)
 {

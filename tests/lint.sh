@@ -6,7 +6,7 @@ mkdir -p build
 src=$(readlink -f "$(tests/kernel/build.sh | tail -n1)/source")
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore SPDX_LICENSE_TAG -f kmod/*.c kmod/*.h uapi/linux/netlog.h \
-	tests/kunit/netlog_kunit.c | tee build/checkpatch.txt
+	tests/kunit/*.c tests/kunit/*.h | tee build/checkpatch.txt
 ! grep -qE ': (ERROR|WARNING|CHECK):' build/checkpatch.txt || {
 	echo "lint: checkpatch is not clean" >&2
 	exit 1
