@@ -11,7 +11,7 @@
 # usage: guest.sh MODDIR
 set -euo pipefail
 moddir=$1
-ctl=$PWD/shipper/netlogctl
+ctl=$PWD/shipper/netlogctl/netlogctl
 rounds=${NETLOG_BENCH_ROUNDS:-3}
 npkts=${NETLOG_BENCH_PKTS:-200000}
 

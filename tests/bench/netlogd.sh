@@ -13,9 +13,9 @@ make -s -C shipper bench-netlogd
 echo "load: $(uptime)"
 cpu=0
 if command -v taskset >/dev/null; then
-	taskset -c "$cpu" shipper/bench-netlogd "$@"
+	taskset -c "$cpu" shipper/tests/bench-netlogd "$@"
 else
 	echo "netlogd.sh: taskset not found, running unpinned" >&2
-	shipper/bench-netlogd "$@"
+	shipper/tests/bench-netlogd "$@"
 fi
 echo "load: $(uptime)"

@@ -10,7 +10,7 @@
 set -euo pipefail
 moddir=$1
 root=$PWD
-ctl=$root/shipper/netlogctl
+ctl=$root/shipper/netlogctl/netlogctl
 py=/usr/bin/python3
 n1() { ip netns exec ns1 "$@"; }
 n2() { ip netns exec ns2 "$@"; }
@@ -61,7 +61,7 @@ cat >"$out/nodes.json" <<'EOF'
   ]
 }
 EOF
-ip netns exec ns1 "$root/shipper/netlogd" --nodes="$out/nodes.json" --sink=file \
+ip netns exec ns1 "$root/shipper/netlogd/netlogd" --nodes="$out/nodes.json" --sink=file \
 	--file-path="$out/flows.jsonl" --spool-dir="$out/spool" --poll-period=60s &
 netlogd=$!
 

@@ -27,7 +27,7 @@ out=$(mktemp -d /tmp/netlog-hostile.XXXXXX)
 # Binaries that uid 65534 can run, wherever the checkout is.
 bin=/run/netlog-hostile
 mkdir -p "$bin"
-install -m 755 "$root/shipper/netlogctl" "$bin/netlogctl"
+install -m 755 "$root/shipper/netlogctl/netlogctl" "$bin/netlogctl"
 ctl=$bin/netlogctl
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 

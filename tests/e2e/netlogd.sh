@@ -19,8 +19,8 @@
 set -euo pipefail
 moddir=$1
 root=$PWD
-ctl=$root/shipper/netlogctl
-netlogd=$root/shipper/netlogd
+ctl=$root/shipper/netlogctl/netlogctl
+netlogd=$root/shipper/netlogd/netlogd
 py=/usr/bin/python3
 traffic="$py $root/tests/e2e/traffic.py"
 out=$(mktemp -d /tmp/netlogd-e2e.XXXXXX)

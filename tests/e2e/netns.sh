@@ -20,7 +20,7 @@ set -euo pipefail
 mode=$1
 moddir=$2
 root=$PWD
-ctl=$root/shipper/netlogctl
+ctl=$root/shipper/netlogctl/netlogctl
 py=/usr/bin/python3
 traffic="$py $root/tests/e2e/traffic.py"
 flowq="$py $root/tests/e2e/flowq.py"
