@@ -4,26 +4,20 @@
 
 #include "flow-json.h"
 #include "fmt.h"
-
-static void add(json_object *obj, const char *key, json_object *val)
-{
-	json_object_object_add_ex(obj, key, val,
-				  JSON_C_OBJECT_ADD_KEY_IS_NEW |
-				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
-}
+#include "json-build.h"
 
 static void add_nonzero(json_object *obj, const char *key, uint64_t val)
 {
 	if (val)
-		add(obj, key, json_object_new_uint64(val));
+		json_add(obj, key, json_object_new_uint64(val));
 }
 
 static json_object *counts_json(const struct netlog_counts *c)
 {
 	json_object *obj = json_object_new_object();
 
-	add(obj, "pkts", json_object_new_uint64(c->pkts));
-	add(obj, "bytes", json_object_new_uint64(c->bytes));
+	json_add(obj, "pkts", json_object_new_uint64(c->pkts));
+	json_add(obj, "bytes", json_object_new_uint64(c->bytes));
 	return obj;
 }
 
@@ -34,9 +28,9 @@ static json_object *window_json(const struct netlog_window *w)
 
 	fmt_time(w->start_ns, start, sizeof(start));
 	fmt_time(w->end_ns, end, sizeof(end));
-	add(obj, "seq", json_object_new_uint64(w->seq));
-	add(obj, "start", json_object_new_string(start));
-	add(obj, "end", json_object_new_string(end));
+	json_add(obj, "seq", json_object_new_uint64(w->seq));
+	json_add(obj, "start", json_object_new_string(start));
+	json_add(obj, "end", json_object_new_string(end));
 	return obj;
 }
 
@@ -48,10 +42,10 @@ static json_object *flow_json(const struct netlog_flow *fl)
 
 	addrport_format(&fl->local, fl->local_port, src, sizeof(src));
 	addrport_format(&fl->remote, fl->remote_port, dst, sizeof(dst));
-	add(obj, "kind", json_object_new_string(kind ? kind : "unknown"));
-	add(obj, "proto", json_object_new_int(fl->proto));
-	add(obj, "src", json_object_new_string(src));
-	add(obj, "dst", json_object_new_string(dst));
+	json_add(obj, "kind", json_object_new_string(kind ? kind : "unknown"));
+	json_add(obj, "proto", json_object_new_int(fl->proto));
+	json_add(obj, "src", json_object_new_string(src));
+	json_add(obj, "dst", json_object_new_string(dst));
 	add_nonzero(obj, "txPkts", fl->tx_pkts);
 	add_nonzero(obj, "txBytes", fl->tx_bytes);
 	add_nonzero(obj, "rxPkts", fl->rx_pkts);
@@ -87,7 +81,7 @@ void window_print_json(const struct netlog_window *w, FILE *f)
 	}
 	fputs("],\"misses\":", f);
 	misses = json_object_new_object();
-	add(misses, "tableFull", counts_json(&w->miss_table_full));
+	json_add(misses, "tableFull", counts_json(&w->miss_table_full));
 	put(misses, f);
 	fputs(",\"excluded\":", f);
 	put(counts_json(&w->excluded), f);

@@ -6,6 +6,7 @@
 #include <linux/netlog.h>
 
 #include "ctl.h"
+#include "array.h"
 
 #ifndef NETLOG_VERSION_STR
 #define NETLOG_VERSION_STR "0.1.0"
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "Usage: %s <cmd> [<args>]\n\n", PROG_NAME);
 	fprintf(f, "Available subcommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nWithout a subcommand, %s runs 'show'. Each subcommand takes --help.\n",
 		PROG_NAME);
@@ -82,7 +83,7 @@ int main(int argc, char *argv[])
 		       NETLOG_GENL_VERSION);
 		return CTL_OK;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n", PROG_NAME, argv[1]);

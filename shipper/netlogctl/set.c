@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "array.h"
 
 struct set_req {
 	bool has_devices, has_ports, has_exclude, has_max_flows, has_high_water;
@@ -238,7 +239,7 @@ static const struct {
 	{ "high-water", parse_high_water },
 };
 
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define NKEYS ARRAY_SIZE(keys)
 
 static int parse_args(struct set_req *req, int argc, char *argv[])
 {

@@ -8,6 +8,7 @@
 #include <linux/genetlink.h>
 
 #include "ctl.h"
+#include "array.h"
 
 static const struct {
 	int attr;
@@ -37,7 +38,7 @@ static const struct {
 	{ NETLOG_S_PENDING_SEQ, false, "pendingSeq", "pending window" },
 };
 
-#define NSTATS (sizeof(stats) / sizeof(stats[0]))
+#define NSTATS ARRAY_SIZE(stats)
 
 static int stats_attr_cb(const struct nlattr *attr, struct ctl_stats *st)
 {

@@ -15,18 +15,11 @@
 #include <sys/wait.h>
 
 #include "command.h"
+#include "clock.h"
 
 #define READ_CHUNK 65536
 /* How often a command that closed its output is checked for its exit. */
 #define REAP_TICK_MS 10
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void child(const char *cmd, int out)
 {
@@ -71,7 +64,7 @@ int command_start(struct command *c, const char *cmd, uint64_t timeout_ms,
 	*c = (struct command){
 		.pid = pid,
 		.fd = fds[0],
-		.deadline = now_ms() + timeout_ms,
+		.deadline = clock_ms() + timeout_ms,
 		.max = max,
 	};
 	return 0;
@@ -157,7 +150,7 @@ int command_poll(struct command *c, char **out, size_t *len, int *status)
 			return 0;
 		}
 	}
-	if (!ret && now_ms() >= c->deadline)
+	if (!ret && clock_ms() >= c->deadline)
 		ret = -ETIMEDOUT;
 	if (ret) {
 		command_kill(c);
@@ -168,7 +161,7 @@ int command_poll(struct command *c, char **out, size_t *len, int *status)
 
 int command_wait(const struct command *c, int *fd)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 	uint64_t left = c->deadline > now ? c->deadline - now : 0;
 
 	*fd = c->fd;

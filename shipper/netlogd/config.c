@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "routes.h"
+#include "array.h"
 
 enum key_type {
 	T_DURATION,	/* "500ms", "30s", "5m", "1h"; a bare number is seconds */
@@ -116,7 +117,7 @@ static int parse_duration(const char *s, uint64_t *ms, const char **why)
 	*why = "must be a duration such as 500ms, 30s, 5m or 1h";
 	if (parse_number(s, &n, &end))
 		return -EINVAL;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;
 		if (n > UINT64_MAX / units[i].ms) {
@@ -182,16 +183,6 @@ static int parse_bool(const char *s, bool *b, const char **why)
 	}
 	*why = "must be true or false";
 	return -EINVAL;
-}
-
-static bool is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 64; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return !s[64];
 }
 
 static int set_string(char **field, const char *value)
@@ -264,7 +255,7 @@ static int set_key(struct netlogd_config *cfg, const struct key *k,
 		cfg->compress = !strcmp(value, "gzip");
 		return 0;
 	case T_HEX64:
-		if (*value && !is_hex64(value)) {
+		if (*value && !upload_log_id_valid(value)) {
 			*why = "must be 64 hex digits";
 			return -EINVAL;
 		}
@@ -308,7 +299,7 @@ static const struct key *find_key(const char *name)
 	for (i = 0; name[i]; i++)
 		norm[i] = name[i] == '-' ? '_' : name[i];
 	norm[i] = '\0';
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		if (!strcmp(keys[i].name, norm))
 			return &keys[i];
 	return NULL;
@@ -342,7 +333,7 @@ int config_init(struct netlogd_config *cfg)
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(defaults); i++)
 		if (config_set(cfg, defaults[i].key, defaults[i].value, err,
 			       sizeof(err)))
 			return -ENOMEM;
@@ -442,7 +433,7 @@ void config_free(struct netlogd_config *cfg)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		enum key_type t = keys[i].type;
 
 		if (t == T_PATH || t == T_OPTIONAL || t == T_HEX64 ||

@@ -33,6 +33,7 @@
 #include "routes.h"
 #include "spool.h"
 #include "upload.h"
+#include "clock.h"
 
 #define SHUTDOWN_UPLOAD_MS 5000
 
@@ -279,7 +280,7 @@ static int drain_cycle(struct daemon *d)
 		d->st.messages += s.messages;
 		/* An idle uploader wakes up; one backing off keeps waiting. */
 		if (d->next_upload == UINT64_MAX)
-			d->next_upload = upload_clock_ms();
+			d->next_upload = clock_ms();
 	} else {
 		d->st.empty_windows++;
 	}
@@ -301,7 +302,7 @@ static void upload_due(struct daemon *d, uint64_t now)
 	int ret;
 
 	while ((ret = upload_step(d->up, d->spool, now, &d->next_upload)) == 1)
-		now = upload_clock_ms();
+		now = clock_ms();
 }
 
 static void put_u64(json_object *o, const char *key, uint64_t v)
@@ -508,7 +509,7 @@ static void daemon_shutdown(struct daemon *d)
 	uint64_t deadline, now;
 
 	drain_cycle(d);
-	now = upload_clock_ms();
+	now = clock_ms();
 	deadline = now + SHUTDOWN_UPLOAD_MS;
 	while (now < deadline) {
 		upload_due(d, now);
@@ -516,7 +517,7 @@ static void daemon_shutdown(struct daemon *d)
 			break;
 		if (d->next_upload > now)
 			usleep((d->next_upload - now) * 1000);
-		now = upload_clock_ms();
+		now = clock_ms();
 	}
 	status_write(d);
 }
@@ -539,7 +540,7 @@ int daemon_run(const struct netlogd_config *cfg)
 		daemon_free(&d);
 		return ret;
 	}
-	now = upload_clock_ms();
+	now = clock_ms();
 	/* At once: a window left unacknowledged by a crash goes first. */
 	d.next_drain = now;
 	d.next_upload = now;
@@ -556,7 +557,7 @@ int daemon_run(const struct netlogd_config *cfg)
 		uint64_t next;
 		int timeout, wait;
 
-		now = upload_clock_ms();
+		now = clock_ms();
 		next = min3(d.next_drain, d.next_upload, d.next_nodes);
 		timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
 					    (int)(next - now);
@@ -593,7 +594,7 @@ int daemon_run(const struct netlogd_config *cfg)
 		if (pfd[2].revents & POLLIN && nodes_changed(&d))
 			nodes_load(&d);
 		nodes_step(&d);
-		now = upload_clock_ms();
+		now = clock_ms();
 		if (now >= d.next_nodes) {
 			nodes_start(&d);
 			d.next_nodes = now + cfg->nodes_refresh_ms;
@@ -601,10 +602,10 @@ int daemon_run(const struct netlogd_config *cfg)
 		if (d.high_water || now >= d.next_drain) {
 			d.high_water = false;
 			drain_cycle(&d);
-			d.next_drain = upload_clock_ms() + cfg->poll_period_ms;
+			d.next_drain = clock_ms() + cfg->poll_period_ms;
 		}
-		if (upload_clock_ms() >= d.next_upload)
-			upload_due(&d, upload_clock_ms());
+		if (clock_ms() >= d.next_upload)
+			upload_due(&d, clock_ms());
 		status_write(&d);
 	}
 	daemon_free(&d);

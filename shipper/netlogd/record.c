@@ -27,11 +27,12 @@
 #include "fmt.h"
 #include "hash.h"
 #include "record.h"
+#include "json-build.h"
+#include "array.h"
 
 /* len of `"n0123456789abcdefCNTRL"`, the node ID MinMessageJSONSize holds */
 #define MIN_MESSAGE_ID_QUOTED 24
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -157,18 +158,11 @@ static void side_of(const uint8_t *k, struct netlog_addr *a, uint16_t *port)
 	*port = k[K_PORT] << 8 | k[K_PORT + 1];
 }
 
-static void add(json_object *obj, const char *key, json_object *val)
-{
-	json_object_object_add_ex(obj, key, val,
-				  JSON_C_OBJECT_ADD_KEY_IS_NEW |
-				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
-}
-
 static void add_str(json_object *obj, const char *key,
 		    const struct nodemap_str *s)
 {
 	if (s->len)
-		add(obj, key, json_object_new_string_len(s->s, s->len));
+		json_add(obj, key, json_object_new_string_len(s->s, s->len));
 }
 
 static json_object *addr_json(const struct netlog_addr *a)
@@ -184,7 +178,7 @@ json_object *record_node_json(const struct nodemap_node *n)
 	json_object *obj = json_object_new_object(), *arr;
 	size_t i;
 
-	add(obj, "nodeId", json_object_new_string_len(n->id.s, n->id.len));
+	json_add(obj, "nodeId", json_object_new_string_len(n->id.s, n->id.len));
 	add_str(obj, "name", &n->name);
 	if (n->addr4.len || n->addr6.len) {
 		arr = json_object_new_array_ext(2);
@@ -192,7 +186,7 @@ json_object *record_node_json(const struct nodemap_node *n)
 			json_object_array_add(arr, addr_json(&n->addr4));
 		if (n->addr6.len)
 			json_object_array_add(arr, addr_json(&n->addr6));
-		add(obj, "addresses", arr);
+		json_add(obj, "addresses", arr);
 	}
 	add_str(obj, "os", &n->os);
 	add_str(obj, "user", &n->user);
@@ -201,7 +195,7 @@ json_object *record_node_json(const struct nodemap_node *n)
 		for (i = 0; i < n->ntags; i++)
 			json_object_array_add(arr, json_object_new_string_len(
 					n->tags[i].s, n->tags[i].len));
-		add(obj, "tags", arr);
+		json_add(obj, "tags", arr);
 	}
 	return obj;
 }
@@ -250,7 +244,7 @@ static struct entry_tmpl *tmpl_get(struct builder *b, unsigned int mask)
 		else
 			json_object_set_serializer(v, record_u64_to_json, NULL,
 						   NULL);
-		add(t->obj, member_key[m], v);
+		json_add(t->obj, member_key[m], v);
 		t->val[m] = v;
 	}
 	return t;
@@ -806,11 +800,11 @@ static json_object *message_obj(struct builder *b)
 		return NULL;
 	fmt_time(b->w->start_ns, start, sizeof(start));
 	fmt_time(b->w->end_ns, stop, sizeof(stop));
-	add(msg, "nodeId", json_object_new_string_len(b->self->id.s,
+	json_add(msg, "nodeId", json_object_new_string_len(b->self->id.s,
 						      b->self->id.len));
-	add(msg, "start", json_object_new_string(start));
-	add(msg, "end", json_object_new_string(stop));
-	add(msg, "srcNode", record_node_json(b->self));
+	json_add(msg, "start", json_object_new_string(start));
+	json_add(msg, "end", json_object_new_string(stop));
+	json_add(msg, "srcNode", record_node_json(b->self));
 	b->msg = msg;
 	return msg;
 }
@@ -834,7 +828,7 @@ static int emit_message(struct builder *b, size_t first, size_t end)
 		for (i = 0; i < b->nnodes; i++)
 			json_object_array_add(arr, record_node_json(
 				nodemap_node(b->nm, b->nodes[i])));
-		add(msg, "dstNodes", arr);
+		json_add(msg, "dstNodes", arr);
 	}
 	/* Sorted by section first, each array is a run. */
 	ret = sort_message(b, first, n);
@@ -850,7 +844,7 @@ static int emit_message(struct builder *b, size_t first, size_t end)
 		runs[sec] = (struct run){ .b = b, .first = i, .end = j };
 		arr = json_object_new_array();
 		json_object_set_serializer(arr, run_to_json, &runs[sec], NULL);
-		add(msg, section_key[sec], arr);
+		json_add(msg, section_key[sec], arr);
 	}
 	json = json_object_to_json_string_length(msg, JSON_FLAGS, &len);
 	if (!json)

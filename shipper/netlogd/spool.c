@@ -284,31 +284,6 @@ static int read_file(struct spool *sp, const char *name, char **data,
 	return ret;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *path = strdup(dir), *p;
-	int ret = 0;
-
-	if (!path)
-		return -ENOMEM;
-	for (p = path + 1; ; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST) {
-			ret = -errno;
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(path);
-	return ret;
-}
-
 static int load_proc_id(struct spool *sp)
 {
 	char *data, buf[16], *end;
@@ -566,7 +541,7 @@ int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool)
 		ret = -ENOMEM;
 		goto err;
 	}
-	ret = mkdir_p(dir);
+	ret = mkdir_p(dir, 0700);
 	if (ret) {
 		spool_err(sp, "mkdir", -ret);
 		goto err;

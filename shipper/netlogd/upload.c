@@ -11,6 +11,7 @@
  *
  * The private ID is a write credential: it never appears in a message.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -28,6 +29,7 @@
 
 #include "fileio.h"
 #include "upload.h"
+#include "clock.h"
 
 #define RESPONSE_MAX 1024
 /* logtail compresses only bodies over 256 bytes, when it saves over 64 */
@@ -58,14 +60,6 @@ struct uploader {
 	uint64_t next_ms;
 	struct upload_stats stats;
 };
-
-uint64_t upload_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_error(struct uploader *up, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -124,20 +118,17 @@ static int entry_seq(struct json_object *entry, uint32_t *proc_id,
 /* The file sink's directory, like /var/log/netlog, on first use. */
 static int make_parents(const char *file)
 {
-	char *path = strdup(file), *p;
+	char *dir = strdup(file), *slash;
 	int ret = 0;
 
-	if (!path)
+	if (!dir)
 		return -ENOMEM;
-	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(path, 0750) && errno != EEXIST) {
-			ret = -errno;
-			break;
-		}
-		*p = '/';
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		ret = mkdir_p(dir, 0750);
 	}
-	free(path);
+	free(dir);
 	return ret;
 }
 
@@ -476,7 +467,7 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		delay = retry_delay(up, 0);
 		goto fail;
 	}
-	start = upload_clock_ms();
+	start = clock_ms();
 	ret = upload_send(up, body, len, &delay);
 	if (!ret || ret == -EBADMSG) {
 		if (ret)
@@ -491,7 +482,7 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		return 1;
 	}
 	/* the attempt took time on the caller's clock too */
-	now_ms += upload_clock_ms() - start;
+	now_ms += clock_ms() - start;
 fail:
 	up->next_ms = now_ms + delay;
 	*next_ms = up->next_ms;
@@ -503,13 +494,13 @@ void upload_stats(const struct uploader *up, struct upload_stats *stats)
 	*stats = up->stats;
 }
 
-static int is_hex64(const char *s)
+bool upload_log_id_valid(const char *s)
 {
 	size_t i;
 
 	for (i = 0; i < 64; i++)
-		if (!s[i] || !strchr("0123456789abcdefABCDEF", s[i]))
-			return 0;
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
 	return !s[64];
 }
 
@@ -518,8 +509,8 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 	size_t n;
 	char *p;
 
-	if (!cfg->server || !cfg->private_id || !is_hex64(cfg->private_id) ||
-	    (cfg->domain_id && !is_hex64(cfg->domain_id)) ||
+	if (!cfg->server || !cfg->private_id || !upload_log_id_valid(cfg->private_id) ||
+	    (cfg->domain_id && !upload_log_id_valid(cfg->domain_id)) ||
 	    !cfg->collection || !*cfg->collection) {
 		fprintf(stderr, "netlogd: logtail sink: needs a server, a collection and 64-hex-digit IDs\n");
 		return -EINVAL;

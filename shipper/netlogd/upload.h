@@ -102,14 +102,14 @@ int upload_send(struct uploader *up, const char *body, size_t len,
  * @next_ms is @now_ms), 0 when nothing was due (@next_ms is the time of the
  * next attempt, UINT64_MAX when the spool is empty), or -errno when the
  * attempt failed (@next_ms is the time of the retry; see upload_stats()).
- * Times are upload_clock_ms(). Blocks for at most the upload timeout.
+ * Times are clock_ms(). Blocks for at most the upload timeout.
  */
 int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		uint64_t *next_ms);
 
-/* CLOCK_MONOTONIC in milliseconds: the time base of upload_step(). */
-uint64_t upload_clock_ms(void);
-
 void upload_stats(const struct uploader *up, struct upload_stats *stats);
+
+/* A logtail private or domain ID: 64 hex digits. */
+bool upload_log_id_valid(const char *s);
 
 #endif /* NETLOG_UPLOAD_H */

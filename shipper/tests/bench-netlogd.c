@@ -38,8 +38,8 @@
 #include "routes.h"
 #include "spool.h"
 #include "upload.h"
+#include "array.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define NPEERS 49
 #define SEED 0x6e65746c6f67ULL		/* "netlog" */

@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "flow-json.h"
 #include "fmt.h"
+#include "array.h"
 
 static void check_str(const char *what, const char *got, const char *want)
 {
@@ -42,7 +43,7 @@ static void test_time_trims_fraction(void)
 	char buf[FMT_TIME_LEN];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		CHECK(fmt_time(cases[i].ns, buf, sizeof(buf)) == 0);
 		check_str("fmt_time", buf, cases[i].want);
 	}
@@ -83,7 +84,7 @@ static void test_addrport_brackets_v6_only(void)
 	struct netlog_addr a;
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		a = addr(cases[i].addr);
 		CHECK(addrport_format(&a, cases[i].port, buf, sizeof(buf)) == 0);
 		check_str("addrport_format", buf, cases[i].want);
@@ -103,7 +104,7 @@ static void test_addr_parse_rejects(void)
 	struct netlog_addr a;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (addr_parse(&a, bad[i]) != -EINVAL) {
 			fprintf(stderr, "addr_parse('%s') accepted\n", bad[i]);
 			failures++;
@@ -148,14 +149,14 @@ static void test_sort_kind_src_dst_proto(void)
 		flow(NETLOG_KIND_VIRTUAL, 6, "fd7a::1", 1, "1.1.1.1", 1),
 		flow(NETLOG_KIND_PHYSICAL, 17, "1.0.0.0", 51820, "1.1.1.1", 1),
 	};
-	const size_t n = sizeof(want) / sizeof(want[0]);
+	const size_t n = ARRAY_SIZE(want);
 	static const size_t shuffle[] = { 7, 12, 0, 5, 3, 10, 1, 11, 8, 2, 6,
 					  9, 4 };
 	struct netlog_window w;
 	char a[ADDRPORT_STRLEN], b[ADDRPORT_STRLEN];
 	size_t i;
 
-	CHECK(sizeof(shuffle) / sizeof(shuffle[0]) == n);
+	CHECK(ARRAY_SIZE(shuffle) == n);
 	window_init(&w);
 	w.flows = calloc(n, sizeof(*w.flows));
 	if (!w.flows)

@@ -30,8 +30,8 @@
 #include "replay.h"
 #include "routes.h"
 #include "window-json.h"
+#include "array.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static void check_str_at(int line, const char *what, const char *got,
 			 const char *want)

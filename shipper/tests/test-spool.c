@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "spool.h"
+#include "array.h"
 
 static char root[64];
 
@@ -838,7 +839,7 @@ int main(void)
 	snprintf(root, sizeof(root), "/tmp/test-spool.XXXXXX");
 	if (!mkdtemp(root))
 		die("mkdtemp");
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		int before = failures;
 
 		tests[i].fn();

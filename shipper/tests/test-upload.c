@@ -27,6 +27,8 @@
 #include "routes.h"
 #include "spool.h"
 #include "upload.h"
+#include "array.h"
+#include "clock.h"
 
 #define PRIV "4a6f1e0b8c2d3e4f5061728394a5b6c7d8e9f001122334455667788990aabbcc"
 #define DOM "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -92,14 +94,9 @@ static char *read_all(const char *p, size_t *len)
 	return data;
 }
 
-static uint64_t now_ms(void)
-{
-	return upload_clock_ms();
-}
-
 static void sleep_until(uint64_t t)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 
 	if (t > now)
 		usleep((t - now) * 1000);
@@ -329,7 +326,7 @@ static int drain(struct uploader *up, struct spool *sp, int max_attempts)
 	int attempts = 0, ret;
 
 	while (attempts < max_attempts) {
-		ret = upload_step(up, sp, now_ms(), &next);
+		ret = upload_step(up, sp, clock_ms(), &next);
 		if (ret == 0 && next == UINT64_MAX)
 			break;
 		if (ret == 0) {
@@ -369,8 +366,8 @@ static void test_gzip_round_trip(void)
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
 	spooled = strdup(body);
 
-	CHECK_EQ(upload_step(up, sp, now_ms(), &next), 1);
-	CHECK_EQ(upload_step(up, sp, now_ms(), &next), 0);
+	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), 1);
+	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), 0);
 	CHECK(next == UINT64_MAX);
 	upload_stats(up, &us);
 	CHECK_EQ(us.batches, 1);
@@ -467,13 +464,13 @@ static void test_500_is_retried(void)
 	up = new_uploader(&cfg);
 	spool_window(sp, 1, 4, 300);
 
-	t0 = now_ms();
+	t0 = clock_ms();
 	ret = upload_step(up, sp, t0, &next);
 	CHECK_EQ(ret, -EAGAIN);
 	upload_stats(up, &us);
 	CHECK_EQ(us.last_status, 500);
 	CHECK(us.last_delay_ms >= 50 && us.last_delay_ms < 100);
-	CHECK(next >= t0 + 50 && next < now_ms() + 100);
+	CHECK(next >= t0 + 50 && next < clock_ms() + 100);
 	CHECK(strstr(us.last_error, "HTTP 500: injected fault") != NULL);
 	CHECK(strstr(us.last_error, PRIV) == NULL);
 	/* not due yet: nothing is sent */
@@ -517,15 +514,15 @@ static void test_429_retry_after(void)
 	up = new_uploader(&cfg);
 	spool_window(sp, 1, 2, 300);
 
-	t0 = now_ms();
+	t0 = clock_ms();
 	CHECK_EQ(upload_step(up, sp, t0, &next), -EAGAIN);
 	upload_stats(up, &us);
 	CHECK_EQ(us.last_status, 429);
 	CHECK_EQ(us.last_delay_ms, 1000);
 	CHECK(next >= t0 + 1000);
 	sleep_until(next);
-	CHECK_EQ(upload_step(up, sp, now_ms(), &next), -EAGAIN);
-	t1 = now_ms();
+	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), -EAGAIN);
+	t1 = clock_ms();
 	CHECK(t1 - t0 >= 1000);
 	upload_stats(up, &us);
 	CHECK_EQ(us.last_delay_ms, 2000);	/* 10 s capped at 2 s */
@@ -566,9 +563,9 @@ static void test_slow_reply_times_out(void)
 	up = new_uploader(&cfg);
 	spool_window(sp, 1, 3, 300);
 
-	t0 = now_ms();
+	t0 = clock_ms();
 	CHECK_EQ(upload_step(up, sp, t0, &next), -EAGAIN);
-	t1 = now_ms();
+	t1 = clock_ms();
 	CHECK(t1 - t0 >= 490 && t1 - t0 < 2500);
 	upload_stats(up, &us);
 	CHECK_EQ(us.last_status, 0);
@@ -607,7 +604,7 @@ static void test_dropped_connection_is_retried(void)
 	up = new_uploader(&cfg);
 	spool_window(sp, 1, 2, 20000);
 
-	CHECK_EQ(upload_step(up, sp, now_ms(), &next), -EAGAIN);
+	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), -EAGAIN);
 	upload_stats(up, &us);
 	CHECK_EQ(us.last_status, 0);
 	CHECK_EQ(drain(up, sp, 5), 1);
@@ -937,7 +934,7 @@ static void test_config_routes_agree_with_netlogd(void)
 	struct netlogd_config cfg;
 	size_t i;
 
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
 		struct routes *rt = NULL;
 		int want, got;
 
@@ -1004,7 +1001,7 @@ static void test_config_errors_name_line_key_and_cause(void)
 	struct netlogd_config cfg;
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		write_conf(p, cases[i].text);
 		config_init(&cfg);
 		err[0] = '\0';
@@ -1029,7 +1026,7 @@ static void test_config_errors_name_line_key_and_cause(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t t0 = now_ms(), t;
+	uint64_t t0 = clock_ms(), t;
 
 	if (argc != 3) {
 		fprintf(stderr, "Usage: %s <collector.py> <netlogd.conf>\n",
@@ -1046,11 +1043,11 @@ int main(int argc, char **argv)
 #define RUN(call)							\
 	do {								\
 		int before_ = failures;					\
-		t = now_ms();						\
+		t = clock_ms();						\
 		call;							\
 		printf("%s %s (%" PRIu64 " ms)\n",			\
 		       failures == before_ ? "ok  " : "FAIL", #call,	\
-		       now_ms() - t);					\
+		       clock_ms() - t);					\
 		fflush(stdout);						\
 	} while (0)
 	RUN(test_gzip_round_trip());
@@ -1068,7 +1065,7 @@ int main(int argc, char **argv)
 	RUN(test_config_errors_name_line_key_and_cause());
 #undef RUN
 	curl_global_cleanup();
-	printf("test-upload: %" PRIu64 " ms\n", now_ms() - t0);
+	printf("test-upload: %" PRIu64 " ms\n", clock_ms() - t0);
 	if (!failures)
 		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	else
