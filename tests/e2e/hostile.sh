@@ -51,27 +51,16 @@ refused() {
 
 mem_available_kib() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
 
-# Echo 10 datagrams of 100 bytes over lo in namespace $1 (or here, with no
-# argument), from port 40001 to 40002: two flows, each 10 packets of 128
-# bytes (IPv4 + UDP + 100) each way.
+# 10 datagrams of 100 bytes echoed over lo, from port 40001 to 40002: two
+# flows (one per direction's key), each 10 packets of 128 bytes (IPv4 + UDP
+# + 100) each way.
 echo_traffic() {
-	local run=(ip netns exec "$1")
-	[[ $1 == init ]] && run=()
-	"${run[@]}" "${traffic[@]}" udp-echo 127.0.0.1 40002 >"$out/echo-$1.log" &
+	"${traffic[@]}" udp-echo 127.0.0.1 40002 >"$out/echo.log" &
 	local echo_pid=$!
-	listening "$out/echo-$1.log"
-	"${run[@]}" "${traffic[@]}" udp-send 127.0.0.1 40002 10 100 40001
+	listening "$out/echo.log"
+	"${traffic[@]}" udp-send 127.0.0.1 40002 10 100 40001
 	kill "$echo_pid"
 	wait "$echo_pid" 2>/dev/null || true
-}
-
-# The two echo flows, drained from the window file $1.
-check_echo_flows() {
-	eq "$("${flowq[@]}" "$1" get virtual 17 127.0.0.1:40001 127.0.0.1:40002)" \
-		"10 1280 10 1280" "$2: request side"
-	eq "$("${flowq[@]}" "$1" get virtual 17 127.0.0.1:40002 127.0.0.1:40001)" \
-		"10 1280 10 1280" "$2: echo side"
-	eq "$("${flowq[@]}" "$1" sum)" "2 40 5120" "$2: flows, packets, bytes"
 }
 
 modprobe -a veth 2>/dev/null || true
@@ -167,9 +156,14 @@ avail1=$(mem_available_kib)
 	fail "MemAvailable fell from $avail0 to $avail1 KiB"
 eq "$("$ctl" show | grep -o 'max flows: [0-9]*')" "max flows: 1024" \
 	"max flows kept"
-echo_traffic init
+echo_traffic
 "$ctl" flows --drain --json >"$out/init.json"
-check_echo_flows "$out/init.json" "initial namespace, after the refusal"
+eq "$("${flowq[@]}" "$out/init.json" get virtual 17 127.0.0.1:40001 127.0.0.1:40002)" \
+	"10 1280 10 1280" "after the refusal: request side"
+eq "$("${flowq[@]}" "$out/init.json" get virtual 17 127.0.0.1:40002 127.0.0.1:40001)" \
+	"10 1280 10 1280" "after the refusal: echo side"
+eq "$("${flowq[@]}" "$out/init.json" sum)" "2 40 5120" \
+	"after the refusal: flows, packets, bytes"
 "$ctl" set devices ""
 
 echo "== a namespace that never had a window"
