@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A window of flows as NETLOG_CMD_GET_FLOWS dumps it. */
+/* A window of flows as userspace holds it, however it was read. */
 #ifndef NETLOG_FLOW_H
 #define NETLOG_FLOW_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <libmnl/libmnl.h>
 
 #include "addr.h"
 
@@ -42,11 +41,10 @@ void window_init(struct netlog_window *w);
 /* Frees the flows and empties @w for reuse. */
 void window_release(struct netlog_window *w);
 
-/*
- * mnl_cb_t for each message of a GET_FLOWS dump, with @data a struct
- * netlog_window; a malformed message fails with errno EBADMSG.
- */
-int window_parse_msg(const struct nlmsghdr *nlh, void *data);
+/* Room for @n flows in all: 0 or -ENOMEM. */
+int window_reserve(struct netlog_window *w, size_t n);
+/* A new flow at the end, its contents undefined; NULL when out of memory. */
+struct netlog_flow *window_add_flow(struct netlog_window *w);
 
 /* By kind (virtual first), local address and port, remote, protocol. */
 int flow_compare(const struct netlog_flow *a, const struct netlog_flow *b);

@@ -35,12 +35,6 @@ int cmd_dump(int argc, char *argv[]);
 int cmd_stats(int argc, char *argv[]);
 int cmd_monitor(int argc, char *argv[]);
 
-/* NETLOG_CMD_GET_STATS: every NETLOG_S_* value, 0 where absent. */
-struct ctl_stats {
-	uint64_t val[NETLOG_S_MAX + 1];
-};
-int ctl_get_stats(struct genl_ctx *ctx, struct ctl_stats *stats);
-
 /* Opens the netlog family; prints why not and returns NULL on failure. */
 struct genl_ctx *ctl_open(void);
 

@@ -10,10 +10,10 @@
 #include <linux/netlog.h>
 
 #include "ctl.h"
-#include "drain.h"
 #include "flow.h"
 #include "flow-json.h"
 #include "fmt.h"
+#include "nl.h"
 
 /* A peek walks live tables and may be interrupted by their changes. */
 
@@ -149,7 +149,7 @@ static int run(const char *cmd, bool drain, enum output out)
 	if (!ctx)
 		return CTL_FAIL;
 	window_init(&w);
-	ret = window_fetch(ctx, drain, &w);
+	ret = nl_window_fetch(ctx, drain, &w);
 	if (ret) {
 		if (ret == -EBADMSG)
 			fprintf(stderr, "%s: %s: malformed reply from the kernel\n",
@@ -157,7 +157,7 @@ static int run(const char *cmd, bool drain, enum output out)
 		else if (ret == -EINTR)
 			fprintf(stderr,
 				"%s: %s: dump interrupted by concurrent changes %d times\n",
-				PROG_NAME, cmd, WINDOW_FETCH_TRIES);
+				PROG_NAME, cmd, NL_WINDOW_FETCH_TRIES);
 		else
 			genl_perror(ctx, cmd, ret);
 		goto out;
@@ -187,7 +187,7 @@ static int run(const char *cmd, bool drain, enum output out)
 		goto out;
 	}
 	if (drain) {
-		ret = window_ack(ctx, w.seq);
+		ret = nl_window_ack(ctx, w.seq);
 		if (ret) {
 			snprintf(what, sizeof(what), "acknowledging window %" PRIu64,
 				 w.seq);

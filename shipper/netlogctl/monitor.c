@@ -8,56 +8,20 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
-#include <linux/genetlink.h>
 
 #include "ctl.h"
-
-struct high_water {
-	uint32_t live_flows;
-	uint32_t fill_max;
-	uint32_t max_flows;
-};
-
-static int high_water_parse(const struct nlmsghdr *nlh, struct high_water *hw)
-{
-	const struct nlattr *attr, *nested;
-
-	memset(hw, 0, sizeof(*hw));
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		switch (mnl_attr_get_type(attr)) {
-		case NETLOG_A_MAX_FLOWS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-				return -EBADMSG;
-			hw->max_flows = mnl_attr_get_u32(attr);
-			break;
-		case NETLOG_A_STATS:
-			mnl_attr_for_each_nested(nested, attr) {
-				int type = mnl_attr_get_type(nested);
-
-				if (type != NETLOG_S_LIVE_FLOWS &&
-				    type != NETLOG_S_LIVE_FILL_MAX)
-					continue;
-				if (mnl_attr_validate(nested, MNL_TYPE_U32) < 0)
-					return -EBADMSG;
-				if (type == NETLOG_S_LIVE_FLOWS)
-					hw->live_flows = mnl_attr_get_u32(nested);
-				else
-					hw->fill_max = mnl_attr_get_u32(nested);
-			}
-			break;
-		}
-	}
-	return 0;
-}
+#include "nl.h"
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct high_water hw;
+	struct nl_high_water hw;
+	int ret;
 
 	(void)data;
-	if (genl_msg_cmd(nlh) != NETLOG_CMD_HIGH_WATER)
+	ret = nl_high_water_parse(nlh, &hw);
+	if (ret == -ENOMSG)
 		return MNL_CB_OK;
-	if (high_water_parse(nlh, &hw)) {
+	if (ret) {
 		fprintf(stderr, "%s: monitor: malformed high-water event\n",
 			PROG_NAME);
 		return MNL_CB_OK;

@@ -5,24 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
-#include <linux/netlog.h>
 
 #include "addr.h"
-#include "ctl.h"
 #include "array.h"
-
-struct set_req {
-	bool has_devices, has_ports, has_exclude, has_max_flows, has_high_water;
-	char devices[NETLOG_MAX_DEVICES][IFNAMSIZ];
-	unsigned int ndevices;
-	uint16_t ports[NETLOG_MAX_PORTS];
-	unsigned int nports;
-	struct netlog_addr exclude[NETLOG_MAX_EXCLUDE];
-	unsigned int nexclude;
-	uint32_t max_flows;
-	uint8_t high_water;
-};
+#include "ctl.h"
+#include "nl.h"
 
 static void usage(FILE *f)
 {
@@ -113,7 +100,7 @@ out:
 	return ret ? ret : (int)n;
 }
 
-static int parse_devices(struct set_req *req, char *arg)
+static int parse_devices(struct nl_config *req, char *arg)
 {
 	char *items[NETLOG_MAX_DEVICES];
 	int i, j, n;
@@ -138,11 +125,11 @@ static int parse_devices(struct set_req *req, char *arg)
 		snprintf(req->devices[i], IFNAMSIZ, "%s", items[i]);
 	}
 	req->ndevices = n;
-	req->has_devices = true;
+	req->has |= NL_CONFIG_DEVICES;
 	return 0;
 }
 
-static int parse_ports(struct set_req *req, char *arg)
+static int parse_ports(struct nl_config *req, char *arg)
 {
 	char *items[NETLOG_MAX_PORTS];
 	unsigned long port;
@@ -167,11 +154,11 @@ static int parse_ports(struct set_req *req, char *arg)
 		}
 	}
 	req->nports = n;
-	req->has_ports = true;
+	req->has |= NL_CONFIG_PORTS;
 	return 0;
 }
 
-static int parse_exclude(struct set_req *req, char *arg)
+static int parse_exclude(struct nl_config *req, char *arg)
 {
 	char *items[NETLOG_MAX_EXCLUDE];
 	int i, j, n;
@@ -195,11 +182,11 @@ static int parse_exclude(struct set_req *req, char *arg)
 		}
 	}
 	req->nexclude = n;
-	req->has_exclude = true;
+	req->has |= NL_CONFIG_EXCLUDE;
 	return 0;
 }
 
-static int parse_max_flows(struct set_req *req, char *arg)
+static int parse_max_flows(struct nl_config *req, char *arg)
 {
 	unsigned long val;
 
@@ -210,11 +197,11 @@ static int parse_max_flows(struct set_req *req, char *arg)
 		return -EINVAL;
 	}
 	req->max_flows = val;
-	req->has_max_flows = true;
+	req->has |= NL_CONFIG_MAX_FLOWS;
 	return 0;
 }
 
-static int parse_high_water(struct set_req *req, char *arg)
+static int parse_high_water(struct nl_config *req, char *arg)
 {
 	unsigned long val;
 
@@ -224,13 +211,13 @@ static int parse_high_water(struct set_req *req, char *arg)
 		return -EINVAL;
 	}
 	req->high_water = val;
-	req->has_high_water = true;
+	req->has |= NL_CONFIG_HIGH_WATER;
 	return 0;
 }
 
 static const struct {
 	const char *key;
-	int (*parse)(struct set_req *req, char *arg);
+	int (*parse)(struct nl_config *req, char *arg);
 } keys[] = {
 	{ "devices", parse_devices },
 	{ "ports", parse_ports },
@@ -241,7 +228,7 @@ static const struct {
 
 #define NKEYS ARRAY_SIZE(keys)
 
-static int parse_args(struct set_req *req, int argc, char *argv[])
+static int parse_args(struct nl_config *req, int argc, char *argv[])
 {
 	bool seen[NKEYS] = { false };
 	int i;
@@ -277,45 +264,10 @@ static int parse_args(struct set_req *req, int argc, char *argv[])
 	return 0;
 }
 
-static void put_request(struct nlmsghdr *nlh, const struct set_req *req)
-{
-	struct nlattr *nest;
-	unsigned int i;
-
-	/*
-	 * The largest request (every list full) is about 1 KiB, well within
-	 * the transmit buffer, so the puts cannot overflow it.
-	 */
-	if (req->has_devices) {
-		nest = mnl_attr_nest_start(nlh, NETLOG_A_DEVICES);
-		for (i = 0; i < req->ndevices; i++)
-			mnl_attr_put_strz(nlh, 0, req->devices[i]);
-		mnl_attr_nest_end(nlh, nest);
-	}
-	if (req->has_ports) {
-		nest = mnl_attr_nest_start(nlh, NETLOG_A_PORTS);
-		for (i = 0; i < req->nports; i++)
-			mnl_attr_put_u16(nlh, 0, req->ports[i]);
-		mnl_attr_nest_end(nlh, nest);
-	}
-	if (req->has_exclude) {
-		nest = mnl_attr_nest_start(nlh, NETLOG_A_EXCLUDE);
-		for (i = 0; i < req->nexclude; i++)
-			mnl_attr_put(nlh, 0, req->exclude[i].len,
-				     req->exclude[i].bytes);
-		mnl_attr_nest_end(nlh, nest);
-	}
-	if (req->has_max_flows)
-		mnl_attr_put_u32(nlh, NETLOG_A_MAX_FLOWS, req->max_flows);
-	if (req->has_high_water)
-		mnl_attr_put_u8(nlh, NETLOG_A_HIGH_WATER, req->high_water);
-}
-
 int cmd_set(int argc, char *argv[])
 {
-	struct set_req req = { 0 };
+	struct nl_config req = { 0 };
 	struct genl_ctx *ctx;
-	struct nlmsghdr *nlh;
 	unsigned int i;
 	int ret;
 
@@ -329,9 +281,7 @@ int cmd_set(int argc, char *argv[])
 	ctx = ctl_open();
 	if (!ctx)
 		return CTL_FAIL;
-	nlh = genl_msg_start(ctx, NETLOG_CMD_SET_CONFIG, 0);
-	put_request(nlh, &req);
-	ret = genl_request(ctx, nlh, NULL, NULL);
+	ret = nl_config_set(ctx, &req);
 	if (ret) {
 		genl_perror(ctx, "set", ret);
 		genl_close(ctx);

@@ -4,111 +4,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <net/if.h>
-#include <linux/genetlink.h>
 
 #include "addr.h"
 #include "ctl.h"
+#include "nl.h"
 
-struct config {
-	char devices[NETLOG_MAX_DEVICES][IFNAMSIZ];
-	unsigned int ndevices;
-	uint32_t ifindexes[NETLOG_MAX_DEVICES];
-	unsigned int nifindexes;
-	uint16_t ports[NETLOG_MAX_PORTS];
-	unsigned int nports;
-	struct netlog_addr exclude[NETLOG_MAX_EXCLUDE];
-	unsigned int nexclude;
-	uint32_t max_flows;
-	uint8_t high_water;
-};
-
-static int parse_list(const struct nlattr *nest, struct config *c, int type)
-{
-	const struct nlattr *attr;
-
-	mnl_attr_for_each_nested(attr, nest) {
-		switch (type) {
-		case NETLOG_A_DEVICES:
-			if (c->ndevices == NETLOG_MAX_DEVICES ||
-			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
-			    mnl_attr_get_payload_len(attr) > IFNAMSIZ)
-				return -EBADMSG;
-			snprintf(c->devices[c->ndevices++], IFNAMSIZ, "%s",
-				 mnl_attr_get_str(attr));
-			break;
-		case NETLOG_A_DEVICE_IFINDEXES:
-			if (c->nifindexes == NETLOG_MAX_DEVICES ||
-			    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-				return -EBADMSG;
-			c->ifindexes[c->nifindexes++] = mnl_attr_get_u32(attr);
-			break;
-		case NETLOG_A_PORTS:
-			if (c->nports == NETLOG_MAX_PORTS ||
-			    mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-				return -EBADMSG;
-			c->ports[c->nports++] = mnl_attr_get_u16(attr);
-			break;
-		case NETLOG_A_EXCLUDE:
-			if (c->nexclude == NETLOG_MAX_EXCLUDE ||
-			    addr_set(&c->exclude[c->nexclude],
-				     mnl_attr_get_payload(attr),
-				     mnl_attr_get_payload_len(attr)))
-				return -EBADMSG;
-			c->nexclude++;
-			break;
-		}
-	}
-	return 0;
-}
-
-static int config_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *attr;
-	struct config *c = data;
-	int ret = 0;
-
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		int type = mnl_attr_get_type(attr);
-
-		switch (type) {
-		case NETLOG_A_DEVICES:
-		case NETLOG_A_DEVICE_IFINDEXES:
-		case NETLOG_A_PORTS:
-		case NETLOG_A_EXCLUDE:
-			ret = parse_list(attr, c, type);
-			break;
-		case NETLOG_A_MAX_FLOWS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-				ret = -EBADMSG;
-			else
-				c->max_flows = mnl_attr_get_u32(attr);
-			break;
-		case NETLOG_A_HIGH_WATER:
-			if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-				ret = -EBADMSG;
-			else
-				c->high_water = mnl_attr_get_u8(attr);
-			break;
-		}
-		if (ret) {
-			errno = -ret;
-			return MNL_CB_ERROR;
-		}
-	}
-	return MNL_CB_OK;
-}
-
-static int get_config(struct genl_ctx *ctx, struct config *c)
-{
-	struct nlmsghdr *nlh;
-
-	memset(c, 0, sizeof(*c));
-	nlh = genl_msg_start(ctx, NETLOG_CMD_GET_CONFIG, 0);
-	return genl_request(ctx, nlh, config_cb, c);
-}
-
-static void print_config(const struct config *c)
+static void print_config(const struct nl_config *c)
 {
 	char str[INET6_ADDRSTRLEN];
 	unsigned int i;
@@ -134,7 +35,7 @@ static void print_config(const struct config *c)
 	printf("  high water: %u%%\n", c->high_water);
 }
 
-static void print_stats(const struct ctl_stats *st, const struct config *c)
+static void print_stats(const struct nl_stats *st, const struct nl_config *c)
 {
 	const uint64_t *v = st->val;
 
@@ -176,8 +77,8 @@ static void usage(FILE *f)
 int cmd_show(int argc, char *argv[])
 {
 	struct genl_ctx *ctx;
-	struct ctl_stats st;
-	struct config c;
+	struct nl_stats st;
+	struct nl_config c;
 	const char *what;
 	int ret;
 
@@ -193,10 +94,10 @@ int cmd_show(int argc, char *argv[])
 	if (!ctx)
 		return CTL_FAIL;
 	what = "show: config";
-	ret = get_config(ctx, &c);
+	ret = nl_config_get(ctx, &c);
 	if (!ret) {
 		what = "show: stats";
-		ret = ctl_get_stats(ctx, &st);
+		ret = nl_stats_get(ctx, &st);
 	}
 	if (ret) {
 		if (ret == -EBADMSG)

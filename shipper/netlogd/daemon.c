@@ -26,7 +26,7 @@
 
 #include "command.h"
 #include "daemon.h"
-#include "drain.h"
+#include "nl.h"
 #include "genl.h"
 #include "nodemap.h"
 #include "record.h"
@@ -264,7 +264,7 @@ static int drain_cycle(struct daemon *d)
 	int ret = 0;
 
 	window_init(&w);
-	ret = window_fetch(d->ctl, true, &w);
+	ret = nl_window_fetch(d->ctl, true, &w);
 	if (ret) {
 		genl_perror(d->ctl, "drain", ret);
 		goto out;
@@ -284,7 +284,7 @@ static int drain_cycle(struct daemon *d)
 	} else {
 		d->st.empty_windows++;
 	}
-	ret = window_ack(d->ctl, w.seq);
+	ret = nl_window_ack(d->ctl, w.seq);
 	if (ret) {
 		genl_perror(d->ctl, "acknowledge", ret);
 		goto out;
@@ -354,9 +354,11 @@ static void status_write(struct daemon *d)
 
 static int on_event(const struct nlmsghdr *nlh, void *data)
 {
+	struct nl_high_water hw;
 	struct daemon *d = data;
 
-	if (genl_msg_cmd(nlh) == NETLOG_CMD_HIGH_WATER) {
+	/* A malformed high-water event still says the table is filling. */
+	if (nl_high_water_parse(nlh, &hw) != -ENOMSG) {
 		d->high_water = true;
 		d->st.high_water_events++;
 	}

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of the formatting, ordering and dump parsing that netlogctl
- * and netlogd share. Exits non-zero on the first mismatch.
+ * Host unit tests of the formatting and ordering that netlogctl and netlogd
+ * share. Exits non-zero on the first mismatch.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/genetlink.h>
 #include <linux/netlog.h>
 
 #include "check.h"
@@ -178,109 +177,6 @@ static void test_sort_kind_src_dst_proto(void)
 	window_release(&w);
 }
 
-/* Builds a GET_FLOWS reply the way the contract describes it. */
-static void put_flow(struct nlmsghdr *nlh, uint8_t kind, uint8_t proto,
-		     const struct netlog_addr *l, uint16_t lport,
-		     const struct netlog_addr *r, uint16_t rport, uint64_t base)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, 0);
-
-	mnl_attr_put_u8(nlh, NETLOG_F_KIND, kind);
-	mnl_attr_put_u8(nlh, NETLOG_F_PROTO, proto);
-	mnl_attr_put(nlh, NETLOG_F_LOCAL_ADDR, l->len, l->bytes);
-	mnl_attr_put_u16(nlh, NETLOG_F_LOCAL_PORT, lport);
-	mnl_attr_put(nlh, NETLOG_F_REMOTE_ADDR, r->len, r->bytes);
-	mnl_attr_put_u16(nlh, NETLOG_F_REMOTE_PORT, rport);
-	mnl_attr_put_u64(nlh, NETLOG_F_TX_PKTS, base + 1);
-	mnl_attr_put_u64(nlh, NETLOG_F_TX_BYTES, base + 2);
-	mnl_attr_put_u64(nlh, NETLOG_F_RX_PKTS, base + 3);
-	mnl_attr_put_u64(nlh, NETLOG_F_RX_BYTES, UINT64_MAX);
-	mnl_attr_nest_end(nlh, nest);
-}
-
-static struct nlmsghdr *msg_start(char *buf)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *genl;
-
-	nlh->nlmsg_type = 0x20;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = NETLOG_CMD_GET_FLOWS;
-	return nlh;
-}
-
-static void test_parse_dump_messages(void)
-{
-	static char buf1[4096], buf2[4096];
-	struct netlog_addr v4a = addr("100.64.0.1"), v4b = addr("100.64.0.2");
-	struct netlog_addr v6 = addr("2001:db8::2"), v4c = addr("192.0.2.1");
-	struct nlattr *win, *misses, *c, *flows;
-	struct netlog_window w;
-	struct nlmsghdr *nlh;
-
-	nlh = msg_start(buf1);
-	win = mnl_attr_nest_start(nlh, NETLOG_A_WINDOW);
-	mnl_attr_put_u64(nlh, NETLOG_W_SEQ, 3);
-	mnl_attr_put_u64(nlh, NETLOG_W_START_NS, 1795723200123456789ULL);
-	mnl_attr_put_u64(nlh, NETLOG_W_END_NS, 1795723205200000000ULL);
-	mnl_attr_put_u32(nlh, NETLOG_W_NFLOWS, 2);
-	misses = mnl_attr_nest_start(nlh, NETLOG_W_MISSES);
-	c = mnl_attr_nest_start(nlh, NETLOG_MISS_TABLE_FULL);
-	mnl_attr_put_u64(nlh, NETLOG_C_PKTS, 5);
-	mnl_attr_put_u64(nlh, NETLOG_C_BYTES, 600);
-	mnl_attr_nest_end(nlh, c);
-	mnl_attr_nest_end(nlh, misses);
-	c = mnl_attr_nest_start(nlh, NETLOG_W_EXCLUDED);
-	mnl_attr_put_u64(nlh, NETLOG_C_PKTS, 7);
-	mnl_attr_put_u64(nlh, NETLOG_C_BYTES, 800);
-	mnl_attr_nest_end(nlh, c);
-	mnl_attr_nest_end(nlh, win);
-	flows = mnl_attr_nest_start(nlh, NETLOG_A_FLOWS);
-	put_flow(nlh, NETLOG_KIND_PHYSICAL, 17, &v4c, 51820, &v6, 51821, 10);
-	mnl_attr_nest_end(nlh, flows);
-
-	window_init(&w);
-	CHECK(window_parse_msg(nlh, &w) == MNL_CB_OK);
-
-	/* A second message: flows only. */
-	nlh = msg_start(buf2);
-	flows = mnl_attr_nest_start(nlh, NETLOG_A_FLOWS);
-	put_flow(nlh, NETLOG_KIND_VIRTUAL, 6, &v4a, 51514, &v4b, 22, 20);
-	mnl_attr_nest_end(nlh, flows);
-	CHECK(window_parse_msg(nlh, &w) == MNL_CB_OK);
-
-	CHECK(w.seen);
-	CHECK(w.seq == 3);
-	CHECK(w.start_ns == 1795723200123456789ULL);
-	CHECK(w.end_ns == 1795723205200000000ULL);
-	CHECK(w.nflows == 2 && w.nr == 2);
-	CHECK(w.miss_table_full.pkts == 5 && w.miss_table_full.bytes == 600);
-	CHECK(w.excluded.pkts == 7 && w.excluded.bytes == 800);
-	window_sort(&w);
-	CHECK(w.flows[0].kind == NETLOG_KIND_VIRTUAL);
-	CHECK(w.flows[0].proto == 6 && w.flows[0].local_port == 51514);
-	CHECK(w.flows[0].tx_pkts == 21 && w.flows[0].tx_bytes == 22);
-	CHECK(w.flows[0].rx_pkts == 23 && w.flows[0].rx_bytes == UINT64_MAX);
-	CHECK(w.flows[1].kind == NETLOG_KIND_PHYSICAL);
-	CHECK(w.flows[1].remote.len == 16 && w.flows[1].remote_port == 51821);
-	window_release(&w);
-
-	/* A flow with a 5-byte address is refused, not guessed at. */
-	nlh = msg_start(buf1);
-	flows = mnl_attr_nest_start(nlh, NETLOG_A_FLOWS);
-	c = mnl_attr_nest_start(nlh, 0);
-	mnl_attr_put_u8(nlh, NETLOG_F_KIND, 0);
-	mnl_attr_put_u8(nlh, NETLOG_F_PROTO, 6);
-	mnl_attr_put(nlh, NETLOG_F_LOCAL_ADDR, 5, "\1\2\3\4\5");
-	mnl_attr_put(nlh, NETLOG_F_REMOTE_ADDR, 4, v4a.bytes);
-	mnl_attr_nest_end(nlh, c);
-	mnl_attr_nest_end(nlh, flows);
-	window_init(&w);
-	errno = 0;
-	CHECK(window_parse_msg(nlh, &w) == MNL_CB_ERROR && errno == EBADMSG);
-	window_release(&w);
-}
-
 static void test_json_shape(void)
 {
 	static const char want[] =
@@ -347,7 +243,6 @@ int main(void)
 	test_addrport_brackets_v6_only();
 	test_addr_parse_rejects();
 	test_sort_kind_src_dst_proto();
-	test_parse_dump_messages();
 	test_json_shape();
 	if (failures) {
 		fprintf(stderr, "test-fmt: %d failures\n", failures);
