@@ -109,7 +109,7 @@ static int put_config(struct sk_buff *skb, const struct netlog_config *cfg)
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	if (nla_put_u32(skb, NETLOG_A_MAX_FLOWS, cfg->max_flows) ||
-	    nla_put_u8(skb, NETLOG_A_HIGH_WATER, cfg->high_water))
+	    nla_put_u8(skb, NETLOG_A_HIGH_WATER, cfg->high_water_pct))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -265,7 +265,7 @@ int netlog_config_parse(struct netlog_config *cfg, struct nlattr **attrs,
 	if (attrs[NETLOG_A_MAX_FLOWS])
 		cfg->max_flows = nla_get_u32(attrs[NETLOG_A_MAX_FLOWS]);
 	if (attrs[NETLOG_A_HIGH_WATER])
-		cfg->high_water = nla_get_u8(attrs[NETLOG_A_HIGH_WATER]);
+		cfg->high_water_pct = nla_get_u8(attrs[NETLOG_A_HIGH_WATER]);
 	return 0;
 }
 

@@ -68,7 +68,7 @@ struct netlog_table {
 	u32 count;
 	u32 capacity;
 	u32 mask;
-	u32 high_water;
+	u32 hw_count;		/* @count that raises the high-water event */
 	bool hw_fired;
 	u64 first_ns;
 	struct netlog_counts miss;	/* table full: tx/rx pkts and bytes */
@@ -128,7 +128,7 @@ struct netlog_addr {
 struct netlog_config {
 	struct rcu_head rcu;
 	u32 max_flows;
-	u8 high_water;
+	u8 high_water_pct;
 	u8 ndevs;
 	u8 nports;
 	u8 nexcl;
@@ -157,7 +157,7 @@ struct netlog_state {
 	bool dying;		/* hooks gone for good: netns pre_exit ran */
 	struct netlog_stats __percpu *stats;
 	struct net *net;
-	void (*high_water)(struct netlog_state *st);
+	void (*notify_high_water)(struct netlog_state *st);
 	struct work_struct hw_work;
 };
 

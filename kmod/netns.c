@@ -81,7 +81,7 @@ struct netlog_config *netlog_config_default(const struct net *net)
 	if (!cfg)
 		return NULL;
 	cfg->max_flows = min_t(u32, NETLOG_DEFAULT_FLOWS, flows_limit(net));
-	cfg->high_water = NETLOG_DEFAULT_HIGH_WATER;
+	cfg->high_water_pct = NETLOG_DEFAULT_HIGH_WATER;
 	cfg->excl[0].family = AF_INET;
 	in4_pton("100.100.100.100", -1, cfg->excl[0].a.s6_addr, -1, NULL);
 	cfg->excl[1].family = AF_INET6;
@@ -239,7 +239,7 @@ static int __net_init netlog_net_init(struct net *net)
 	ret = netlog_state_init(st, net);
 	if (ret)
 		return ret;
-	st->high_water = netlog_genl_notify_high_water;
+	st->notify_high_water = netlog_genl_notify_high_water;
 	return 0;
 }
 

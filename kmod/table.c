@@ -73,7 +73,7 @@ static void window_free(struct netlog_window *w)
 }
 
 static void window_reset(struct netlog_state *st, struct netlog_window *w,
-			 u8 high_water)
+			 u8 high_water_pct)
 {
 	unsigned int cpu;
 
@@ -85,8 +85,8 @@ static void window_reset(struct netlog_state *st, struct netlog_window *w,
 	for_each_possible_cpu(cpu) {
 		struct netlog_table *t = per_cpu_ptr(w->tables, cpu);
 
-		t->high_water = max_t(u32, 1, div_u64((u64)w->capacity *
-							 high_water, 100));
+		t->hw_count = max_t(u32, 1, div_u64((u64)w->capacity *
+							 high_water_pct, 100));
 		table_reset(t);
 	}
 }
@@ -130,7 +130,7 @@ err_free_window:
 
 /* Take a spare of @capacity, reset for a new live period. */
 static struct netlog_window *spare_take(struct netlog_state *st, u32 capacity,
-					u8 high_water)
+					u8 high_water_pct)
 {
 	struct netlog_window *w;
 	unsigned int i;
@@ -139,7 +139,7 @@ static struct netlog_window *spare_take(struct netlog_state *st, u32 capacity,
 		w = st->spare[i];
 		if (w && w->capacity == capacity) {
 			st->spare[i] = NULL;
-			window_reset(st, w, high_water);
+			window_reset(st, w, high_water_pct);
 			return w;
 		}
 	}
@@ -230,7 +230,7 @@ int netlog_windows_reserve(struct netlog_state *st,
 		spare_put(st, fresh[i]);
 	if (!rcu_access_pointer(st->live))
 		rcu_assign_pointer(st->live,
-				   spare_take(st, capacity, cfg->high_water));
+				   spare_take(st, capacity, cfg->high_water_pct));
 	return 0;
 }
 
@@ -331,9 +331,9 @@ void netlog_count(struct netlog_state *st, const struct netlog_key *key,
 	/* Entries below count are complete; see netlog_window_next(). */
 	smp_store_release(&t->count, i + 1);
 	s->v[NETLOG_STAT_FLOWS_CREATED]++;
-	if (unlikely(i + 1 == t->high_water && !t->hw_fired)) {
+	if (unlikely(i + 1 == t->hw_count && !t->hw_fired)) {
 		t->hw_fired = true;
-		if (st->high_water)
+		if (st->notify_high_water)
 			schedule_work(&st->hw_work);
 	}
 out:
@@ -345,7 +345,7 @@ static void hw_work_fn(struct work_struct *work)
 	struct netlog_state *st = container_of(work, struct netlog_state,
 					       hw_work);
 
-	st->high_water(st);
+	st->notify_high_water(st);
 }
 
 int netlog_state_init(struct netlog_state *st, struct net *net)
@@ -408,7 +408,7 @@ struct netlog_window *netlog_window_close(struct netlog_state *st,
 		if (ret)
 			return ERR_PTR(ret);
 	}
-	w = spare_take(st, cfg->max_flows, cfg->high_water);
+	w = spare_take(st, cfg->max_flows, cfg->high_water_pct);
 	/* netlog_windows_reserve() and netlog_window_ack() keep one here. */
 	if (WARN_ON_ONCE(!w))
 		return ERR_PTR(-ENOMEM);
