@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* netlogctl: configure netlog.ko and read its flows. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/netlog.h>
@@ -31,40 +30,6 @@ static void usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nWithout a subcommand, %s runs 'show'. Each subcommand takes --help.\n",
 		PROG_NAME);
-}
-
-bool ctl_is_help(const char *arg)
-{
-	return !strcmp(arg, "-h") || !strcmp(arg, "--help") ||
-	       !strcmp(arg, "help");
-}
-
-int ctl_bad_arg(const char *cmd, const char *arg)
-{
-	fprintf(stderr, "%s: %s: unknown argument '%s'\n", PROG_NAME, cmd, arg);
-	fprintf(stderr, "Try '%s %s --help'.\n", PROG_NAME, cmd);
-	return CTL_USAGE;
-}
-
-struct genl_ctx *ctl_open(void)
-{
-	struct genl_ctx *ctx;
-	int ret;
-
-	ret = genl_open(&ctx, NETLOG_GENL_NAME, NETLOG_GENL_VERSION);
-	if (ret) {
-		genl_perror_open(NETLOG_GENL_NAME, ret);
-		return NULL;
-	}
-	return ctx;
-}
-
-int ctl_flush_stdout(void)
-{
-	errno = 0;
-	if (fflush(stdout) == EOF || ferror(stdout))
-		return errno ? -errno : -EIO;
-	return 0;
 }
 
 int main(int argc, char *argv[])
