@@ -150,6 +150,7 @@ struct netlog_state {
 	/* Ready for the next closes, all of the configured capacity. */
 	struct netlog_window *spare[NETLOG_SPARES];
 	u64 next_seq;
+	u64 last_end_ns;	/* of the last window closed */
 	u64 next_gen;
 	u64 drained;
 	u64 acked;

@@ -398,6 +398,7 @@ struct netlog_window *netlog_window_close(struct netlog_state *st,
 	const struct netlog_config *cfg = netlog_config_locked(st);
 	struct netlog_window *old, *w;
 	struct netlog_summary sum;
+	u64 end;
 	int ret;
 
 	lockdep_assert_held(&st->lock);
@@ -412,12 +413,25 @@ struct netlog_window *netlog_window_close(struct netlog_state *st,
 	/* netlog_windows_reserve() and netlog_window_ack() keep one here. */
 	if (WARN_ON_ONCE(!w))
 		return ERR_PTR(-ENOMEM);
+	/*
+	 * The window ends at the swap, so the next one's first packet cannot
+	 * precede it. A packet still in flight on another CPU may land in
+	 * @old just after; it is counted here, where it was looked up.
+	 */
+	end = ktime_get_real_ns();
 	old = rcu_replace_pointer(st->live, w, lockdep_is_held(&st->lock));
 	synchronize_rcu();
-	old->end_ns = ktime_get_real_ns();
 	old->seq = st->next_seq++;
 	netlog_window_summarize(old, &sum);
-	old->start_ns = sum.start_ns ? sum.start_ns : old->end_ns;
+	/*
+	 * Windows never overlap, even when the real-time clock steps back:
+	 * each starts no earlier than the previous end and ends no earlier
+	 * than it starts.
+	 */
+	old->end_ns = max(end, st->last_end_ns);
+	old->start_ns = clamp(sum.start_ns ? sum.start_ns : end,
+			      st->last_end_ns, old->end_ns);
+	st->last_end_ns = old->end_ns;
 	st->pending = old;
 	st->drained++;
 	return old;

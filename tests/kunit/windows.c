@@ -90,6 +90,39 @@ static void window_times_bracket_packets(struct kunit *test)
 	KUNIT_EXPECT_GE(test, st->pending->end_ns, after);
 }
 
+static void windows_do_not_overlap_when_the_clock_steps_back(struct kunit *test)
+{
+	struct netlog_state *st = netlog_test_state(test, 64);
+	struct netlog_test_totals t;
+	struct netlog_window *live;
+	struct netlog_table *tb;
+	struct netlog_key k;
+	unsigned int cpu;
+	u64 end1;
+
+	netlog_test_key(&k, 1);
+	netlog_test_count(st, &k, NETLOG_TX, 1, 60);
+	KUNIT_ASSERT_EQ(test, netlog_test_drain(test, st, &t), 1);
+	end1 = st->pending->end_ns;
+	KUNIT_EXPECT_LE(test, st->pending->start_ns, end1);
+	KUNIT_ASSERT_EQ(test, netlog_test_ack(st, 1), 0);
+
+	/* The next window's first packet stamped before the last end. */
+	netlog_test_count(st, &k, NETLOG_TX, 1, 60);
+	mutex_lock(&st->lock);
+	live = rcu_dereference_protected(st->live, lockdep_is_held(&st->lock));
+	for_each_possible_cpu(cpu) {
+		tb = per_cpu_ptr(live->tables, cpu);
+		if (tb->first_ns)
+			tb->first_ns = end1 - 1000;
+	}
+	mutex_unlock(&st->lock);
+	KUNIT_ASSERT_EQ(test, netlog_test_drain(test, st, &t), 2);
+	KUNIT_EXPECT_EQ(test, t.pkts, 1);
+	KUNIT_EXPECT_GE(test, st->pending->start_ns, end1);
+	KUNIT_EXPECT_GE(test, st->pending->end_ns, st->pending->start_ns);
+}
+
 #define CONS_KEYS 40		/* more than capacity: forces misses */
 #define CONS_CAPACITY 32
 #define CONS_PKTS 20000
@@ -350,6 +383,7 @@ static struct kunit_case netlog_table_cases[] = {
 	KUNIT_CASE(table_full_counts_misses_exactly),
 	KUNIT_CASE(window_redrain_returns_same_until_ack),
 	KUNIT_CASE(window_times_bracket_packets),
+	KUNIT_CASE(windows_do_not_overlap_when_the_clock_steps_back),
 	KUNIT_CASE(conservation_under_concurrent_drains),
 	KUNIT_CASE(keys_on_several_cpus_merge_into_one),
 	KUNIT_CASE(max_flows_change_allocates_at_set_time),
