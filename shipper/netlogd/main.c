@@ -2,7 +2,7 @@
 /*
  * netlogd: ships the kernel's flow windows as Tailscale network flow logs.
  *
- *   netlogd [-c FILE] [--KEY=VALUE...]     the daemon (see netlogd.conf(5))
+ *   netlogd [-v] [-c FILE] [--KEY=VALUE...]  the daemon (see netlogd.conf(5))
  *   netlogd --replay FLOWS.json --nodes NODES.json [--routes P,...]
  *           [--log-exit-flows]             what a recorded window would ship
  */
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "config.h"
 #include "daemon.h"
 #include "replay.h"
@@ -23,13 +24,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: netlogd [-c FILE] [--KEY=VALUE...]\n"
+		"Usage: netlogd [-v] [-c FILE] [--KEY=VALUE...]\n"
 		"       netlogd --replay FLOWS.json --nodes NODES.json\n"
 		"               [--routes PREFIX[,PREFIX...]] [--log-exit-flows]\n\n"
 		"The daemon drains netlog.ko's windows, builds Tailscale flow log\n"
 		"messages, spools and uploads them. -c names the configuration\n"
 		"(default " DEFAULT_CONFIG ", if present); --KEY=VALUE overrides\n"
-		"any key of netlogd.conf(5), e.g. --sink=stdout --poll-period=1s.\n\n"
+		"any key of netlogd.conf(5), e.g. --sink=stdout --poll-period=1s.\n"
+		"-v (--verbose) also logs debug lines: each window drained, each\n"
+		"upload attempt.\n\n"
 		"--replay prints the messages that the window in FLOWS.json\n"
 		"(netlogctl flows --json) would be shipped as, one a line.\n"
 		"  --nodes           node map: tailscale status --json, or netlog's own\n"
@@ -69,22 +72,35 @@ static int replay_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc || !o.nodes) {
-		fprintf(stderr, "netlogd: %s\n", optind < argc ?
+		log_err("%s", optind < argc ?
 			"unexpected argument" : "--replay needs --nodes");
 		usage(stderr);
 		return 2;
 	}
-	return replay_run(&o, stdout, stderr) ? 1 : 0;
+	return replay_run(&o, stdout) ? 1 : 0;
 }
 
-/* -c FILE, then every --KEY=VALUE (or --KEY VALUE) over it. */
+/* How much -v, -vv or --verbose at @arg raises the verbosity: 0 if none. */
+static int verbose_arg(const char *arg)
+{
+	size_t n;
+
+	if (!strcmp(arg, "--verbose"))
+		return 1;
+	if (arg[0] != '-')
+		return 0;
+	n = strspn(arg + 1, "v");
+	return n && !arg[1 + n] ? n : 0;
+}
+
+/* -v and -c FILE, then every --KEY=VALUE (or --KEY VALUE) over the file. */
 static int daemon_main(int argc, char **argv)
 {
 	const char *path = NULL;
 	struct netlogd_config cfg;
+	int i, ret, verbosity = 0;
 	char err[512];
 	sigset_t mask;
-	int i, ret;
 
 	/*
 	 * Held from the start, so that a SIGTERM while netlogd starts is
@@ -96,13 +112,19 @@ static int daemon_main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	config_init(&cfg);
-	for (i = 1; i < argc; i++)
+	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			path = argv[++i];
+		else if (verbose_arg(argv[i]))
+			verbosity += verbose_arg(argv[i]);
+		else if (!strncmp(argv[i], "--", 2) && !strchr(argv[i], '='))
+			i++;	/* --KEY VALUE: a value "-v" is not a flag */
+	}
+	log_init("netlogd", verbosity);
 	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
 		path = DEFAULT_CONFIG;
 	if (path && config_load(&cfg, path, err, sizeof(err))) {
-		fprintf(stderr, "netlogd: %s\n", err);
+		log_err("%s", err);
 		config_free(&cfg);
 		return 1;
 	}
@@ -114,9 +136,10 @@ static int daemon_main(int argc, char **argv)
 			i++;
 			continue;
 		}
+		if (verbose_arg(argv[i]))
+			continue;
 		if (strncmp(argv[i], "--", 2) || !argv[i][2]) {
-			fprintf(stderr, "netlogd: unexpected argument '%s'\n",
-				argv[i]);
+			log_err("unexpected argument '%s'", argv[i]);
 			usage(stderr);
 			config_free(&cfg);
 			return 2;
@@ -130,19 +153,18 @@ static int daemon_main(int argc, char **argv)
 			snprintf(key, sizeof(key), "%s", argv[i] + 2);
 			val = argv[++i];
 		} else {
-			fprintf(stderr, "netlogd: option '%s' needs a value\n",
-				argv[i]);
+			log_err("option '%s' needs a value", argv[i]);
 			config_free(&cfg);
 			return 2;
 		}
 		if (config_set(&cfg, key, val, err, sizeof(err))) {
-			fprintf(stderr, "netlogd: --%s: %s\n", key, err);
+			log_err("--%s: %s", key, err);
 			config_free(&cfg);
 			return 2;
 		}
 	}
 	if (config_check(&cfg, err, sizeof(err))) {
-		fprintf(stderr, "netlogd: %s\n", err);
+		log_err("%s", err);
 		config_free(&cfg);
 		return 1;
 	}
@@ -155,6 +177,7 @@ int main(int argc, char **argv)
 {
 	int i;
 
+	log_init("netlogd", 0);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);

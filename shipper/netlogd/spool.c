@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 
+#include "log.h"
 #include "fmt.h"
 #include "fileio.h"
 #include "spool.h"
@@ -136,8 +137,7 @@ static int buf_adds(struct buf *b, const char *s)
 
 static void spool_err(const struct spool *sp, const char *what, int err)
 {
-	fprintf(stderr, "netlogd: spool %s: %s: %s\n", sp->dir, what,
-		strerror(err));
+	log_err("spool %s: %s: %s", sp->dir, what, strerror(err));
 }
 
 static void batch_name(char *name, uint64_t first_seq, uint32_t entries,
@@ -298,8 +298,7 @@ static int load_proc_id(struct spool *sp)
 		id = strtoul(data, &end, 10);
 		if (errno || end == data || (*end && *end != '\n') || !id ||
 		    id > UINT32_MAX) {
-			fprintf(stderr, "netlogd: spool %s: proc_id: corrupt file\n",
-				sp->dir);
+			log_err("spool %s: proc_id: corrupt file", sp->dir);
 			free(data);
 			return -EINVAL;
 		}
@@ -372,7 +371,7 @@ static int load_state(struct spool *sp)
 corrupt:
 	free(data);
 corrupt_freed:
-	fprintf(stderr, "netlogd: spool %s: state: corrupt file\n", sp->dir);
+	log_err("spool %s: state: corrupt file", sp->dir);
 	return -EINVAL;
 }
 
@@ -562,8 +561,7 @@ int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool)
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (ret == -EBUSY)
-			fprintf(stderr, "netlogd: spool %s: in use by another process\n",
-				dir);
+			log_err("spool %s: in use by another process", dir);
 		else
 			spool_err(sp, "lock", -ret);
 		goto err;

@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 #include <zlib.h>
 
+#include "log.h"
 #include "fileio.h"
 #include "upload.h"
 #include "clock.h"
@@ -176,8 +177,8 @@ static int file_tail(struct uploader *up)
 			goto out_free;
 		}
 		if (keep >= 0)
-			fprintf(stderr, "netlogd: %s: cut a torn last line of %lld bytes\n",
-				up->file_path, (long long)(st.st_size - keep));
+			log_warn("%s: cut a torn last line of %lld bytes",
+				 up->file_path, (long long)(st.st_size - keep));
 		if (!end)
 			goto out_free;
 	}
@@ -211,8 +212,10 @@ static int send_lines(struct uploader *up, const char *body, size_t len)
 	int fd, ret = 0;
 
 	tok = json_tokener_new();
-	if (!tok)
+	if (!tok) {
+		set_error(up, "%s", strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	arr = json_tokener_parse_ex(tok, body, len);
 	if (!arr || json_tokener_get_parse_end(tok) != len ||
 	    !json_object_is_type(arr, json_type_array)) {
@@ -250,6 +253,7 @@ static int send_lines(struct uploader *up, const char *body, size_t len)
 
 			if (!p) {
 				ret = -ENOMEM;
+				set_error(up, "%s", strerror(ENOMEM));
 				goto out;
 			}
 			out.data = p;
@@ -470,8 +474,13 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 	start = clock_ms();
 	ret = upload_send(up, body, len, &delay);
 	if (!ret || ret == -EBADMSG) {
-		if (ret)
+		if (ret) {
 			up->stats.discarded++;
+			log_debug("upload: batch of %zu bytes discarded: %s",
+				  len, up->stats.last_error);
+		} else {
+			log_debug("upload: batch of %zu bytes delivered", len);
+		}
 		ret = spool_delete_oldest(spool);
 		if (ret) {
 			set_error(up, "spool: %s", strerror(-ret));
@@ -486,6 +495,8 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 fail:
 	up->next_ms = now_ms + delay;
 	*next_ms = up->next_ms;
+	log_debug("upload: %s; next attempt in %" PRIu64 " ms",
+		  up->stats.last_error, delay);
 	return ret;
 }
 
@@ -512,7 +523,7 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 	if (!cfg->server || !cfg->private_id || !upload_log_id_valid(cfg->private_id) ||
 	    (cfg->domain_id && !upload_log_id_valid(cfg->domain_id)) ||
 	    !cfg->collection || !*cfg->collection) {
-		fprintf(stderr, "netlogd: logtail sink: needs a server, a collection and 64-hex-digit IDs\n");
+		log_err("logtail sink: needs a server, a collection and 64-hex-digit IDs");
 		return -EINVAL;
 	}
 	up->server = strdup(cfg->server);
@@ -567,13 +578,13 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 	up->retry_max_ms = cfg->retry_max_ms;
 	up->retry_cap_ms = cfg->retry_cap_ms;
 	if (!cfg->timeout_ms || cfg->retry_max_ms < cfg->retry_min_ms) {
-		fprintf(stderr, "netlogd: upload: timeout must be positive and retry_min at most retry_max\n");
+		log_err("upload: timeout must be positive and retry_min at most retry_max");
 		goto err;
 	}
 	switch (cfg->sink) {
 	case UPLOAD_SINK_FILE:
 		if (!cfg->file_path || !*cfg->file_path) {
-			fprintf(stderr, "netlogd: file sink: no file_path\n");
+			log_err("file sink: no file_path");
 			goto err;
 		}
 		up->file_path = strdup(cfg->file_path);
@@ -585,8 +596,7 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 		if (!ret)
 			ret = file_tail(up);
 		if (ret) {
-			fprintf(stderr, "netlogd: %s: %s\n", cfg->file_path,
-				strerror(-ret));
+			log_err("%s: %s", cfg->file_path, strerror(-ret));
 			goto err;
 		}
 		break;
