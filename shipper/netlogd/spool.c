@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "buf.h"
 #include "fmt.h"
 #include "fileio.h"
 #include "spool.h"
@@ -53,12 +54,6 @@ struct batch {
 
 struct window_id {
 	uint64_t seq, start_ns, end_ns;
-};
-
-/* A growing byte buffer. */
-struct buf {
-	char *data;
-	size_t len, size;
 };
 
 /* A batch written as .pend, to be renamed when its window commits. */
@@ -109,31 +104,6 @@ struct spool {
 
 	struct txn txn;
 };
-
-static int buf_add(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		size_t size = b->size ? b->size : 4096;
-		char *p;
-
-		while (size < b->len + len + 1)
-			size *= 2;
-		p = realloc(b->data, size);
-		if (!p)
-			return -ENOMEM;
-		b->data = p;
-		b->size = size;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static int buf_adds(struct buf *b, const char *s)
-{
-	return buf_add(b, s, strlen(s));
-}
 
 static void spool_err(const struct spool *sp, const char *what, int err)
 {
@@ -629,7 +599,7 @@ static void txn_end(struct spool *sp)
 
 	unlink_pending(sp, t->p, t->np);
 	free(t->p);
-	free(t->body.data);
+	buf_free(&t->body);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -665,7 +635,7 @@ static int txn_flush(struct spool *sp)
 
 	if (!t->nbody)
 		return 0;
-	ret = buf_adds(&t->body, "]");
+	ret = buf_append(&t->body, "]", 1);
 	if (ret)
 		return ret;
 	if (t->np == t->psize) {
@@ -714,9 +684,9 @@ static int txn_entry(struct spool *sp, const char *const *part,
 		if (ret)
 			return ret;
 	}
-	ret = buf_adds(&t->body, t->nbody ? "," : "[");
+	ret = buf_append(&t->body, t->nbody ? "," : "[", 1);
 	for (i = 0; !ret && i < nparts; i++)
-		ret = buf_add(&t->body, part[i], len[i]);
+		ret = buf_append(&t->body, part[i], len[i]);
 	if (ret)
 		return ret;
 	t->nbody++;

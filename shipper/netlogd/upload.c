@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "buf.h"
 #include "fileio.h"
 #include "upload.h"
 #include "clock.h"
@@ -204,7 +205,7 @@ static int send_lines(struct uploader *up, const char *body, size_t len)
 {
 	struct json_tokener *tok;
 	struct json_object *arr;
-	struct { char *data; size_t len, size; } out = { 0 };
+	struct buf out = { 0 };
 	uint32_t last_id = up->last_proc_id;
 	uint64_t last_seq = up->last_proc_seq, entries = 0, skipped = 0;
 	bool have_last = up->have_last, file = up->sink == UPLOAD_SINK_FILE;
@@ -247,21 +248,13 @@ static int send_lines(struct uploader *up, const char *body, size_t len)
 		s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
 						   JSON_C_TO_STRING_NOSLASHESCAPE);
 		slen = strlen(s);
-		if (out.len + slen + 1 > out.size) {
-			size_t size = (out.len + slen + 1) * 2;
-			char *p = realloc(out.data, size);
-
-			if (!p) {
-				ret = -ENOMEM;
-				set_error(up, "%s", strerror(ENOMEM));
-				goto out;
-			}
-			out.data = p;
-			out.size = size;
+		ret = buf_append(&out, s, slen);
+		if (!ret)
+			ret = buf_append(&out, "\n", 1);
+		if (ret) {
+			set_error(up, "%s", strerror(-ret));
+			goto out;
 		}
-		memcpy(out.data + out.len, s, slen);
-		out.data[out.len + slen] = '\n';
-		out.len += slen + 1;
 		entries++;
 	}
 
@@ -296,7 +289,7 @@ out:
 		up->stats.skipped += skipped;
 		up->stats.wire_bytes += out.len;
 	}
-	free(out.data);
+	buf_free(&out);
 	json_object_put(arr);
 	return ret;
 }
