@@ -197,100 +197,143 @@ out_close:
 	return ret;
 }
 
-/*
- * Writes the entries of @body one per line: to the file (appending, then
- * fsync) or to stdout. The file sink skips entries it already has.
- */
-static int send_lines(struct uploader *up, const char *body, size_t len)
+/* One batch as lines, and the file sink's last entry once they are written. */
+struct lines {
+	struct buf out;
+	uint64_t entries, skipped;
+	bool have_last;
+	uint32_t last_id;
+	uint64_t last_seq;
+};
+
+/* @body as a JSON array; -EBADMSG for a batch that never will be one. */
+static int parse_batch(struct uploader *up, const char *body, size_t len,
+		       struct json_object **arr)
 {
 	struct json_tokener *tok;
-	struct json_object *arr;
-	struct buf out = { 0 };
-	uint32_t last_id = up->last_proc_id;
-	uint64_t last_seq = up->last_proc_seq, entries = 0, skipped = 0;
-	bool have_last = up->have_last, file = up->sink == UPLOAD_SINK_FILE;
-	size_t i, n;
-	int fd, ret = 0;
+	int ret = 0;
 
 	tok = json_tokener_new();
 	if (!tok) {
 		set_error(up, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	arr = json_tokener_parse_ex(tok, body, len);
-	if (!arr || json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(arr, json_type_array)) {
+	*arr = json_tokener_parse_ex(tok, body, len);
+	if (!*arr || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(*arr, json_type_array)) {
 		set_error(up, "batch is not a JSON array: %s",
 			  json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_tokener_free(tok);
-		json_object_put(arr);
-		return -EBADMSG;
+		json_object_put(*arr);
+		*arr = NULL;
+		ret = -EBADMSG;
 	}
 	json_tokener_free(tok);
+	return ret;
+}
 
-	n = json_object_array_length(arr);
+/*
+ * One line an entry of @arr. The file sink skips the entries up to the last
+ * one its file has: a batch delivered again after a crash.
+ */
+static int render_lines(struct uploader *up, struct json_object *arr,
+			struct lines *l)
+{
+	bool file = up->sink == UPLOAD_SINK_FILE;
+	size_t i, n = json_object_array_length(arr);
+	int ret;
+
 	for (i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		const char *s;
 		uint32_t id;
 		uint64_t seq;
-		size_t slen;
 
 		if (file && !entry_seq(e, &id, &seq)) {
-			if (have_last && id == last_id && seq <= last_seq) {
-				skipped++;
+			if (l->have_last && id == l->last_id &&
+			    seq <= l->last_seq) {
+				l->skipped++;
 				continue;
 			}
-			have_last = true;
-			last_id = id;
-			last_seq = seq;
+			l->have_last = true;
+			l->last_id = id;
+			l->last_seq = seq;
 		}
 		s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
 						   JSON_C_TO_STRING_NOSLASHESCAPE);
-		slen = strlen(s);
-		ret = buf_append(&out, s, slen);
+		ret = buf_append(&l->out, s, strlen(s));
 		if (!ret)
-			ret = buf_append(&out, "\n", 1);
+			ret = buf_append(&l->out, "\n", 1);
 		if (ret) {
 			set_error(up, "%s", strerror(-ret));
-			goto out;
+			return ret;
 		}
-		entries++;
+		l->entries++;
 	}
+	return 0;
+}
 
-	if (!file) {
-		ret = write_all(STDOUT_FILENO, out.data, out.len);
-		if (ret)
-			set_error(up, "stdout: %s", strerror(-ret));
-		goto out;
-	}
+/* Appends @out to the file sink's file, fsynced before it counts. */
+static int append_file(struct uploader *up, const struct buf *out)
+{
+	int fd, ret;
+
 	fd = open(up->file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		  0640);
 	if (fd < 0) {
 		ret = -errno;
 		set_error(up, "%s: %s", up->file_path, strerror(-ret));
-		goto out;
+		return ret;
 	}
-	ret = write_all(fd, out.data, out.len);
+	ret = write_all(fd, out->data, out->len);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
 		ret = -errno;
-	if (ret) {
+	if (ret)
 		set_error(up, "%s: %s", up->file_path, strerror(-ret));
-		goto out;
-	}
-	up->have_last = have_last;
-	up->last_proc_id = last_id;
-	up->last_proc_seq = last_seq;
-out:
-	if (!ret) {
-		up->stats.entries += entries;
-		up->stats.skipped += skipped;
-		up->stats.wire_bytes += out.len;
-	}
-	buf_free(&out);
+	return ret;
+}
+
+/*
+ * Writes the entries of @body one per line: to the file (appending, then
+ * fsync) or to stdout. The file sink skips entries it already has.
+ */
+static int send_lines(struct uploader *up, const char *body, size_t len)
+{
+	struct lines l = {
+		.have_last = up->have_last,
+		.last_id = up->last_proc_id,
+		.last_seq = up->last_proc_seq,
+	};
+	struct json_object *arr;
+	int ret;
+
+	ret = parse_batch(up, body, len, &arr);
+	if (ret)
+		return ret;
+	ret = render_lines(up, arr, &l);
 	json_object_put(arr);
+	if (ret)
+		goto out;
+	if (up->sink == UPLOAD_SINK_FILE) {
+		ret = append_file(up, &l.out);
+		if (ret)
+			goto out;
+		up->have_last = l.have_last;
+		up->last_proc_id = l.last_id;
+		up->last_proc_seq = l.last_seq;
+	} else {
+		ret = write_all(STDOUT_FILENO, l.out.data, l.out.len);
+		if (ret) {
+			set_error(up, "stdout: %s", strerror(-ret));
+			goto out;
+		}
+	}
+	up->stats.entries += l.entries;
+	up->stats.skipped += l.skipped;
+	up->stats.wire_bytes += l.out.len;
+out:
+	buf_free(&l.out);
 	return ret;
 }
 
