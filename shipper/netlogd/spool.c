@@ -401,6 +401,83 @@ static int batch_cmp(const void *a, const void *b)
 	return x->first_seq < y->first_seq ? -1 : x->first_seq > y->first_seq;
 }
 
+/* Deletes a file that must not come back; one already gone is fine. */
+static int drop_file(struct spool *sp, const char *name)
+{
+	if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Queues the batch file @name, sized from the file. */
+static int queue_file(struct spool *sp, const char *name, struct batch *b)
+{
+	struct stat st;
+
+	if (fstatat(sp->dirfd, name, &st, 0))
+		return -errno;
+	b->bytes = st.st_size;
+	return queue_push(sp, b);
+}
+
+/*
+ * A .pend file: renamed to .batch and queued when its window committed
+ * (below next_seq), deleted when it never did or the cap dropped it.
+ */
+static int scan_pend(struct spool *sp, const char *name, struct batch *b,
+		     bool *changed)
+{
+	char final[NAME_MAX_LEN];
+
+	*changed = true;
+	if (b->first_seq >= sp->next_seq || b->first_seq < sp->drop_below)
+		return drop_file(sp, name);
+	batch_name(final, b->first_seq, b->entries, "batch");
+	if (renameat(sp->dirfd, name, sp->dirfd, final))
+		return -errno;
+	return queue_file(sp, final, b);
+}
+
+/* A .batch file: queued, unless the cap dropped it before a crash. */
+static int scan_batch(struct spool *sp, const char *name, struct batch *b,
+		      bool *changed)
+{
+	int ret;
+
+	if (b->first_seq < sp->drop_below) {
+		*changed = true;
+		return drop_file(sp, name);
+	}
+	ret = queue_file(sp, name, b);
+	if (ret)
+		return ret;
+	/* a lost state file must not reuse sequence numbers */
+	if (b->first_seq + b->entries > sp->next_seq)
+		sp->next_seq = b->first_seq + b->entries;
+	return 0;
+}
+
+/*
+ * One directory entry; *@changed is set when the directory changes (and
+ * needs an fsync). Files of other names are left alone.
+ */
+static int scan_entry(struct spool *sp, const char *name, bool *changed)
+{
+	size_t len = strlen(name);
+	struct batch b;
+
+	if (len > 4 && !strcmp(name + len - 4, ".tmp")) {
+		unlinkat(sp->dirfd, name, 0);
+		*changed = true;
+		return 0;
+	}
+	if (!parse_batch_name(name, "pend", &b.first_seq, &b.entries))
+		return scan_pend(sp, name, &b, changed);
+	if (!parse_batch_name(name, "batch", &b.first_seq, &b.entries))
+		return scan_batch(sp, name, &b, changed);
+	return 0;
+}
+
 /*
  * Rebuilds the queue from the directory, finishing or undoing what a crash
  * interrupted (see the top of the file).
@@ -422,65 +499,8 @@ static int scan(struct spool *sp)
 		close(fd);
 		return -errno;
 	}
-	while ((errno = 0, de = readdir(d))) {
-		const char *name = de->d_name;
-		size_t len = strlen(name);
-		struct batch b;
-		struct stat st;
-
-		if (len > 4 && !strcmp(name + len - 4, ".tmp")) {
-			unlinkat(sp->dirfd, name, 0);
-			changed = true;
-		} else if (!parse_batch_name(name, "pend", &b.first_seq,
-					     &b.entries)) {
-			char final[NAME_MAX_LEN];
-
-			if (b.first_seq >= sp->next_seq ||
-			    b.first_seq < sp->drop_below) {
-				if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
-					ret = -errno;
-					break;
-				}
-				changed = true;
-				continue;
-			}
-			batch_name(final, b.first_seq, b.entries, "batch");
-			if (renameat(sp->dirfd, name, sp->dirfd, final)) {
-				ret = -errno;
-				break;
-			}
-			changed = true;
-			if (fstatat(sp->dirfd, final, &st, 0)) {
-				ret = -errno;
-				break;
-			}
-			b.bytes = st.st_size;
-			ret = queue_push(sp, &b);
-			if (ret)
-				break;
-		} else if (!parse_batch_name(name, "batch", &b.first_seq,
-					     &b.entries)) {
-			if (b.first_seq < sp->drop_below) {
-				if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
-					ret = -errno;
-					break;
-				}
-				changed = true;
-				continue;
-			}
-			if (fstatat(sp->dirfd, name, &st, 0)) {
-				ret = -errno;
-				break;
-			}
-			b.bytes = st.st_size;
-			ret = queue_push(sp, &b);
-			if (ret)
-				break;
-			/* a lost state file must not reuse sequence numbers */
-			if (b.first_seq + b.entries > sp->next_seq)
-				sp->next_seq = b.first_seq + b.entries;
-		}
-	}
+	while (!ret && (errno = 0, de = readdir(d)))
+		ret = scan_entry(sp, de->d_name, &changed);
 	if (!ret && errno)
 		ret = -errno;
 	closedir(d);
