@@ -807,57 +807,60 @@ static size_t cap_drops(const struct spool *sp, uint64_t add,
 }
 
 /*
- * Makes room under the cap (the oldest batches go, and logtail's "N logs
- * dropped" entry comes last), writes the last batch, commits the new state,
- * renames the batches and deletes the dropped ones.
+ * Makes room under the cap for what the transaction wrote and the batch it
+ * fills: the oldest batches are to go (*@ndrop of them, holding *@ndropped
+ * entries), and logtail's "N logs dropped" entry comes last, with room made
+ * for it too.
  */
-static int txn_commit(struct spool *sp)
+static int txn_make_room(struct spool *sp, size_t *ndrop, uint64_t *ndropped)
 {
 	struct txn *t = &sp->txn;
-	char state[256], final[NAME_MAX_LEN], marker[96];
-	uint64_t drop_below = sp->drop_below, ndropped;
-	size_t ndrop, i;
-	int ret, len;
+	char marker[96];
 
-	if (!t->active)
-		return -EINVAL;
 	/* what is written, the open batch and its bracket */
-	ndrop = cap_drops(sp, t->bytes + t->body.len + 1, &ndropped);
-	if (ndrop) {
-		ndrop = cap_drops(sp, t->bytes + t->body.len + 1 + MARKER_MAX,
-				  &ndropped);
-		/* logtail's pseudo-line for entries lost to a full buffer */
-		snprintf(marker, sizeof(marker),
-			 "----------- %" PRIu64 " logs dropped ----------",
-			 ndropped);
-		ret = txn_text(sp, marker);
-		if (ret)
-			goto out;
-	}
-	ret = txn_flush(sp);
-	if (ret)
-		goto out;
-	if (ndrop)
-		drop_below = ndrop < sp->qlen ?
-			     sp->q[sp->qhead + ndrop].first_seq : sp->next_seq;
+	*ndrop = cap_drops(sp, t->bytes + t->body.len + 1, ndropped);
+	if (!*ndrop)
+		return 0;
+	*ndrop = cap_drops(sp, t->bytes + t->body.len + 1 + MARKER_MAX,
+			   ndropped);
+	/* logtail's pseudo-line for entries lost to a full buffer */
+	snprintf(marker, sizeof(marker),
+		 "----------- %" PRIu64 " logs dropped ----------", *ndropped);
+	return txn_text(sp, marker);
+}
+
+/*
+ * The commit point: the state that counts the transaction's entries and
+ * records the drops replaces the old one.
+ */
+static int txn_write_state(struct spool *sp, uint64_t drop_below,
+			   uint64_t ndropped)
+{
+	struct txn *t = &sp->txn;
+	char state[256];
+	int len, ret;
+
 	len = format_state(state, sizeof(state), sp->next_seq + t->n,
 			   drop_below, sp->dropped + ndropped,
 			   t->have_window ? &t->w :
 			   sp->have_window ? &sp->window : NULL);
 	ret = replace_file(sp, "state", state, len);
-	if (ret) {
+	if (ret)
 		spool_err(sp, "state", -ret);
-		goto out;
-	}
+	return ret;
+}
 
-	/* Committed: from here on, a crash is repaired by scan(). */
-	sp->next_seq += t->n;
-	sp->drop_below = drop_below;
-	sp->dropped += ndropped;
-	if (t->have_window) {
-		sp->have_window = true;
-		sp->window = t->w;
-	}
+/*
+ * After the commit point: renames the batches, deletes the @ndrop oldest
+ * and queues the new ones. What fails here, scan() rolls forward.
+ */
+static int txn_publish(struct spool *sp, size_t ndrop)
+{
+	struct txn *t = &sp->txn;
+	char final[NAME_MAX_LEN];
+	size_t i;
+	int ret = 0;
+
 	for (i = 0; i < t->np; i++) {
 		batch_name(final, t->p[i].b.first_seq, t->p[i].b.entries,
 			   "batch");
@@ -888,6 +891,43 @@ static int txn_commit(struct spool *sp)
 		if (err && !ret)
 			ret = err;
 	}
+	return ret;
+}
+
+/*
+ * Makes room under the cap, writes the last batch, commits the new state,
+ * then renames the batches and deletes the dropped ones.
+ */
+static int txn_commit(struct spool *sp)
+{
+	struct txn *t = &sp->txn;
+	uint64_t drop_below = sp->drop_below, ndropped;
+	size_t ndrop;
+	int ret;
+
+	if (!t->active)
+		return -EINVAL;
+	ret = txn_make_room(sp, &ndrop, &ndropped);
+	if (!ret)
+		ret = txn_flush(sp);
+	if (ret)
+		goto out;
+	if (ndrop)
+		drop_below = ndrop < sp->qlen ?
+			     sp->q[sp->qhead + ndrop].first_seq : sp->next_seq;
+	ret = txn_write_state(sp, drop_below, ndropped);
+	if (ret)
+		goto out;
+
+	/* Committed: from here on, a crash is repaired by scan(). */
+	sp->next_seq += t->n;
+	sp->drop_below = drop_below;
+	sp->dropped += ndropped;
+	if (t->have_window) {
+		sp->have_window = true;
+		sp->window = t->w;
+	}
+	ret = txn_publish(sp, ndrop);
 out:
 	txn_end(sp);
 	return ret;
