@@ -547,6 +547,70 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 	return m < c ? m : c;
 }
 
+/* Milliseconds to wait for: the next timer, or nodes_command's output. */
+static int poll_timeout(struct daemon *d, int *cmd_fd)
+{
+	uint64_t now = clock_ms();
+	uint64_t next = min3(d->next_drain, d->next_upload, d->next_nodes);
+	int timeout, wait;
+
+	timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
+				    (int)(next - now);
+	if (command_running(&d->cmd)) {
+		wait = command_wait(&d->cmd, cmd_fd);
+		if (wait < timeout)
+			timeout = wait;
+	}
+	return timeout;
+}
+
+/* SIGHUP reloads the node map; SIGTERM and SIGINT shut down: true. */
+static bool on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	if (read(d->sigfd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo != SIGHUP) {
+		daemon_shutdown(d);
+		return true;
+	}
+	if (d->cfg->nodes)
+		nodes_load(d);
+	else
+		nodes_start(d);
+	return false;
+}
+
+static void on_events(struct daemon *d)
+{
+	int ret = genl_recv_notifications(d->events, on_event, d);
+
+	if (ret && ret != -ENOBUFS)
+		genl_perror(d->events, "events", ret);
+	/* Lost notifications: drain anyway. */
+	if (ret == -ENOBUFS)
+		d->high_water = true;
+}
+
+/* Whatever is due: a nodes_command run, a drain, uploads. */
+static void run_due(struct daemon *d)
+{
+	uint64_t now = clock_ms();
+
+	if (now >= d->next_nodes) {
+		nodes_start(d);
+		d->next_nodes = now + d->cfg->nodes_refresh_ms;
+	}
+	if (d->high_water || now >= d->next_drain) {
+		d->high_water = false;
+		drain_cycle(d);
+		d->next_drain = clock_ms() + d->cfg->poll_period_ms;
+	}
+	if (clock_ms() >= d->next_upload)
+		upload_due(d, clock_ms());
+}
+
 int daemon_run(const struct netlogd_config *cfg)
 {
 	struct daemon d;
@@ -571,59 +635,22 @@ int daemon_run(const struct netlogd_config *cfg)
 			{ .fd = d.inofd, .events = POLLIN },
 			{ .fd = -1, .events = POLLIN },	/* nodes_command */
 		};
-		struct signalfd_siginfo si;
-		uint64_t next;
-		int timeout, wait;
+		int timeout = poll_timeout(&d, &pfd[3].fd);
 
-		now = clock_ms();
-		next = min3(d.next_drain, d.next_upload, d.next_nodes);
-		timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
-					    (int)(next - now);
-		if (command_running(&d.cmd)) {
-			wait = command_wait(&d.cmd, &pfd[3].fd);
-			if (wait < timeout)
-				timeout = wait;
-		}
 		if (poll(pfd, 4, timeout) < 0 && errno != EINTR) {
 			ret = -errno;
 			break;
 		}
-		if (pfd[0].revents & POLLIN &&
-		    read(d.sigfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGHUP) {
-				if (cfg->nodes)
-					nodes_load(&d);
-				else
-					nodes_start(&d);
-			} else {
-				daemon_shutdown(&d);
-				ret = 0;
-				break;
-			}
+		if (pfd[0].revents & POLLIN && on_signal(&d)) {
+			ret = 0;
+			break;
 		}
-		if (pfd[1].revents & POLLIN) {
-			ret = genl_recv_notifications(d.events, on_event, &d);
-			if (ret && ret != -ENOBUFS)
-				genl_perror(d.events, "events", ret);
-			/* Lost notifications: drain anyway. */
-			if (ret == -ENOBUFS)
-				d.high_water = true;
-		}
+		if (pfd[1].revents & POLLIN)
+			on_events(&d);
 		if (pfd[2].revents & POLLIN && nodes_changed(&d))
 			nodes_load(&d);
 		nodes_step(&d);
-		now = clock_ms();
-		if (now >= d.next_nodes) {
-			nodes_start(&d);
-			d.next_nodes = now + cfg->nodes_refresh_ms;
-		}
-		if (d.high_water || now >= d.next_drain) {
-			d.high_water = false;
-			drain_cycle(&d);
-			d.next_drain = clock_ms() + cfg->poll_period_ms;
-		}
-		if (clock_ms() >= d.next_upload)
-			upload_due(&d, clock_ms());
+		run_due(&d);
 		status_write(&d);
 	}
 	daemon_free(&d);
