@@ -93,45 +93,33 @@ static int verbose_arg(const char *arg)
 	return n && !arg[1 + n] ? n : 0;
 }
 
-/* -v and -c FILE, then every --KEY=VALUE (or --KEY VALUE) over the file. */
-static int daemon_main(int argc, char **argv)
+/*
+ * The first pass over the arguments: -c FILE into *@path, and the
+ * verbosity that -v sets, returned.
+ */
+static int first_pass(int argc, char **argv, const char **path)
 {
-	const char *path = NULL;
-	struct netlogd_config cfg;
-	int i, ret, verbosity = 0;
-	char err[512];
-	sigset_t mask;
+	int i, verbosity = 0;
 
-	/*
-	 * Held from the start, so that a SIGTERM while netlogd starts is
-	 * handled by the main loop (a final drain), not fatal.
-	 */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	config_init(&cfg);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			path = argv[++i];
+			*path = argv[++i];
 		else if (verbose_arg(argv[i]))
 			verbosity += verbose_arg(argv[i]);
 		else if (!strncmp(argv[i], "--", 2) && !strchr(argv[i], '='))
 			i++;	/* --KEY VALUE: a value "-v" is not a flag */
 	}
-	log_init("netlogd", verbosity);
-	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
-		path = DEFAULT_CONFIG;
-	if (path && config_load(&cfg, path, err, sizeof(err))) {
-		log_err("%s", err);
-		config_free(&cfg);
-		return 1;
-	}
-	for (i = 1; i < argc; i++) {
-		char key[64];
-		const char *val, *eq;
+	return verbosity;
+}
 
+/* Every --KEY=VALUE (or --KEY VALUE) over the file: 0, or exit status 2. */
+static int apply_overrides(struct netlogd_config *cfg, int argc, char **argv)
+{
+	char key[64], err[512];
+	const char *val, *eq;
+	int i;
+
+	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c")) {
 			i++;
 			continue;
@@ -141,7 +129,6 @@ static int daemon_main(int argc, char **argv)
 		if (strncmp(argv[i], "--", 2) || !argv[i][2]) {
 			log_err("unexpected argument '%s'", argv[i]);
 			usage(stderr);
-			config_free(&cfg);
 			return 2;
 		}
 		eq = strchr(argv[i], '=');
@@ -154,14 +141,47 @@ static int daemon_main(int argc, char **argv)
 			val = argv[++i];
 		} else {
 			log_err("option '%s' needs a value", argv[i]);
-			config_free(&cfg);
 			return 2;
 		}
-		if (config_set(&cfg, key, val, err, sizeof(err))) {
+		if (config_set(cfg, key, val, err, sizeof(err))) {
 			log_err("--%s: %s", key, err);
-			config_free(&cfg);
 			return 2;
 		}
+	}
+	return 0;
+}
+
+/* -v and -c FILE, then every --KEY=VALUE (or --KEY VALUE) over the file. */
+static int daemon_main(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct netlogd_config cfg;
+	char err[512];
+	sigset_t mask;
+	int ret;
+
+	/*
+	 * Held from the start, so that a SIGTERM while netlogd starts is
+	 * handled by the main loop (a final drain), not fatal.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	config_init(&cfg);
+	log_init("netlogd", first_pass(argc, argv, &path));
+	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
+		path = DEFAULT_CONFIG;
+	if (path && config_load(&cfg, path, err, sizeof(err))) {
+		log_err("%s", err);
+		config_free(&cfg);
+		return 1;
+	}
+	ret = apply_overrides(&cfg, argc, argv);
+	if (ret) {
+		config_free(&cfg);
+		return ret;
 	}
 	if (config_check(&cfg, err, sizeof(err))) {
 		log_err("%s", err);
