@@ -13,6 +13,7 @@
 #include <linux/genetlink.h>
 
 #include "genl.h"
+#include "log.h"
 
 /*
  * The kernel sizes dump messages after the receive buffer it last saw, up to
@@ -380,25 +381,20 @@ int genl_recv_notifications(struct genl_ctx *ctx, mnl_cb_t cb, void *data)
 
 void genl_perror(const struct genl_ctx *ctx, const char *what, int err)
 {
-	const char *prog = program_invocation_short_name;
-
 	/* The kernel explains an EPERM that a capability would not lift. */
 	if (ctx && ctx->extack[0])
-		fprintf(stderr, "%s: %s: %s (%s)\n", prog, what, ctx->extack,
-			strerror(-err));
+		log_err("%s: %s (%s)", what, ctx->extack, strerror(-err));
 	else if (err == -EPERM || err == -EACCES)
-		fprintf(stderr, "%s: %s: permission denied (CAP_NET_ADMIN needed)\n",
-			prog, what);
+		log_err("%s: permission denied (CAP_NET_ADMIN needed)", what);
 	else
-		fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(-err));
+		log_err("%s: %s", what, strerror(-err));
 }
 
 void genl_perror_open(const char *family, int err)
 {
 	if (err == -ENOENT) {
-		fprintf(stderr,
-			"%s: %s: module not loaded (genetlink family '%s' not found)\n",
-			program_invocation_short_name, family, family);
+		log_err("%s: module not loaded (genetlink family '%s' not found)",
+			family, family);
 		return;
 	}
 	genl_perror(NULL, family, err);

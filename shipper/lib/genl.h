@@ -80,8 +80,8 @@ uint8_t genl_msg_cmd(const struct nlmsghdr *nlh);
 #define GENL_HDRLEN_ALIGNED MNL_ALIGN(sizeof(struct genlmsghdr))
 
 /*
- * Prints "prog: what: cause" to stderr, with the kernel's extack message when
- * there is one, and plain words for permission errors.
+ * Logs "prog: what: cause" as an error (log.h), with the kernel's extack
+ * message when there is one, and plain words for permission errors.
  */
 void genl_perror(const struct genl_ctx *ctx, const char *what, int err);
 /* Same for a failed genl_open(): names the missing module for -ENOENT. */

@@ -6,6 +6,7 @@
 
 #include "ctl.h"
 #include "array.h"
+#include "log.h"
 
 #ifndef NETLOG_VERSION_STR
 #define NETLOG_VERSION_STR "0.1.0"
@@ -36,6 +37,8 @@ int main(int argc, char *argv[])
 {
 	size_t i;
 
+	/* genl_perror() names the program the way the other messages do. */
+	log_init(PROG_NAME, 0);
 	if (argc < 2)
 		return cmd_show(1, (char *[]){ "show", NULL });
 	if (ctl_is_help(argv[1])) {

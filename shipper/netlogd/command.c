@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,7 +73,7 @@ static void command_end(struct command *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
-	free(c->buf);
+	buf_free(&c->out);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -97,15 +96,9 @@ static int read_some(struct command *c)
 	for (;;) {
 		ssize_t n;
 
-		if (c->len + READ_CHUNK + 1 > c->size) {
-			char *p = realloc(c->buf, c->len + READ_CHUNK + 1);
-
-			if (!p)
-				return -ENOMEM;
-			c->buf = p;
-			c->size = c->len + READ_CHUNK + 1;
-		}
-		n = read(c->fd, c->buf + c->len, READ_CHUNK);
+		if (buf_reserve(&c->out, READ_CHUNK))
+			return -ENOMEM;
+		n = read(c->fd, c->out.data + c->out.len, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -115,8 +108,8 @@ static int read_some(struct command *c)
 			c->fd = -1;
 			return 0;
 		}
-		c->len += n;
-		if (c->len > c->max)
+		c->out.len += n;
+		if (c->out.len > c->max)
 			return -EFBIG;
 	}
 }
@@ -135,17 +128,14 @@ int command_poll(struct command *c, char **out, size_t *len, int *status)
 		if (r < 0 && errno != EINTR)
 			ret = -errno;
 		if (r == c->pid) {
-			if (!c->buf) {
-				c->buf = malloc(1);
-				if (!c->buf) {
-					command_end(c);
-					return -ENOMEM;
-				}
+			/* NUL-terminated, and allocated for no output */
+			if (buf_reserve(&c->out, 0)) {
+				command_end(c);
+				return -ENOMEM;
 			}
-			c->buf[c->len] = '\0';
-			*out = c->buf;
-			*len = c->len;
-			c->buf = NULL;
+			*out = c->out.data;
+			*len = c->out.len;
+			c->out = (struct buf){ 0 };
 			command_end(c);
 			return 0;
 		}

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "buf.h"
+
 /* The most output taken from a command: a node map of a very large tailnet. */
 #define COMMAND_OUTPUT_MAX (256u << 20)
 
@@ -17,8 +19,7 @@ struct command {
 	int fd;			/* its standard output; -1 after end of file */
 	uint64_t deadline;	/* CLOCK_MONOTONIC, ms */
 	size_t max;
-	char *buf;
-	size_t len, size;
+	struct buf out;
 };
 
 /*

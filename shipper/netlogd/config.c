@@ -199,6 +199,79 @@ static int set_string(char **field, const char *value)
 	return 0;
 }
 
+/* A duration or a size, at least the key's minimum. */
+static int set_number(uint64_t *field, const struct key *k, const char *value,
+		      const char **why)
+{
+	uint64_t n;
+	int ret;
+
+	ret = k->type == T_DURATION ? parse_duration(value, &n, why) :
+				      parse_size(value, &n, why);
+	if (ret)
+		return ret;
+	if (n < k->min) {
+		*why = k->min_why;
+		return -EINVAL;
+	}
+	*field = n;
+	return 0;
+}
+
+static int set_sink(enum upload_sink *sink, const char *value,
+		    const char **why)
+{
+	if (!strcmp(value, "file")) {
+		*sink = UPLOAD_SINK_FILE;
+	} else if (!strcmp(value, "stdout")) {
+		*sink = UPLOAD_SINK_STDOUT;
+	} else if (!strcmp(value, "logtail")) {
+		*sink = UPLOAD_SINK_LOGTAIL;
+	} else {
+		*why = "must be file, stdout or logtail";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A logtail ID, kept in lowercase: the text form logtail uses. */
+static int set_hex64(char **field, const char *value, const char **why)
+{
+	char *p;
+	int ret;
+
+	if (*value && !upload_log_id_valid(value)) {
+		*why = "must be 64 hex digits";
+		return -EINVAL;
+	}
+	ret = set_string(field, value);
+	for (p = *field; !ret && p && *p; p++)
+		*p = tolower((unsigned char)*p);
+	return ret;
+}
+
+static int set_server(char **field, const char *value, const char **why)
+{
+	if ((strncmp(value, "https://", 8) && strncmp(value, "http://", 7)) ||
+	    strpbrk(value, " \t?#") ||
+	    !value[strncmp(value, "https://", 8) ? 7 : 8]) {
+		*why = "must be an http:// or https:// URL without a query";
+		return -EINVAL;
+	}
+	return set_string(field, value);
+}
+
+static int set_collection(char **field, const char *value, const char **why)
+{
+	if (!*value || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
+		       strlen(value)) {
+		*why = "must be a host-like name such as tailtraffic.log.tailscale.io";
+		return -EINVAL;
+	}
+	return set_string(field, value);
+}
+
 /*
  * Sets @k from @value, or says why not: a fixed reason in @why, or for a
  * list of routes a message in @msg (then @why stays NULL).
@@ -208,23 +281,12 @@ static int set_key(struct netlogd_config *cfg, const struct key *k,
 		   size_t msglen)
 {
 	void *field = (char *)cfg + k->offset;
-	uint64_t n;
-	char *p;
 	int ret;
 
 	switch (k->type) {
 	case T_DURATION:
 	case T_SIZE:
-		ret = k->type == T_DURATION ? parse_duration(value, &n, why) :
-					      parse_size(value, &n, why);
-		if (ret)
-			return ret;
-		if (n < k->min) {
-			*why = k->min_why;
-			return -EINVAL;
-		}
-		*(uint64_t *)field = n;
-		return 0;
+		return set_number(field, k, value, why);
 	case T_BOOL:
 		return parse_bool(value, field, why);
 	case T_PATH:
@@ -236,17 +298,7 @@ static int set_key(struct netlogd_config *cfg, const struct key *k,
 	case T_OPTIONAL:
 		return set_string(field, value);
 	case T_SINK:
-		if (!strcmp(value, "file"))
-			cfg->sink = UPLOAD_SINK_FILE;
-		else if (!strcmp(value, "stdout"))
-			cfg->sink = UPLOAD_SINK_STDOUT;
-		else if (!strcmp(value, "logtail"))
-			cfg->sink = UPLOAD_SINK_LOGTAIL;
-		else {
-			*why = "must be file, stdout or logtail";
-			return -EINVAL;
-		}
-		return 0;
+		return set_sink(&cfg->sink, value, why);
 	case T_COMPRESSION:
 		if (strcmp(value, "gzip") && strcmp(value, "none")) {
 			*why = "must be gzip or none";
@@ -255,30 +307,11 @@ static int set_key(struct netlogd_config *cfg, const struct key *k,
 		cfg->compress = !strcmp(value, "gzip");
 		return 0;
 	case T_HEX64:
-		if (*value && !upload_log_id_valid(value)) {
-			*why = "must be 64 hex digits";
-			return -EINVAL;
-		}
-		ret = set_string(field, value);
-		for (p = *(char **)field; !ret && p && *p; p++)
-			*p = tolower((unsigned char)*p);
-		return ret;
+		return set_hex64(field, value, why);
 	case T_SERVER:
-		if ((strncmp(value, "https://", 8) && strncmp(value, "http://", 7)) ||
-		    strpbrk(value, " \t?#") ||
-		    !value[strncmp(value, "https://", 8) ? 7 : 8]) {
-			*why = "must be an http:// or https:// URL without a query";
-			return -EINVAL;
-		}
-		return set_string(field, value);
+		return set_server(field, value, why);
 	case T_COLLECTION:
-		if (!*value || strspn(value, "abcdefghijklmnopqrstuvwxyz"
-				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
-			       strlen(value)) {
-			*why = "must be a host-like name such as tailtraffic.log.tailscale.io";
-			return -EINVAL;
-		}
-		return set_string(field, value);
+		return set_collection(field, value, why);
 	case T_ROUTES:
 		/* The parser netlogd runs with at start-up, not a second one. */
 		ret = routes_parse_list(value, NULL, NULL, msg, msglen);

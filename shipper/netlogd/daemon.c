@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include <linux/netlog.h>
 
+#include "log.h"
 #include "command.h"
 #include "daemon.h"
 #include "nl.h"
@@ -70,7 +71,16 @@ struct daemon {
 
 static void logerr(const char *what, int err)
 {
-	fprintf(stderr, "netlogd: %s: %s\n", what, strerror(-err));
+	log_err("%s: %s", what, strerror(-err));
+}
+
+/*
+ * A node map refused while another is in force is a warning: netlogd goes
+ * on with the old one. At start-up there is none, and netlogd exits.
+ */
+static enum log_level nodes_level(const struct daemon *d)
+{
+	return d->nm ? LOGL_WARN : LOGL_ERR;
 }
 
 /* Installs a new node map and its routes; the old ones stay on failure. */
@@ -82,7 +92,7 @@ static int nodes_install(struct daemon *d, struct nodemap *nm)
 
 	ret = routes_build(&rt, nm, d->cfg->routes, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "netlogd: routes: %s\n", err);
+		log_err("routes: %s", err);
 		nodemap_free(nm);
 		d->st.nodes_errors++;
 		return ret;
@@ -92,6 +102,8 @@ static int nodes_install(struct daemon *d, struct nodemap *nm)
 	d->nm = nm;
 	d->rt = rt;
 	d->st.nodes_loads++;
+	log_debug("node map from '%s' installed",
+		  d->cfg->nodes ? d->cfg->nodes : d->cfg->nodes_command);
 	return 0;
 }
 
@@ -100,8 +112,8 @@ static int nodes_parsed(struct daemon *d, int ret, struct nodemap *nm,
 			const char *err)
 {
 	if (ret) {
-		fprintf(stderr, "netlogd: node map rejected, keeping the previous one: %s\n",
-			err);
+		log_msg(nodes_level(d),
+			"node map rejected, keeping the previous one: %s", err);
 		d->st.nodes_errors++;
 		return ret;
 	}
@@ -126,17 +138,18 @@ static int nodes_take(struct daemon *d, int ret, char *buf, size_t len,
 		      int status)
 {
 	const char *cmd = d->cfg->nodes_command;
+	enum log_level level = nodes_level(d);
 	char err[NODEMAP_ERR_LEN];
 	struct nodemap *nm;
 
 	if (ret == -ETIMEDOUT)
-		fprintf(stderr, "netlogd: nodes_command '%s': killed after nodes_timeout (%" PRIu64 " ms); keeping the node map\n",
+		log_msg(level, "nodes_command '%s': killed after nodes_timeout (%" PRIu64 " ms); keeping the node map",
 			cmd, d->cfg->nodes_timeout_ms);
 	else if (ret == -EFBIG)
-		fprintf(stderr, "netlogd: nodes_command '%s': killed, its output passed %u MiB; keeping the node map\n",
+		log_msg(level, "nodes_command '%s': killed, its output passed %u MiB; keeping the node map",
 			cmd, COMMAND_OUTPUT_MAX >> 20);
 	else if (ret)
-		fprintf(stderr, "netlogd: nodes_command '%s': %s; keeping the node map\n",
+		log_msg(level, "nodes_command '%s': %s; keeping the node map",
 			cmd, strerror(-ret));
 	if (ret) {
 		d->st.nodes_errors++;
@@ -144,10 +157,10 @@ static int nodes_take(struct daemon *d, int ret, char *buf, size_t len,
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (WIFSIGNALED(status))
-			fprintf(stderr, "netlogd: nodes_command '%s': killed by signal %d; keeping the node map\n",
+			log_msg(level, "nodes_command '%s': killed by signal %d; keeping the node map",
 				cmd, WTERMSIG(status));
 		else
-			fprintf(stderr, "netlogd: nodes_command '%s': exited with status %d; keeping the node map\n",
+			log_msg(level, "nodes_command '%s': exited with status %d; keeping the node map",
 				cmd, WEXITSTATUS(status));
 		free(buf);
 		d->st.nodes_errors++;
@@ -275,14 +288,20 @@ static int drain_cycle(struct daemon *d)
 		goto out;
 	if (ret == SPOOL_DUPLICATE) {
 		d->st.duplicate_windows++;
+		log_debug("window %" PRIu64 ": %zu flows, spooled before a restart",
+			  w.seq, w.nr);
 	} else if (s.messages) {
 		d->st.message_bytes += s.bytes;
 		d->st.messages += s.messages;
+		log_debug("window %" PRIu64 ": %zu flows, %zu records (%zu bytes) spooled",
+			  w.seq, w.nr, s.messages, s.bytes);
 		/* An idle uploader wakes up; one backing off keeps waiting. */
 		if (d->next_upload == UINT64_MAX)
 			d->next_upload = clock_ms();
 	} else {
 		d->st.empty_windows++;
+		log_debug("window %" PRIu64 ": %zu flows, no records", w.seq,
+			  w.nr);
 	}
 	ret = nl_window_ack(d->ctl, w.seq);
 	if (ret) {
@@ -361,6 +380,7 @@ static int on_event(const struct nlmsghdr *nlh, void *data)
 	if (nl_high_water_parse(nlh, &hw) != -ENOMSG) {
 		d->high_water = true;
 		d->st.high_water_events++;
+		log_debug("high-water event: draining now");
 	}
 	return MNL_CB_OK;
 }
@@ -458,13 +478,12 @@ static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 	if (cfg->netns) {
 		ret = enter_netns(cfg->netns);
 		if (ret) {
-			fprintf(stderr, "netlogd: netns '%s': %s\n", cfg->netns,
-				strerror(-ret));
+			log_err("netns '%s': %s", cfg->netns, strerror(-ret));
 			return ret;
 		}
 	}
 	if (!cfg->nodes && !cfg->nodes_command) {
-		fprintf(stderr, "netlogd: no node map: set nodes or nodes_command\n");
+		log_err("no node map: set nodes or nodes_command");
 		return -EINVAL;
 	}
 	ret = cfg->nodes ? nodes_load(d) : nodes_refresh(d);
@@ -479,8 +498,7 @@ static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 	}
 	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
 	if (ret) {
-		fprintf(stderr, "netlogd: spool %s: %s\n", cfg->spool_dir,
-			strerror(-ret));
+		log_err("spool %s: %s", cfg->spool_dir, strerror(-ret));
 		return ret;
 	}
 	config_upload(cfg, &uc);
@@ -531,6 +549,70 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 	return m < c ? m : c;
 }
 
+/* Milliseconds to wait for: the next timer, or nodes_command's output. */
+static int poll_timeout(struct daemon *d, int *cmd_fd)
+{
+	uint64_t now = clock_ms();
+	uint64_t next = min3(d->next_drain, d->next_upload, d->next_nodes);
+	int timeout, wait;
+
+	timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
+				    (int)(next - now);
+	if (command_running(&d->cmd)) {
+		wait = command_wait(&d->cmd, cmd_fd);
+		if (wait < timeout)
+			timeout = wait;
+	}
+	return timeout;
+}
+
+/* SIGHUP reloads the node map; SIGTERM and SIGINT shut down: true. */
+static bool on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	if (read(d->sigfd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo != SIGHUP) {
+		daemon_shutdown(d);
+		return true;
+	}
+	if (d->cfg->nodes)
+		nodes_load(d);
+	else
+		nodes_start(d);
+	return false;
+}
+
+static void on_events(struct daemon *d)
+{
+	int ret = genl_recv_notifications(d->events, on_event, d);
+
+	if (ret && ret != -ENOBUFS)
+		genl_perror(d->events, "events", ret);
+	/* Lost notifications: drain anyway. */
+	if (ret == -ENOBUFS)
+		d->high_water = true;
+}
+
+/* Whatever is due: a nodes_command run, a drain, uploads. */
+static void run_due(struct daemon *d)
+{
+	uint64_t now = clock_ms();
+
+	if (now >= d->next_nodes) {
+		nodes_start(d);
+		d->next_nodes = now + d->cfg->nodes_refresh_ms;
+	}
+	if (d->high_water || now >= d->next_drain) {
+		d->high_water = false;
+		drain_cycle(d);
+		d->next_drain = clock_ms() + d->cfg->poll_period_ms;
+	}
+	if (clock_ms() >= d->next_upload)
+		upload_due(d, clock_ms());
+}
+
 int daemon_run(const struct netlogd_config *cfg)
 {
 	struct daemon d;
@@ -555,59 +637,22 @@ int daemon_run(const struct netlogd_config *cfg)
 			{ .fd = d.inofd, .events = POLLIN },
 			{ .fd = -1, .events = POLLIN },	/* nodes_command */
 		};
-		struct signalfd_siginfo si;
-		uint64_t next;
-		int timeout, wait;
+		int timeout = poll_timeout(&d, &pfd[3].fd);
 
-		now = clock_ms();
-		next = min3(d.next_drain, d.next_upload, d.next_nodes);
-		timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
-					    (int)(next - now);
-		if (command_running(&d.cmd)) {
-			wait = command_wait(&d.cmd, &pfd[3].fd);
-			if (wait < timeout)
-				timeout = wait;
-		}
 		if (poll(pfd, 4, timeout) < 0 && errno != EINTR) {
 			ret = -errno;
 			break;
 		}
-		if (pfd[0].revents & POLLIN &&
-		    read(d.sigfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGHUP) {
-				if (cfg->nodes)
-					nodes_load(&d);
-				else
-					nodes_start(&d);
-			} else {
-				daemon_shutdown(&d);
-				ret = 0;
-				break;
-			}
+		if (pfd[0].revents & POLLIN && on_signal(&d)) {
+			ret = 0;
+			break;
 		}
-		if (pfd[1].revents & POLLIN) {
-			ret = genl_recv_notifications(d.events, on_event, &d);
-			if (ret && ret != -ENOBUFS)
-				genl_perror(d.events, "events", ret);
-			/* Lost notifications: drain anyway. */
-			if (ret == -ENOBUFS)
-				d.high_water = true;
-		}
+		if (pfd[1].revents & POLLIN)
+			on_events(&d);
 		if (pfd[2].revents & POLLIN && nodes_changed(&d))
 			nodes_load(&d);
 		nodes_step(&d);
-		now = clock_ms();
-		if (now >= d.next_nodes) {
-			nodes_start(&d);
-			d.next_nodes = now + cfg->nodes_refresh_ms;
-		}
-		if (d.high_water || now >= d.next_drain) {
-			d.high_water = false;
-			drain_cycle(&d);
-			d.next_drain = clock_ms() + cfg->poll_period_ms;
-		}
-		if (clock_ms() >= d.next_upload)
-			upload_due(&d, clock_ms());
+		run_due(&d);
 		status_write(&d);
 	}
 	daemon_free(&d);

@@ -2,7 +2,7 @@
 /*
  * netlogd: ships the kernel's flow windows as Tailscale network flow logs.
  *
- *   netlogd [-c FILE] [--KEY=VALUE...]     the daemon (see netlogd.conf(5))
+ *   netlogd [-v] [-c FILE] [--KEY=VALUE...]  the daemon (see netlogd.conf(5))
  *   netlogd --replay FLOWS.json --nodes NODES.json [--routes P,...]
  *           [--log-exit-flows]             what a recorded window would ship
  */
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "config.h"
 #include "daemon.h"
 #include "replay.h"
@@ -23,13 +24,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: netlogd [-c FILE] [--KEY=VALUE...]\n"
+		"Usage: netlogd [-v] [-c FILE] [--KEY=VALUE...]\n"
 		"       netlogd --replay FLOWS.json --nodes NODES.json\n"
 		"               [--routes PREFIX[,PREFIX...]] [--log-exit-flows]\n\n"
 		"The daemon drains netlog.ko's windows, builds Tailscale flow log\n"
 		"messages, spools and uploads them. -c names the configuration\n"
 		"(default " DEFAULT_CONFIG ", if present); --KEY=VALUE overrides\n"
-		"any key of netlogd.conf(5), e.g. --sink=stdout --poll-period=1s.\n\n"
+		"any key of netlogd.conf(5), e.g. --sink=stdout --poll-period=1s.\n"
+		"-v (--verbose) also logs debug lines: each window drained, each\n"
+		"upload attempt.\n\n"
 		"--replay prints the messages that the window in FLOWS.json\n"
 		"(netlogctl flows --json) would be shipped as, one a line.\n"
 		"  --nodes           node map: tailscale status --json, or netlog's own\n"
@@ -69,56 +72,63 @@ static int replay_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc || !o.nodes) {
-		fprintf(stderr, "netlogd: %s\n", optind < argc ?
+		log_err("%s", optind < argc ?
 			"unexpected argument" : "--replay needs --nodes");
 		usage(stderr);
 		return 2;
 	}
-	return replay_run(&o, stdout, stderr) ? 1 : 0;
+	return replay_run(&o, stdout) ? 1 : 0;
 }
 
-/* -c FILE, then every --KEY=VALUE (or --KEY VALUE) over it. */
-static int daemon_main(int argc, char **argv)
+/* How much -v, -vv or --verbose at @arg raises the verbosity: 0 if none. */
+static int verbose_arg(const char *arg)
 {
-	const char *path = NULL;
-	struct netlogd_config cfg;
-	char err[512];
-	sigset_t mask;
-	int i, ret;
+	size_t n;
 
-	/*
-	 * Held from the start, so that a SIGTERM while netlogd starts is
-	 * handled by the main loop (a final drain), not fatal.
-	 */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	config_init(&cfg);
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			path = argv[++i];
-	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
-		path = DEFAULT_CONFIG;
-	if (path && config_load(&cfg, path, err, sizeof(err))) {
-		fprintf(stderr, "netlogd: %s\n", err);
-		config_free(&cfg);
+	if (!strcmp(arg, "--verbose"))
 		return 1;
-	}
-	for (i = 1; i < argc; i++) {
-		char key[64];
-		const char *val, *eq;
+	if (arg[0] != '-')
+		return 0;
+	n = strspn(arg + 1, "v");
+	return n && !arg[1 + n] ? n : 0;
+}
 
+/*
+ * The first pass over the arguments: -c FILE into *@path, and the
+ * verbosity that -v sets, returned.
+ */
+static int first_pass(int argc, char **argv, const char **path)
+{
+	int i, verbosity = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			*path = argv[++i];
+		else if (verbose_arg(argv[i]))
+			verbosity += verbose_arg(argv[i]);
+		else if (!strncmp(argv[i], "--", 2) && !strchr(argv[i], '='))
+			i++;	/* --KEY VALUE: a value "-v" is not a flag */
+	}
+	return verbosity;
+}
+
+/* Every --KEY=VALUE (or --KEY VALUE) over the file: 0, or exit status 2. */
+static int apply_overrides(struct netlogd_config *cfg, int argc, char **argv)
+{
+	char key[64], err[512];
+	const char *val, *eq;
+	int i;
+
+	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c")) {
 			i++;
 			continue;
 		}
+		if (verbose_arg(argv[i]))
+			continue;
 		if (strncmp(argv[i], "--", 2) || !argv[i][2]) {
-			fprintf(stderr, "netlogd: unexpected argument '%s'\n",
-				argv[i]);
+			log_err("unexpected argument '%s'", argv[i]);
 			usage(stderr);
-			config_free(&cfg);
 			return 2;
 		}
 		eq = strchr(argv[i], '=');
@@ -130,19 +140,51 @@ static int daemon_main(int argc, char **argv)
 			snprintf(key, sizeof(key), "%s", argv[i] + 2);
 			val = argv[++i];
 		} else {
-			fprintf(stderr, "netlogd: option '%s' needs a value\n",
-				argv[i]);
-			config_free(&cfg);
+			log_err("option '%s' needs a value", argv[i]);
 			return 2;
 		}
-		if (config_set(&cfg, key, val, err, sizeof(err))) {
-			fprintf(stderr, "netlogd: --%s: %s\n", key, err);
-			config_free(&cfg);
+		if (config_set(cfg, key, val, err, sizeof(err))) {
+			log_err("--%s: %s", key, err);
 			return 2;
 		}
 	}
+	return 0;
+}
+
+/* -v and -c FILE, then every --KEY=VALUE (or --KEY VALUE) over the file. */
+static int daemon_main(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct netlogd_config cfg;
+	char err[512];
+	sigset_t mask;
+	int ret;
+
+	/*
+	 * Held from the start, so that a SIGTERM while netlogd starts is
+	 * handled by the main loop (a final drain), not fatal.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	config_init(&cfg);
+	log_init("netlogd", first_pass(argc, argv, &path));
+	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
+		path = DEFAULT_CONFIG;
+	if (path && config_load(&cfg, path, err, sizeof(err))) {
+		log_err("%s", err);
+		config_free(&cfg);
+		return 1;
+	}
+	ret = apply_overrides(&cfg, argc, argv);
+	if (ret) {
+		config_free(&cfg);
+		return ret;
+	}
 	if (config_check(&cfg, err, sizeof(err))) {
-		fprintf(stderr, "netlogd: %s\n", err);
+		log_err("%s", err);
 		config_free(&cfg);
 		return 1;
 	}
@@ -155,6 +197,7 @@ int main(int argc, char **argv)
 {
 	int i;
 
+	log_init("netlogd", 0);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "log.h"
 #include "nodemap.h"
 #include "record.h"
 #include "replay.h"
@@ -18,7 +19,7 @@ static int print_line(const char *json, size_t len, void *arg)
 	return 0;
 }
 
-int replay_run(const struct replay_opts *o, FILE *out, FILE *errf)
+int replay_run(const struct replay_opts *o, FILE *out)
 {
 	struct netlog_window w;
 	struct nodemap *nm = NULL;
@@ -33,15 +34,14 @@ int replay_run(const struct replay_opts *o, FILE *out, FILE *errf)
 	if (!ret)
 		ret = window_json_load(&w, o->flows, err, sizeof(err));
 	if (ret) {
-		fprintf(errf, "netlogd: %s\n", err);
+		log_err("%s", err);
 		goto out;
 	}
 	ret = record_build(&w, nm, rt, o->log_exit_flows, print_line, out);
 	if (!ret && fflush(out))
 		ret = -errno;
 	if (ret)
-		fprintf(errf, "netlogd: replay of '%s': %s\n", o->flows,
-			strerror(-ret));
+		log_err("replay of '%s': %s", o->flows, strerror(-ret));
 out:
 	window_release(&w);
 	routes_free(rt);

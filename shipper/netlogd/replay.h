@@ -18,8 +18,8 @@ struct replay_opts {
 
 /*
  * Prints each message the window would be shipped as, one compact JSON
- * object a line, to @out; diagnostics go to @errf. 0 or -errno.
+ * object a line, to @out; diagnostics are logged (log.h). 0 or -errno.
  */
-int replay_run(const struct replay_opts *o, FILE *out, FILE *errf);
+int replay_run(const struct replay_opts *o, FILE *out);
 
 #endif /* NETLOG_REPLAY_H */

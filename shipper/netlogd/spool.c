@@ -33,6 +33,8 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 
+#include "log.h"
+#include "buf.h"
 #include "fmt.h"
 #include "fileio.h"
 #include "spool.h"
@@ -52,12 +54,6 @@ struct batch {
 
 struct window_id {
 	uint64_t seq, start_ns, end_ns;
-};
-
-/* A growing byte buffer. */
-struct buf {
-	char *data;
-	size_t len, size;
 };
 
 /* A batch written as .pend, to be renamed when its window commits. */
@@ -109,35 +105,9 @@ struct spool {
 	struct txn txn;
 };
 
-static int buf_add(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		size_t size = b->size ? b->size : 4096;
-		char *p;
-
-		while (size < b->len + len + 1)
-			size *= 2;
-		p = realloc(b->data, size);
-		if (!p)
-			return -ENOMEM;
-		b->data = p;
-		b->size = size;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static int buf_adds(struct buf *b, const char *s)
-{
-	return buf_add(b, s, strlen(s));
-}
-
 static void spool_err(const struct spool *sp, const char *what, int err)
 {
-	fprintf(stderr, "netlogd: spool %s: %s: %s\n", sp->dir, what,
-		strerror(err));
+	log_err("spool %s: %s: %s", sp->dir, what, strerror(err));
 }
 
 static void batch_name(char *name, uint64_t first_seq, uint32_t entries,
@@ -298,8 +268,7 @@ static int load_proc_id(struct spool *sp)
 		id = strtoul(data, &end, 10);
 		if (errno || end == data || (*end && *end != '\n') || !id ||
 		    id > UINT32_MAX) {
-			fprintf(stderr, "netlogd: spool %s: proc_id: corrupt file\n",
-				sp->dir);
+			log_err("spool %s: proc_id: corrupt file", sp->dir);
 			free(data);
 			return -EINVAL;
 		}
@@ -372,7 +341,7 @@ static int load_state(struct spool *sp)
 corrupt:
 	free(data);
 corrupt_freed:
-	fprintf(stderr, "netlogd: spool %s: state: corrupt file\n", sp->dir);
+	log_err("spool %s: state: corrupt file", sp->dir);
 	return -EINVAL;
 }
 
@@ -432,6 +401,83 @@ static int batch_cmp(const void *a, const void *b)
 	return x->first_seq < y->first_seq ? -1 : x->first_seq > y->first_seq;
 }
 
+/* Deletes a file that must not come back; one already gone is fine. */
+static int drop_file(struct spool *sp, const char *name)
+{
+	if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Queues the batch file @name, sized from the file. */
+static int queue_file(struct spool *sp, const char *name, struct batch *b)
+{
+	struct stat st;
+
+	if (fstatat(sp->dirfd, name, &st, 0))
+		return -errno;
+	b->bytes = st.st_size;
+	return queue_push(sp, b);
+}
+
+/*
+ * A .pend file: renamed to .batch and queued when its window committed
+ * (below next_seq), deleted when it never did or the cap dropped it.
+ */
+static int scan_pend(struct spool *sp, const char *name, struct batch *b,
+		     bool *changed)
+{
+	char final[NAME_MAX_LEN];
+
+	*changed = true;
+	if (b->first_seq >= sp->next_seq || b->first_seq < sp->drop_below)
+		return drop_file(sp, name);
+	batch_name(final, b->first_seq, b->entries, "batch");
+	if (renameat(sp->dirfd, name, sp->dirfd, final))
+		return -errno;
+	return queue_file(sp, final, b);
+}
+
+/* A .batch file: queued, unless the cap dropped it before a crash. */
+static int scan_batch(struct spool *sp, const char *name, struct batch *b,
+		      bool *changed)
+{
+	int ret;
+
+	if (b->first_seq < sp->drop_below) {
+		*changed = true;
+		return drop_file(sp, name);
+	}
+	ret = queue_file(sp, name, b);
+	if (ret)
+		return ret;
+	/* a lost state file must not reuse sequence numbers */
+	if (b->first_seq + b->entries > sp->next_seq)
+		sp->next_seq = b->first_seq + b->entries;
+	return 0;
+}
+
+/*
+ * One directory entry; *@changed is set when the directory changes (and
+ * needs an fsync). Files of other names are left alone.
+ */
+static int scan_entry(struct spool *sp, const char *name, bool *changed)
+{
+	size_t len = strlen(name);
+	struct batch b;
+
+	if (len > 4 && !strcmp(name + len - 4, ".tmp")) {
+		unlinkat(sp->dirfd, name, 0);
+		*changed = true;
+		return 0;
+	}
+	if (!parse_batch_name(name, "pend", &b.first_seq, &b.entries))
+		return scan_pend(sp, name, &b, changed);
+	if (!parse_batch_name(name, "batch", &b.first_seq, &b.entries))
+		return scan_batch(sp, name, &b, changed);
+	return 0;
+}
+
 /*
  * Rebuilds the queue from the directory, finishing or undoing what a crash
  * interrupted (see the top of the file).
@@ -453,65 +499,8 @@ static int scan(struct spool *sp)
 		close(fd);
 		return -errno;
 	}
-	while ((errno = 0, de = readdir(d))) {
-		const char *name = de->d_name;
-		size_t len = strlen(name);
-		struct batch b;
-		struct stat st;
-
-		if (len > 4 && !strcmp(name + len - 4, ".tmp")) {
-			unlinkat(sp->dirfd, name, 0);
-			changed = true;
-		} else if (!parse_batch_name(name, "pend", &b.first_seq,
-					     &b.entries)) {
-			char final[NAME_MAX_LEN];
-
-			if (b.first_seq >= sp->next_seq ||
-			    b.first_seq < sp->drop_below) {
-				if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
-					ret = -errno;
-					break;
-				}
-				changed = true;
-				continue;
-			}
-			batch_name(final, b.first_seq, b.entries, "batch");
-			if (renameat(sp->dirfd, name, sp->dirfd, final)) {
-				ret = -errno;
-				break;
-			}
-			changed = true;
-			if (fstatat(sp->dirfd, final, &st, 0)) {
-				ret = -errno;
-				break;
-			}
-			b.bytes = st.st_size;
-			ret = queue_push(sp, &b);
-			if (ret)
-				break;
-		} else if (!parse_batch_name(name, "batch", &b.first_seq,
-					     &b.entries)) {
-			if (b.first_seq < sp->drop_below) {
-				if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
-					ret = -errno;
-					break;
-				}
-				changed = true;
-				continue;
-			}
-			if (fstatat(sp->dirfd, name, &st, 0)) {
-				ret = -errno;
-				break;
-			}
-			b.bytes = st.st_size;
-			ret = queue_push(sp, &b);
-			if (ret)
-				break;
-			/* a lost state file must not reuse sequence numbers */
-			if (b.first_seq + b.entries > sp->next_seq)
-				sp->next_seq = b.first_seq + b.entries;
-		}
-	}
+	while (!ret && (errno = 0, de = readdir(d)))
+		ret = scan_entry(sp, de->d_name, &changed);
 	if (!ret && errno)
 		ret = -errno;
 	closedir(d);
@@ -562,8 +551,7 @@ int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool)
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (ret == -EBUSY)
-			fprintf(stderr, "netlogd: spool %s: in use by another process\n",
-				dir);
+			log_err("spool %s: in use by another process", dir);
 		else
 			spool_err(sp, "lock", -ret);
 		goto err;
@@ -631,7 +619,7 @@ static void txn_end(struct spool *sp)
 
 	unlink_pending(sp, t->p, t->np);
 	free(t->p);
-	free(t->body.data);
+	buf_free(&t->body);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -667,7 +655,7 @@ static int txn_flush(struct spool *sp)
 
 	if (!t->nbody)
 		return 0;
-	ret = buf_adds(&t->body, "]");
+	ret = buf_append(&t->body, "]", 1);
 	if (ret)
 		return ret;
 	if (t->np == t->psize) {
@@ -716,9 +704,9 @@ static int txn_entry(struct spool *sp, const char *const *part,
 		if (ret)
 			return ret;
 	}
-	ret = buf_adds(&t->body, t->nbody ? "," : "[");
+	ret = buf_append(&t->body, t->nbody ? "," : "[", 1);
 	for (i = 0; !ret && i < nparts; i++)
-		ret = buf_add(&t->body, part[i], len[i]);
+		ret = buf_append(&t->body, part[i], len[i]);
 	if (ret)
 		return ret;
 	t->nbody++;
@@ -819,57 +807,60 @@ static size_t cap_drops(const struct spool *sp, uint64_t add,
 }
 
 /*
- * Makes room under the cap (the oldest batches go, and logtail's "N logs
- * dropped" entry comes last), writes the last batch, commits the new state,
- * renames the batches and deletes the dropped ones.
+ * Makes room under the cap for what the transaction wrote and the batch it
+ * fills: the oldest batches are to go (*@ndrop of them, holding *@ndropped
+ * entries), and logtail's "N logs dropped" entry comes last, with room made
+ * for it too.
  */
-static int txn_commit(struct spool *sp)
+static int txn_make_room(struct spool *sp, size_t *ndrop, uint64_t *ndropped)
 {
 	struct txn *t = &sp->txn;
-	char state[256], final[NAME_MAX_LEN], marker[96];
-	uint64_t drop_below = sp->drop_below, ndropped;
-	size_t ndrop, i;
-	int ret, len;
+	char marker[96];
 
-	if (!t->active)
-		return -EINVAL;
 	/* what is written, the open batch and its bracket */
-	ndrop = cap_drops(sp, t->bytes + t->body.len + 1, &ndropped);
-	if (ndrop) {
-		ndrop = cap_drops(sp, t->bytes + t->body.len + 1 + MARKER_MAX,
-				  &ndropped);
-		/* logtail's pseudo-line for entries lost to a full buffer */
-		snprintf(marker, sizeof(marker),
-			 "----------- %" PRIu64 " logs dropped ----------",
-			 ndropped);
-		ret = txn_text(sp, marker);
-		if (ret)
-			goto out;
-	}
-	ret = txn_flush(sp);
-	if (ret)
-		goto out;
-	if (ndrop)
-		drop_below = ndrop < sp->qlen ?
-			     sp->q[sp->qhead + ndrop].first_seq : sp->next_seq;
+	*ndrop = cap_drops(sp, t->bytes + t->body.len + 1, ndropped);
+	if (!*ndrop)
+		return 0;
+	*ndrop = cap_drops(sp, t->bytes + t->body.len + 1 + MARKER_MAX,
+			   ndropped);
+	/* logtail's pseudo-line for entries lost to a full buffer */
+	snprintf(marker, sizeof(marker),
+		 "----------- %" PRIu64 " logs dropped ----------", *ndropped);
+	return txn_text(sp, marker);
+}
+
+/*
+ * The commit point: the state that counts the transaction's entries and
+ * records the drops replaces the old one.
+ */
+static int txn_write_state(struct spool *sp, uint64_t drop_below,
+			   uint64_t ndropped)
+{
+	struct txn *t = &sp->txn;
+	char state[256];
+	int len, ret;
+
 	len = format_state(state, sizeof(state), sp->next_seq + t->n,
 			   drop_below, sp->dropped + ndropped,
 			   t->have_window ? &t->w :
 			   sp->have_window ? &sp->window : NULL);
 	ret = replace_file(sp, "state", state, len);
-	if (ret) {
+	if (ret)
 		spool_err(sp, "state", -ret);
-		goto out;
-	}
+	return ret;
+}
 
-	/* Committed: from here on, a crash is repaired by scan(). */
-	sp->next_seq += t->n;
-	sp->drop_below = drop_below;
-	sp->dropped += ndropped;
-	if (t->have_window) {
-		sp->have_window = true;
-		sp->window = t->w;
-	}
+/*
+ * After the commit point: renames the batches, deletes the @ndrop oldest
+ * and queues the new ones. What fails here, scan() rolls forward.
+ */
+static int txn_publish(struct spool *sp, size_t ndrop)
+{
+	struct txn *t = &sp->txn;
+	char final[NAME_MAX_LEN];
+	size_t i;
+	int ret = 0;
+
 	for (i = 0; i < t->np; i++) {
 		batch_name(final, t->p[i].b.first_seq, t->p[i].b.entries,
 			   "batch");
@@ -900,6 +891,43 @@ static int txn_commit(struct spool *sp)
 		if (err && !ret)
 			ret = err;
 	}
+	return ret;
+}
+
+/*
+ * Makes room under the cap, writes the last batch, commits the new state,
+ * then renames the batches and deletes the dropped ones.
+ */
+static int txn_commit(struct spool *sp)
+{
+	struct txn *t = &sp->txn;
+	uint64_t drop_below = sp->drop_below, ndropped;
+	size_t ndrop;
+	int ret;
+
+	if (!t->active)
+		return -EINVAL;
+	ret = txn_make_room(sp, &ndrop, &ndropped);
+	if (!ret)
+		ret = txn_flush(sp);
+	if (ret)
+		goto out;
+	if (ndrop)
+		drop_below = ndrop < sp->qlen ?
+			     sp->q[sp->qhead + ndrop].first_seq : sp->next_seq;
+	ret = txn_write_state(sp, drop_below, ndropped);
+	if (ret)
+		goto out;
+
+	/* Committed: from here on, a crash is repaired by scan(). */
+	sp->next_seq += t->n;
+	sp->drop_below = drop_below;
+	sp->dropped += ndropped;
+	if (t->have_window) {
+		sp->have_window = true;
+		sp->window = t->w;
+	}
+	ret = txn_publish(sp, ndrop);
 out:
 	txn_end(sp);
 	return ret;

@@ -27,6 +27,8 @@
 #include <json-c/json.h>
 #include <zlib.h>
 
+#include "log.h"
+#include "buf.h"
 #include "fileio.h"
 #include "upload.h"
 #include "clock.h"
@@ -176,8 +178,8 @@ static int file_tail(struct uploader *up)
 			goto out_free;
 		}
 		if (keep >= 0)
-			fprintf(stderr, "netlogd: %s: cut a torn last line of %lld bytes\n",
-				up->file_path, (long long)(st.st_size - keep));
+			log_warn("%s: cut a torn last line of %lld bytes",
+				 up->file_path, (long long)(st.st_size - keep));
 		if (!end)
 			goto out_free;
 	}
@@ -195,105 +197,143 @@ out_close:
 	return ret;
 }
 
+/* One batch as lines, and the file sink's last entry once they are written. */
+struct lines {
+	struct buf out;
+	uint64_t entries, skipped;
+	bool have_last;
+	uint32_t last_id;
+	uint64_t last_seq;
+};
+
+/* @body as a JSON array; -EBADMSG for a batch that never will be one. */
+static int parse_batch(struct uploader *up, const char *body, size_t len,
+		       struct json_object **arr)
+{
+	struct json_tokener *tok;
+	int ret = 0;
+
+	tok = json_tokener_new();
+	if (!tok) {
+		set_error(up, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	*arr = json_tokener_parse_ex(tok, body, len);
+	if (!*arr || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(*arr, json_type_array)) {
+		set_error(up, "batch is not a JSON array: %s",
+			  json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(*arr);
+		*arr = NULL;
+		ret = -EBADMSG;
+	}
+	json_tokener_free(tok);
+	return ret;
+}
+
+/*
+ * One line an entry of @arr. The file sink skips the entries up to the last
+ * one its file has: a batch delivered again after a crash.
+ */
+static int render_lines(struct uploader *up, struct json_object *arr,
+			struct lines *l)
+{
+	bool file = up->sink == UPLOAD_SINK_FILE;
+	size_t i, n = json_object_array_length(arr);
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		const char *s;
+		uint32_t id;
+		uint64_t seq;
+
+		if (file && !entry_seq(e, &id, &seq)) {
+			if (l->have_last && id == l->last_id &&
+			    seq <= l->last_seq) {
+				l->skipped++;
+				continue;
+			}
+			l->have_last = true;
+			l->last_id = id;
+			l->last_seq = seq;
+		}
+		s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+		ret = buf_append(&l->out, s, strlen(s));
+		if (!ret)
+			ret = buf_append(&l->out, "\n", 1);
+		if (ret) {
+			set_error(up, "%s", strerror(-ret));
+			return ret;
+		}
+		l->entries++;
+	}
+	return 0;
+}
+
+/* Appends @out to the file sink's file, fsynced before it counts. */
+static int append_file(struct uploader *up, const struct buf *out)
+{
+	int fd, ret;
+
+	fd = open(up->file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		  0640);
+	if (fd < 0) {
+		ret = -errno;
+		set_error(up, "%s: %s", up->file_path, strerror(-ret));
+		return ret;
+	}
+	ret = write_all(fd, out->data, out->len);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (ret)
+		set_error(up, "%s: %s", up->file_path, strerror(-ret));
+	return ret;
+}
+
 /*
  * Writes the entries of @body one per line: to the file (appending, then
  * fsync) or to stdout. The file sink skips entries it already has.
  */
 static int send_lines(struct uploader *up, const char *body, size_t len)
 {
-	struct json_tokener *tok;
+	struct lines l = {
+		.have_last = up->have_last,
+		.last_id = up->last_proc_id,
+		.last_seq = up->last_proc_seq,
+	};
 	struct json_object *arr;
-	struct { char *data; size_t len, size; } out = { 0 };
-	uint32_t last_id = up->last_proc_id;
-	uint64_t last_seq = up->last_proc_seq, entries = 0, skipped = 0;
-	bool have_last = up->have_last, file = up->sink == UPLOAD_SINK_FILE;
-	size_t i, n;
-	int fd, ret = 0;
+	int ret;
 
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	arr = json_tokener_parse_ex(tok, body, len);
-	if (!arr || json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(arr, json_type_array)) {
-		set_error(up, "batch is not a JSON array: %s",
-			  json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_tokener_free(tok);
-		json_object_put(arr);
-		return -EBADMSG;
-	}
-	json_tokener_free(tok);
-
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		const char *s;
-		uint32_t id;
-		uint64_t seq;
-		size_t slen;
-
-		if (file && !entry_seq(e, &id, &seq)) {
-			if (have_last && id == last_id && seq <= last_seq) {
-				skipped++;
-				continue;
-			}
-			have_last = true;
-			last_id = id;
-			last_seq = seq;
-		}
-		s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE);
-		slen = strlen(s);
-		if (out.len + slen + 1 > out.size) {
-			size_t size = (out.len + slen + 1) * 2;
-			char *p = realloc(out.data, size);
-
-			if (!p) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			out.data = p;
-			out.size = size;
-		}
-		memcpy(out.data + out.len, s, slen);
-		out.data[out.len + slen] = '\n';
-		out.len += slen + 1;
-		entries++;
-	}
-
-	if (!file) {
-		ret = write_all(STDOUT_FILENO, out.data, out.len);
-		if (ret)
-			set_error(up, "stdout: %s", strerror(-ret));
-		goto out;
-	}
-	fd = open(up->file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		  0640);
-	if (fd < 0) {
-		ret = -errno;
-		set_error(up, "%s: %s", up->file_path, strerror(-ret));
-		goto out;
-	}
-	ret = write_all(fd, out.data, out.len);
-	if (!ret && fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (ret) {
-		set_error(up, "%s: %s", up->file_path, strerror(-ret));
-		goto out;
-	}
-	up->have_last = have_last;
-	up->last_proc_id = last_id;
-	up->last_proc_seq = last_seq;
-out:
-	if (!ret) {
-		up->stats.entries += entries;
-		up->stats.skipped += skipped;
-		up->stats.wire_bytes += out.len;
-	}
-	free(out.data);
+	ret = parse_batch(up, body, len, &arr);
+	if (ret)
+		return ret;
+	ret = render_lines(up, arr, &l);
 	json_object_put(arr);
+	if (ret)
+		goto out;
+	if (up->sink == UPLOAD_SINK_FILE) {
+		ret = append_file(up, &l.out);
+		if (ret)
+			goto out;
+		up->have_last = l.have_last;
+		up->last_proc_id = l.last_id;
+		up->last_proc_seq = l.last_seq;
+	} else {
+		ret = write_all(STDOUT_FILENO, l.out.data, l.out.len);
+		if (ret) {
+			set_error(up, "stdout: %s", strerror(-ret));
+			goto out;
+		}
+	}
+	up->stats.entries += l.entries;
+	up->stats.skipped += l.skipped;
+	up->stats.wire_bytes += l.out.len;
+out:
+	buf_free(&l.out);
 	return ret;
 }
 
@@ -470,8 +510,13 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 	start = clock_ms();
 	ret = upload_send(up, body, len, &delay);
 	if (!ret || ret == -EBADMSG) {
-		if (ret)
+		if (ret) {
 			up->stats.discarded++;
+			log_debug("upload: batch of %zu bytes discarded: %s",
+				  len, up->stats.last_error);
+		} else {
+			log_debug("upload: batch of %zu bytes delivered", len);
+		}
 		ret = spool_delete_oldest(spool);
 		if (ret) {
 			set_error(up, "spool: %s", strerror(-ret));
@@ -486,6 +531,8 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 fail:
 	up->next_ms = now_ms + delay;
 	*next_ms = up->next_ms;
+	log_debug("upload: %s; next attempt in %" PRIu64 " ms",
+		  up->stats.last_error, delay);
 	return ret;
 }
 
@@ -512,7 +559,7 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 	if (!cfg->server || !cfg->private_id || !upload_log_id_valid(cfg->private_id) ||
 	    (cfg->domain_id && !upload_log_id_valid(cfg->domain_id)) ||
 	    !cfg->collection || !*cfg->collection) {
-		fprintf(stderr, "netlogd: logtail sink: needs a server, a collection and 64-hex-digit IDs\n");
+		log_err("logtail sink: needs a server, a collection and 64-hex-digit IDs");
 		return -EINVAL;
 	}
 	up->server = strdup(cfg->server);
@@ -567,13 +614,13 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 	up->retry_max_ms = cfg->retry_max_ms;
 	up->retry_cap_ms = cfg->retry_cap_ms;
 	if (!cfg->timeout_ms || cfg->retry_max_ms < cfg->retry_min_ms) {
-		fprintf(stderr, "netlogd: upload: timeout must be positive and retry_min at most retry_max\n");
+		log_err("upload: timeout must be positive and retry_min at most retry_max");
 		goto err;
 	}
 	switch (cfg->sink) {
 	case UPLOAD_SINK_FILE:
 		if (!cfg->file_path || !*cfg->file_path) {
-			fprintf(stderr, "netlogd: file sink: no file_path\n");
+			log_err("file sink: no file_path");
 			goto err;
 		}
 		up->file_path = strdup(cfg->file_path);
@@ -585,8 +632,7 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 		if (!ret)
 			ret = file_tail(up);
 		if (ret) {
-			fprintf(stderr, "netlogd: %s: %s\n", cfg->file_path,
-				strerror(-ret));
+			log_err("%s: %s", cfg->file_path, strerror(-ret));
 			goto err;
 		}
 		break;

@@ -80,7 +80,7 @@ struct upload_stats {
  * Checks @cfg and prepares the sink; the strings are copied. The file sink
  * reads the last line of its file so that a batch delivered again after a
  * crash adds no line twice, and cuts a torn last line. Returns 0 or -errno
- * (-EINVAL for a bad configuration); the cause is printed to stderr.
+ * (-EINVAL for a bad configuration); the cause is logged (log.h).
  */
 int upload_open(const struct upload_config *cfg, struct uploader **up);
 void upload_close(struct uploader *up);
