@@ -6,6 +6,7 @@
 #include <linux/netlog.h>
 
 #include "ctl.h"
+#include "log.h"
 
 bool ctl_is_help(const char *arg)
 {
@@ -15,7 +16,7 @@ bool ctl_is_help(const char *arg)
 
 int ctl_bad_arg(const char *cmd, const char *arg)
 {
-	fprintf(stderr, "%s: %s: unknown argument '%s'\n", PROG_NAME, cmd, arg);
+	log_err("%s: unknown argument '%s'", cmd, arg);
 	fprintf(stderr, "Try '%s %s --help'.\n", PROG_NAME, cmd);
 	return CTL_USAGE;
 }

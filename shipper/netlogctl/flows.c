@@ -10,6 +10,7 @@
 #include <linux/netlog.h>
 
 #include "ctl.h"
+#include "log.h"
 #include "flow.h"
 #include "flow-json.h"
 #include "fmt.h"
@@ -152,20 +153,17 @@ static int run(const char *cmd, bool drain, enum output out)
 	ret = nl_window_fetch(ctx, drain, &w);
 	if (ret) {
 		if (ret == -EBADMSG)
-			fprintf(stderr, "%s: %s: malformed reply from the kernel\n",
-				PROG_NAME, cmd);
+			log_err("%s: malformed reply from the kernel", cmd);
 		else if (ret == -EINTR)
-			fprintf(stderr,
-				"%s: %s: dump interrupted by concurrent changes %d times\n",
-				PROG_NAME, cmd, NL_WINDOW_FETCH_TRIES);
+			log_err("%s: dump interrupted by concurrent changes %d times",
+				cmd, NL_WINDOW_FETCH_TRIES);
 		else
 			genl_perror(ctx, cmd, ret);
 		goto out;
 	}
 	if (drain && w.nflows != w.nr)
-		fprintf(stderr,
-			"%s: %s: window %" PRIu64 " announced %u flows but carried %zu\n",
-			PROG_NAME, cmd, w.seq, w.nflows, w.nr);
+		log_err("%s: window %" PRIu64 " announced %u flows but carried %zu",
+			cmd, w.seq, w.nflows, w.nr);
 
 	window_sort(&w);
 	switch (out) {
@@ -181,8 +179,7 @@ static int run(const char *cmd, bool drain, enum output out)
 	}
 	ret = ctl_flush_stdout();
 	if (ret) {
-		fprintf(stderr, "%s: %s: cannot write the flows: %s%s\n",
-			PROG_NAME, cmd, strerror(-ret),
+		log_err("%s: cannot write the flows: %s%s", cmd, strerror(-ret),
 			drain ? "; window not acknowledged" : "");
 		goto out;
 	}

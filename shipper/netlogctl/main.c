@@ -54,7 +54,7 @@ int main(int argc, char *argv[])
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "%s: unknown command '%s'\n", PROG_NAME, argv[1]);
+	log_err("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return CTL_USAGE;
 }

@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 
 #include "ctl.h"
+#include "log.h"
 #include "nl.h"
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)
@@ -22,8 +23,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	if (ret == -ENOMSG)
 		return MNL_CB_OK;
 	if (ret) {
-		fprintf(stderr, "%s: monitor: malformed high-water event\n",
-			PROG_NAME);
+		log_err("monitor: malformed high-water event");
 		return MNL_CB_OK;
 	}
 	printf("high-water: live_flows=%" PRIu32 " fill_max=%" PRIu32
@@ -70,9 +70,7 @@ static int listen_events(struct genl_ctx *ctx)
 			continue;
 		ret = genl_recv_notifications(ctx, event_cb, NULL);
 		if (ret == -ENOBUFS) {
-			fprintf(stderr,
-				"%s: monitor: events lost: receive buffer overrun\n",
-				PROG_NAME);
+			log_err("monitor: events lost: receive buffer overrun");
 			ret = 0;
 			continue;
 		}
@@ -112,9 +110,8 @@ int cmd_monitor(int argc, char *argv[])
 	ret = genl_subscribe(ctx, NETLOG_MCGRP_EVENTS);
 	if (ret) {
 		if (ret == -ENOENT)
-			fprintf(stderr,
-				"%s: monitor: family '%s' has no multicast group '%s'\n",
-				PROG_NAME, NETLOG_GENL_NAME, NETLOG_MCGRP_EVENTS);
+			log_err("monitor: family '%s' has no multicast group '%s'",
+				NETLOG_GENL_NAME, NETLOG_MCGRP_EVENTS);
 		else
 			genl_perror(ctx, "monitor: subscribing to events", ret);
 		genl_close(ctx);
@@ -122,8 +119,7 @@ int cmd_monitor(int argc, char *argv[])
 	}
 	ret = listen_events(ctx);
 	if (ret == -EPIPE)
-		fprintf(stderr, "%s: monitor: cannot write events: %s\n",
-			PROG_NAME, strerror(-ret));
+		log_err("monitor: cannot write events: %s", strerror(-ret));
 	else if (ret)
 		genl_perror(ctx, "monitor", ret);
 	genl_close(ctx);

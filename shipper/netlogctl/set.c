@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "array.h"
 #include "ctl.h"
+#include "log.h"
 #include "nl.h"
 
 static void usage(FILE *f)
@@ -68,7 +69,7 @@ static int split(char *list, const char *what, char **items, unsigned int max)
 	int ret = 0;
 
 	if (!orig) {
-		fprintf(stderr, "%s: set: %s\n", PROG_NAME, strerror(ENOMEM));
+		log_err("set: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	if (!*list)
@@ -79,14 +80,12 @@ static int split(char *list, const char *what, char **items, unsigned int max)
 		if (comma)
 			*comma = '\0';
 		if (!*p) {
-			fprintf(stderr, "%s: bad %s list '%s': empty element\n",
-				PROG_NAME, what, orig);
+			log_err("bad %s list '%s': empty element", what, orig);
 			ret = -EINVAL;
 			goto out;
 		}
 		if (n == max) {
-			fprintf(stderr, "%s: bad %s list '%s': more than %u entries\n",
-				PROG_NAME, what, orig, max);
+			log_err("bad %s list '%s': more than %u entries", what, orig, max);
 			ret = -E2BIG;
 			goto out;
 		}
@@ -110,15 +109,13 @@ static int parse_devices(struct nl_config *req, char *arg)
 		return n;
 	for (i = 0; i < n; i++) {
 		if (!valid_devname(items[i])) {
-			fprintf(stderr,
-				"%s: bad device name '%s': must be 1-%d characters without '/', ':' or blanks\n",
-				PROG_NAME, items[i], IFNAMSIZ - 1);
+			log_err("bad device name '%s': must be 1-%d characters without '/', ':' or blanks",
+				items[i], IFNAMSIZ - 1);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++) {
 			if (!strcmp(items[j], items[i])) {
-				fprintf(stderr, "%s: duplicate device '%s'\n",
-					PROG_NAME, items[i]);
+				log_err("duplicate device '%s'", items[i]);
 				return -EINVAL;
 			}
 		}
@@ -140,15 +137,13 @@ static int parse_ports(struct nl_config *req, char *arg)
 		return n;
 	for (i = 0; i < n; i++) {
 		if (parse_uint(items[i], 1, 65535, &port)) {
-			fprintf(stderr, "%s: bad port '%s': must be 1-65535\n",
-				PROG_NAME, items[i]);
+			log_err("bad port '%s': must be 1-65535", items[i]);
 			return -EINVAL;
 		}
 		req->ports[i] = port;
 		for (j = 0; j < i; j++) {
 			if (req->ports[j] == port) {
-				fprintf(stderr, "%s: duplicate port '%s'\n",
-					PROG_NAME, items[i]);
+				log_err("duplicate port '%s'", items[i]);
 				return -EINVAL;
 			}
 		}
@@ -168,15 +163,13 @@ static int parse_exclude(struct nl_config *req, char *arg)
 		return n;
 	for (i = 0; i < n; i++) {
 		if (addr_parse(&req->exclude[i], items[i])) {
-			fprintf(stderr,
-				"%s: bad address '%s': must be an IPv4 or IPv6 address, without brackets\n",
-				PROG_NAME, items[i]);
+			log_err("bad address '%s': must be an IPv4 or IPv6 address, without brackets",
+				items[i]);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++) {
 			if (!addr_compare(&req->exclude[j], &req->exclude[i])) {
-				fprintf(stderr, "%s: duplicate address '%s'\n",
-					PROG_NAME, items[i]);
+				log_err("duplicate address '%s'", items[i]);
 				return -EINVAL;
 			}
 		}
@@ -191,9 +184,8 @@ static int parse_max_flows(struct nl_config *req, char *arg)
 	unsigned long val;
 
 	if (parse_uint(arg, NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS, &val)) {
-		fprintf(stderr, "%s: bad max-flows '%s': must be %u-%u\n",
-			PROG_NAME, arg, (unsigned int)NETLOG_MIN_FLOWS,
-			NETLOG_MAX_FLOWS);
+		log_err("bad max-flows '%s': must be %u-%u", arg,
+			(unsigned int)NETLOG_MIN_FLOWS, NETLOG_MAX_FLOWS);
 		return -EINVAL;
 	}
 	req->max_flows = val;
@@ -206,8 +198,7 @@ static int parse_high_water(struct nl_config *req, char *arg)
 	unsigned long val;
 
 	if (parse_uint(arg, 1, 100, &val)) {
-		fprintf(stderr, "%s: bad high-water '%s': must be 1-100\n",
-			PROG_NAME, arg);
+		log_err("bad high-water '%s': must be 1-100", arg);
 		return -EINVAL;
 	}
 	req->high_water = val;
@@ -235,7 +226,7 @@ static int parse_args(struct nl_config *req, int argc, char *argv[])
 	size_t k;
 
 	if (argc < 2) {
-		fprintf(stderr, "%s: set: nothing to set\n", PROG_NAME);
+		log_err("set: nothing to set");
 		usage(stderr);
 		return -EINVAL;
 	}
@@ -248,13 +239,11 @@ static int parse_args(struct nl_config *req, int argc, char *argv[])
 			return -EINVAL;
 		}
 		if (seen[k]) {
-			fprintf(stderr, "%s: set: '%s' given twice\n",
-				PROG_NAME, argv[i]);
+			log_err("set: '%s' given twice", argv[i]);
 			return -EINVAL;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "%s: set: '%s' needs a value\n",
-				PROG_NAME, argv[i]);
+			log_err("set: '%s' needs a value", argv[i]);
 			return -EINVAL;
 		}
 		if (keys[k].parse(req, argv[i + 1]))
@@ -291,8 +280,7 @@ int cmd_set(int argc, char *argv[])
 
 	for (i = 0; i < req.ndevices; i++)
 		if (!if_nametoindex(req.devices[i]))
-			fprintf(stderr,
-				"%s: device '%s' does not exist yet; it will be counted from its creation\n",
-				PROG_NAME, req.devices[i]);
+			log_warn("device '%s' does not exist yet; it will be counted from its creation",
+				 req.devices[i]);
 	return CTL_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "log.h"
 #include "nl.h"
 
 static void print_config(const struct nl_config *c)
@@ -101,8 +102,7 @@ int cmd_show(int argc, char *argv[])
 	}
 	if (ret) {
 		if (ret == -EBADMSG)
-			fprintf(stderr, "%s: %s: malformed reply from the kernel\n",
-				PROG_NAME, what);
+			log_err("%s: malformed reply from the kernel", what);
 		else
 			genl_perror(ctx, what, ret);
 		genl_close(ctx);

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "ctl.h"
+#include "log.h"
 #include "nl.h"
 #include "array.h"
 
@@ -99,8 +100,7 @@ int cmd_stats(int argc, char *argv[])
 	ret = nl_stats_get(ctx, &st);
 	if (ret) {
 		if (ret == -EBADMSG)
-			fprintf(stderr, "%s: stats: malformed reply from the kernel\n",
-				PROG_NAME);
+			log_err("stats: malformed reply from the kernel");
 		else
 			genl_perror(ctx, "stats", ret);
 		genl_close(ctx);
