@@ -5,18 +5,14 @@
  * value fails the load with its file, JSON path and reason.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <json-c/json.h>
 
 #include "hash.h"
-#include "jsonpath.h"
+#include "json-read.h"
 #include "nodemap.h"
 
 /* The path of a value inside the document, for error messages. */
@@ -58,9 +54,7 @@ struct nodemap {
 
 /* Parser state: the map being built and what errors need. */
 struct builder {
-	const char *file;
-	char *err;
-	size_t errlen;
+	struct json_reader r;
 	struct nodemap *nm;
 	size_t cap_nodes;
 	size_t cap_routes;
@@ -84,26 +78,6 @@ struct node_in {
 	json_object *addrs;
 	const char *addrs_key;
 };
-
-static int fail(struct builder *b, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct builder *b, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = json_path_vfail(b->err, b->errlen, b->file, path, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-static int fail_nomem(struct builder *b)
-{
-	snprintf(b->err, b->errlen, "%s: %s", b->file, strerror(ENOMEM));
-	return -ENOMEM;
-}
 
 /*
  * Length of the valid UTF-8 sequence at @s, or 0 where Go's
@@ -383,96 +357,6 @@ void nodemap_free(struct nodemap *nm)
 	free(nm);
 }
 
-const char *json_type_desc(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "boolean";
-	case json_type_double:
-	case json_type_int:
-		return "number";
-	case json_type_object:
-		return "object";
-	case json_type_array:
-		return "array";
-	case json_type_string:
-		return "string";
-	}
-	return "unknown";
-}
-
-static const char *want_name(enum json_type t)
-{
-	switch (t) {
-	case json_type_int:
-		return "integer";
-	case json_type_object:
-		return "object";
-	case json_type_array:
-		return "array";
-	default:
-		return "string";
-	}
-}
-
-/*
- * path.key of @obj: absent or null is NULL (an error if @required), any
- * other type than @t fails.
- */
-static int member(struct builder *b, json_object *obj, const char *path,
-		  const char *key, enum json_type t, bool required,
-		  json_object **out)
-{
-	char p[PATH_LEN];
-	json_object *v = NULL;
-
-	*out = NULL;
-	json_path_key(p, path, key);
-	if (!json_object_object_get_ex(obj, key, &v) || !v) {
-		if (required)
-			return fail(b, p, "missing");
-		return 0;
-	}
-	if (!json_object_is_type(v, t))
-		return fail(b, p, "expected %s, got %s", want_name(t),
-			    json_type_desc(v));
-	*out = v;
-	return 0;
-}
-
-/* A string member: absent or null leaves *s NULL. */
-static int member_str(struct builder *b, json_object *obj, const char *path,
-		      const char *key, bool required, const char **s,
-		      size_t *len)
-{
-	json_object *v;
-	int ret;
-
-	*s = NULL;
-	*len = 0;
-	ret = member(b, obj, path, key, json_type_string, required, &v);
-	if (ret || !v)
-		return ret;
-	*s = json_object_get_string(v);
-	*len = json_object_get_string_len(v);
-	return 0;
-}
-
-/* The element @i of an array that must be a string. */
-static int elem_str(struct builder *b, json_object *arr, const char *path,
-		    size_t i, const char **s, char *p)
-{
-	json_object *v = json_object_array_get_idx(arr, i);
-
-	json_path_index(p, path, i);
-	if (!json_object_is_type(v, json_type_string))
-		return fail(b, p, "expected string, got %s", json_type_desc(v));
-	*s = json_object_get_string(v);
-	return 0;
-}
-
 static int add_route(struct builder *b, const struct netlog_prefix *r)
 {
 	struct nodemap *nm = b->nm;
@@ -483,7 +367,7 @@ static int add_route(struct builder *b, const struct netlog_prefix *r)
 
 		v = reallocarray(nm->routes, cap, sizeof(*v));
 		if (!v)
-			return fail_nomem(b);
+			return json_fail_nomem(&b->r);
 		nm->routes = v;
 		b->cap_routes = cap;
 	}
@@ -502,16 +386,17 @@ static int add_routes(struct builder *b, json_object *obj, const char *path,
 	size_t i;
 	int ret;
 
-	ret = member(b, obj, path, key, json_type_array, false, &arr);
+	ret = json_member(&b->r, obj, path, key, json_type_array, false, &arr);
 	if (ret || !arr)
 		return ret;
 	json_path_key(p, path, key);
 	for (i = 0; i < json_object_array_length(arr); i++) {
-		ret = elem_str(b, arr, p, i, &s, ep);
+		ret = json_elem_str(&b->r, arr, p, i, &s, ep);
 		if (ret)
 			return ret;
 		if (prefix_parse(&r, s, &why))
-			return fail(b, ep, "bad prefix '%s': %s", s, why);
+			return json_fail(&b->r, ep, "bad prefix '%s': %s", s,
+					 why);
 		ret = add_route(b, &r);
 		if (ret)
 			return ret;
@@ -528,12 +413,12 @@ static int claim_endpoint(struct builder *b, uint32_t node, const char *p,
 	uint16_t port;
 
 	if (addrport_parse(&a, &port, s))
-		return fail(b, p, "bad endpoint '%s'", s);
+		return json_fail(&b->r, p, "bad endpoint '%s'", s);
 	sl = slot_find(nm, &a, port, SLOT_ENDPOINT);
 	if (!sl) {
 		sl = slot_add(nm, &a, port, SLOT_ENDPOINT);
 		if (!sl)
-			return fail_nomem(b);
+			return json_fail_nomem(&b->r);
 		sl->node = node + 1;
 		sl->claim = claim;
 		return 0;
@@ -544,8 +429,9 @@ static int claim_endpoint(struct builder *b, uint32_t node, const char *p,
 		return 0;
 	}
 	if (b->simple)
-		return fail(b, p, "endpoint '%s' already belongs to node '%s'",
-			    s, nm->nodes[sl->node - 1].id.s);
+		return json_fail(&b->r, p,
+				 "endpoint '%s' already belongs to node '%s'",
+				 s, nm->nodes[sl->node - 1].id.s);
 	if (claim > sl->claim) {
 		sl->node = node + 1;
 		sl->claim = claim;
@@ -621,11 +507,11 @@ static int read_tags(struct builder *b, struct nodemap_node *n,
 	n->tags = calloc(cnt, sizeof(*n->tags));
 	if (!raw || !n->tags) {
 		free(raw);
-		return fail_nomem(b);
+		return json_fail_nomem(&b->r);
 	}
 	*json_len += 9;				/* "tags":[] */
 	for (i = 0; i < cnt; i++) {
-		ret = elem_str(b, in->tags, p, i, &s, ep);
+		ret = json_elem_str(&b->r, in->tags, p, i, &s, ep);
 		if (ret)
 			goto out;
 		raw[i].s = (char *)s;
@@ -639,7 +525,7 @@ static int read_tags(struct builder *b, struct nodemap_node *n,
 		if (i && !cmp_str(&raw[i - 1], &raw[i]))
 			continue;
 		if (str_set(&n->tags[out], raw[i].s, raw[i].len)) {
-			ret = fail_nomem(b);
+			ret = json_fail_nomem(&b->r);
 			goto out;
 		}
 		n->ntags = ++out;
@@ -669,16 +555,16 @@ static int read_addrs(struct builder *b, struct nodemap_node *n,
 		return 0;
 	n->addrs = calloc(cnt, sizeof(*n->addrs));
 	if (!n->addrs)
-		return fail_nomem(b);
+		return json_fail_nomem(&b->r);
 	*json_len += 14;			/* "addresses":[] */
 	for (i = 0; i < cnt; i++) {
 		struct netlog_addr *a = &n->addrs[i];
 
-		ret = elem_str(b, in->addrs, p, i, &s, ep);
+		ret = json_elem_str(&b->r, in->addrs, p, i, &s, ep);
 		if (ret)
 			return ret;
 		if (addr_parse(a, s))
-			return fail(b, ep, "bad address '%s'", s);
+			return json_fail(&b->r, ep, "bad address '%s'", s);
 		n->naddrs++;
 		/* `"255.255.255.255",` or the longest IPv6 and a comma */
 		*json_len += a->len == 4 ? 18 : 42;
@@ -688,13 +574,13 @@ static int read_addrs(struct builder *b, struct nodemap_node *n,
 			n->addr6 = *a;
 		sl = slot_find(nm, a, 0, SLOT_ADDR);
 		if (sl && sl->node != n->index + 1)
-			return fail(b, ep,
-				    "address '%s' already belongs to node '%s'",
-				    s, nm->nodes[sl->node - 1].id.s);
+			return json_fail(&b->r, ep,
+					 "address '%s' already belongs to node '%s'",
+					 s, nm->nodes[sl->node - 1].id.s);
 		if (!sl) {
 			sl = slot_add(nm, a, 0, SLOT_ADDR);
 			if (!sl)
-				return fail_nomem(b);
+				return json_fail_nomem(&b->r);
 			sl->node = n->index + 1;
 		}
 		r.addr = *a;
@@ -719,10 +605,10 @@ static int add_node(struct builder *b, const char *path,
 	int ret;
 
 	if (!in->id_len)
-		return fail(b, path, "empty node ID");
+		return json_fail(&b->r, path, "empty node ID");
 	n = new_node(b, path);
 	if (!n)
-		return fail_nomem(b);
+		return json_fail_nomem(&b->r);
 	*index = n->index;
 	json_len = 2 + 9 + json_quoted_len(in->id, in->id_len) + 1;
 	if (in->name_len)
@@ -738,9 +624,9 @@ static int add_node(struct builder *b, const char *path,
 		json_len += 7 + json_quoted_len(in->user, in->user_len) + 1;
 	n->json_len = json_len;
 	if (json_len > NODEMAP_NODE_JSON_MAX)
-		return fail(b, path,
-			    "node too large: its JSON may take %zu bytes, at most %d",
-			    json_len, NODEMAP_NODE_JSON_MAX);
+		return json_fail(&b->r, path,
+				 "node too large: its JSON may take %zu bytes, at most %d",
+				 json_len, NODEMAP_NODE_JSON_MAX);
 	if (name_len && in->name[name_len - 1] == '.')
 		name_len--;
 	if (str_set(&n->id, in->id, in->id_len) ||
@@ -748,10 +634,10 @@ static int add_node(struct builder *b, const char *path,
 	    str_set(&n->os, in->os ? in->os : "", in->os_len) ||
 	    str_set(&n->user, !n->ntags && in->user ? in->user : "",
 		    !n->ntags && in->user ? in->user_len : 0))
-		return fail_nomem(b);
+		return json_fail_nomem(&b->r);
 	b->raw_ids[n->index].s = malloc(in->id_len + 1);
 	if (!b->raw_ids[n->index].s)
-		return fail_nomem(b);
+		return json_fail_nomem(&b->r);
 	memcpy(b->raw_ids[n->index].s, in->id, in->id_len);
 	b->raw_ids[n->index].len = in->id_len;
 	return 0;
@@ -766,7 +652,8 @@ static int ts_user(struct builder *b, json_object *users, json_object *peer,
 	int64_t id;
 	int ret;
 
-	ret = member(b, peer, path, "UserID", json_type_int, false, &uid);
+	ret = json_member(&b->r, peer, path, "UserID", json_type_int, false,
+			  &uid);
 	if (ret || !uid || !users)
 		return ret;
 	id = json_object_get_int64(uid);
@@ -775,14 +662,15 @@ static int ts_user(struct builder *b, json_object *users, json_object *peer,
 		return 0;
 	snprintf(p, sizeof(p), "User[\"%s\"]", key);
 	if (!json_object_is_type(prof, json_type_object))
-		return fail(b, p, "expected object, got %s", json_type_desc(prof));
-	ret = member(b, prof, p, "ID", json_type_int, false, &pid);
+		return json_fail(&b->r, p, "expected object, got %s",
+				 json_type_desc(prof));
+	ret = json_member(&b->r, prof, p, "ID", json_type_int, false, &pid);
 	if (ret)
 		return ret;
 	if (pid && json_object_get_int64(pid) != id)
 		return 0;
-	return member_str(b, prof, p, "LoginName", false, &in->user,
-			  &in->user_len);
+	return json_member_str(&b->r, prof, p, "LoginName", false, &in->user,
+			       &in->user_len);
 }
 
 /* A PeerStatus: Self or one of Peer. */
@@ -801,19 +689,21 @@ static int ts_node(struct builder *b, json_object *users, json_object *ps,
 	int ret;
 
 	if (!json_object_is_type(ps, json_type_object))
-		return fail(b, path, "expected object, got %s", json_type_desc(ps));
-	ret = member_str(b, ps, path, "ID", true, &in.id, &in.id_len);
+		return json_fail(&b->r, path, "expected object, got %s",
+				 json_type_desc(ps));
+	ret = json_member_str(&b->r, ps, path, "ID", true, &in.id, &in.id_len);
 	if (!ret)
-		ret = member_str(b, ps, path, "DNSName", false, &in.name,
-				 &in.name_len);
+		ret = json_member_str(&b->r, ps, path, "DNSName", false,
+				      &in.name, &in.name_len);
 	if (!ret)
-		ret = member_str(b, ps, path, "OS", false, &in.os, &in.os_len);
+		ret = json_member_str(&b->r, ps, path, "OS", false, &in.os,
+				      &in.os_len);
 	if (!ret)
-		ret = member(b, ps, path, "Tags", json_type_array, false,
-			     &in.tags);
+		ret = json_member(&b->r, ps, path, "Tags", json_type_array,
+				  false, &in.tags);
 	if (!ret)
-		ret = member(b, ps, path, "TailscaleIPs", json_type_array,
-			     false, &in.addrs);
+		ret = json_member(&b->r, ps, path, "TailscaleIPs",
+				  json_type_array, false, &in.addrs);
 	if (!ret)
 		ret = ts_user(b, users, ps, path, &in);
 	if (!ret)
@@ -828,18 +718,19 @@ static int ts_node(struct builder *b, json_object *users, json_object *ps,
 		b->nm->self = index;
 		return 0;
 	}
-	ret = member_str(b, ps, path, "CurAddr", false, &s, &len);
+	ret = json_member_str(&b->r, ps, path, "CurAddr", false, &s, &len);
 	if (!ret && len) {
 		json_path_key(p, path, "CurAddr");
 		ret = claim_endpoint(b, index, p, s, CLAIM_CURRENT);
 	}
 	if (!ret)
-		ret = member(b, ps, path, "Addrs", json_type_array, false, &arr);
+		ret = json_member(&b->r, ps, path, "Addrs", json_type_array,
+				  false, &arr);
 	if (ret || !arr)
 		return ret;
 	json_path_key(p, path, "Addrs");
 	for (i = 0; i < json_object_array_length(arr); i++) {
-		ret = elem_str(b, arr, p, i, &s, ep);
+		ret = json_elem_str(&b->r, arr, p, i, &s, ep);
 		if (!ret)
 			ret = claim_endpoint(b, index, ep, s, CLAIM_KNOWN);
 		if (ret)
@@ -854,13 +745,14 @@ static int parse_tailscale(struct builder *b, json_object *top)
 	char path[PATH_LEN];
 	int ret;
 
-	ret = member(b, top, "", "Self", json_type_object, true, &self);
+	ret = json_member(&b->r, top, "", "Self", json_type_object, true,
+			  &self);
 	if (!ret)
-		ret = member(b, top, "", "User", json_type_object, false,
-			     &users);
+		ret = json_member(&b->r, top, "", "User", json_type_object,
+				  false, &users);
 	if (!ret)
-		ret = member(b, top, "", "Peer", json_type_object, false,
-			     &peers);
+		ret = json_member(&b->r, top, "", "Peer", json_type_object,
+				  false, &peers);
 	if (!ret)
 		ret = ts_node(b, users, self, "Self", true);
 	if (ret || !peers)
@@ -902,34 +794,36 @@ static int simple_node(struct builder *b, json_object *obj, const char *path,
 	int ret;
 
 	if (!json_object_is_type(obj, json_type_object))
-		return fail(b, path, "expected object, got %s", json_type_desc(obj));
+		return json_fail(&b->r, path, "expected object, got %s",
+				 json_type_desc(obj));
 	json_object_object_foreach(obj, key, val) {
 		(void)val;
 		if (!key_known(key, known))
-			return fail(b, path, "unknown key '%s'", key);
+			return json_fail(&b->r, path, "unknown key '%s'", key);
 	}
-	ret = member_str(b, obj, path, "id", true, &in.id, &in.id_len);
+	ret = json_member_str(&b->r, obj, path, "id", true, &in.id, &in.id_len);
 	if (!ret)
-		ret = member_str(b, obj, path, "name", false, &in.name,
-				 &in.name_len);
+		ret = json_member_str(&b->r, obj, path, "name", false, &in.name,
+				      &in.name_len);
 	if (!ret)
-		ret = member_str(b, obj, path, "os", false, &in.os, &in.os_len);
+		ret = json_member_str(&b->r, obj, path, "os", false, &in.os,
+				      &in.os_len);
 	if (!ret)
-		ret = member_str(b, obj, path, "user", false, &in.user,
-				 &in.user_len);
+		ret = json_member_str(&b->r, obj, path, "user", false, &in.user,
+				      &in.user_len);
 	if (!ret)
-		ret = member(b, obj, path, "tags", json_type_array, false,
-			     &in.tags);
+		ret = json_member(&b->r, obj, path, "tags", json_type_array,
+				  false, &in.tags);
 	if (!ret)
-		ret = member(b, obj, path, "addresses", json_type_array, false,
-			     &in.addrs);
+		ret = json_member(&b->r, obj, path, "addresses",
+				  json_type_array, false, &in.addrs);
 	if (!ret)
 		ret = add_node(b, path, &in, &index);
 	if (!ret)
 		ret = add_routes(b, obj, path, "routes");
 	if (!ret)
-		ret = member(b, obj, path, "endpoints", json_type_array, false,
-			     &arr);
+		ret = json_member(&b->r, obj, path, "endpoints",
+				  json_type_array, false, &arr);
 	if (ret)
 		return ret;
 	if (in.id_len == self_len && !memcmp(in.id, self_id, self_len)) {
@@ -941,7 +835,7 @@ static int simple_node(struct builder *b, json_object *obj, const char *path,
 		return 0;
 	json_path_key(p, path, "endpoints");
 	for (i = 0; i < json_object_array_length(arr); i++) {
-		ret = elem_str(b, arr, p, i, &s, ep);
+		ret = json_elem_str(&b->r, arr, p, i, &s, ep);
 		if (!ret)
 			ret = claim_endpoint(b, index, ep, s, CLAIM_CURRENT);
 		if (ret)
@@ -963,11 +857,13 @@ static int parse_simple(struct builder *b, json_object *top)
 	json_object_object_foreach(top, key, val) {
 		(void)val;
 		if (!key_known(key, known))
-			return fail(b, "", "unknown top-level key '%s'", key);
+			return json_fail(&b->r, "",
+					 "unknown top-level key '%s'", key);
 	}
-	ret = member_str(b, top, "", "self", true, &self, &self_len);
+	ret = json_member_str(&b->r, top, "", "self", true, &self, &self_len);
 	if (!ret)
-		ret = member(b, top, "", "nodes", json_type_array, true, &nodes);
+		ret = json_member(&b->r, top, "", "nodes", json_type_array,
+				  true, &nodes);
 	if (ret)
 		return ret;
 	b->nm->self = SIZE_MAX;
@@ -979,7 +875,8 @@ static int parse_simple(struct builder *b, json_object *top)
 			return ret;
 	}
 	if (b->nm->self == SIZE_MAX)
-		return fail(b, "self", "no node with id '%s' in nodes", self);
+		return json_fail(&b->r, "self", "no node with id '%s' in nodes",
+				 self);
 	return 0;
 }
 
@@ -999,7 +896,7 @@ static int rank_nodes(struct builder *b)
 
 	order = calloc(nm->nnodes, sizeof(*order));
 	if (!order)
-		return fail_nomem(b);
+		return json_fail_nomem(&b->r);
 	for (i = 0; i < nm->nnodes; i++)
 		order[i] = i;
 	qsort_r(order, nm->nnodes, sizeof(*order), cmp_rank, b->raw_ids);
@@ -1011,9 +908,10 @@ static int rank_nodes(struct builder *b)
 			uint32_t second = order[i - 1] < a ? a : order[i - 1];
 
 			free(order);
-			return fail(b, b->paths[second],
-				    "duplicate node ID '%s', also at %s",
-				    nm->nodes[second].id.s, b->paths[first]);
+			return json_fail(&b->r, b->paths[second],
+					 "duplicate node ID '%s', also at %s",
+					 nm->nodes[second].id.s,
+					 b->paths[first]);
 		}
 		nm->nodes[a].rank = i;
 	}
@@ -1037,27 +935,29 @@ static int from_json(struct nodemap **out, const char *name,
 		     json_object *top, char *err, size_t errlen)
 {
 	struct builder b = {
-		.file = name,
-		.err = err,
-		.errlen = errlen,
+		.r = {
+			.file = name,
+			.err = err,
+			.errlen = errlen,
+		},
 	};
 	json_object *v;
 	int ret;
 
 	b.nm = calloc(1, sizeof(*b.nm));
 	if (!b.nm)
-		return fail_nomem(&b);
+		return json_fail_nomem(&b.r);
 	if (!json_object_is_type(top, json_type_object))
-		ret = fail(&b, "", "expected an object, got %s",
-			   json_type_desc(top));
+		ret = json_fail(&b.r, "", "expected an object, got %s",
+				json_type_desc(top));
 	else if (json_object_object_get_ex(top, "nodes", &v))
 		ret = parse_simple(&b, top);
 	else if (json_object_object_get_ex(top, "Self", &v) ||
 		 json_object_object_get_ex(top, "Peer", &v))
 		ret = parse_tailscale(&b, top);
 	else
-		ret = fail(&b, "",
-			   "neither `tailscale status --json` output (no \"Self\") nor a netlog node map (no \"nodes\")");
+		ret = json_fail(&b.r, "",
+				"neither `tailscale status --json` output (no \"Self\") nor a netlog node map (no \"nodes\")");
 	if (!ret)
 		ret = rank_nodes(&b);
 	builder_release(&b);
@@ -1094,96 +994,5 @@ int nodemap_load(struct nodemap **out, const char *path, char *err,
 		return ret;
 	ret = from_json(out, path, top, err, errlen);
 	json_object_put(top);
-	return ret;
-}
-
-int json_doc_parse(json_object **out, const char *name, const char *buf,
-		   size_t len, char *err, size_t errlen)
-{
-	enum json_tokener_error jerr;
-	struct json_tokener *tok;
-	size_t off, line = 1, col = 1, i;
-	json_object *obj;
-
-	if (len > INT32_MAX) {
-		snprintf(err, errlen, "%s: %s", name, strerror(EFBIG));
-		return -EFBIG;
-	}
-	tok = json_tokener_new();
-	if (!tok) {
-		snprintf(err, errlen, "%s: %s", name, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, buf, len);
-	jerr = json_tokener_get_error(tok);
-	off = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (jerr == json_tokener_success) {
-		for (i = off; i < len; i++)
-			if (!strchr(" \t\r\n", buf[i]))
-				break;
-		if (i == len) {
-			*out = obj;
-			return 0;
-		}
-		json_object_put(obj);
-		off = i;
-	}
-	for (i = 0; i < off && i < len; i++) {
-		if (buf[i] == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	snprintf(err, errlen, "%s: bad JSON at line %zu, column %zu: %s", name,
-		 line, col,
-		 jerr == json_tokener_success ? "data after the document" :
-		 jerr == json_tokener_continue ? "unexpected end of data" :
-		 json_tokener_error_desc(jerr));
-	return -EINVAL;
-}
-
-int json_doc_load(json_object **out, const char *path, char *err,
-		  size_t errlen)
-{
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
-	char *buf;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ret = -errno;
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	if (ret)
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-	else
-		ret = json_doc_parse(out, path, buf, len, err, errlen);
-	free(buf);
 	return ret;
 }

@@ -11,8 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
 #include "addr.h"
 #include "routes.h"
 
@@ -96,17 +94,5 @@ int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str);
  * byte that is not valid UTF-8 (Tailscale's jsonQuotedLen).
  */
 size_t json_quoted_len(const char *s, size_t len);
-
-/*
- * One JSON document, strictly parsed, from a file or from memory; errors
- * name the file and the line and column: "f.json: bad JSON at line 3,
- * column 7: unexpected character". window-json.c reads flows the same way.
- */
-int json_doc_load(json_object **out, const char *path, char *err,
-		  size_t errlen);
-int json_doc_parse(json_object **out, const char *name, const char *buf,
-		   size_t len, char *err, size_t errlen);
-/* "string", "number", "null", ... for messages about a value of @v's type */
-const char *json_type_desc(json_object *v);
 
 #endif /* NETLOG_NODEMAP_H */
