@@ -174,47 +174,6 @@ static int str_set(struct nodemap_str *dst, const char *src, size_t len)
 	return 0;
 }
 
-int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str)
-{
-	char buf[INET6_ADDRSTRLEN];
-	const char *colon, *host = str, *p;
-	size_t hlen;
-	unsigned long v = 0;
-
-	memset(a, 0, sizeof(*a));
-	colon = strrchr(str, ':');
-	if (!colon)
-		return -EINVAL;
-	hlen = colon - str;
-	if (str[0] == '[') {
-		if (hlen < 2 || str[hlen - 1] != ']')
-			return -EINVAL;
-		host++;
-		hlen -= 2;
-	}
-	if (hlen >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, host, hlen);
-	buf[hlen] = '\0';
-	if (addr_parse(a, buf))
-		return -EINVAL;
-	/* netip.ParseAddrPort: IPv6 needs brackets, IPv4 must not have them */
-	if ((a->len == 16) != (str[0] == '['))
-		return -EINVAL;
-	p = colon + 1;
-	if (!*p || strlen(p) > 5)
-		return -EINVAL;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		v = v * 10 + (*p - '0');
-	}
-	if (v > 65535)
-		return -EINVAL;
-	*port = v;
-	return 0;
-}
-
 static size_t slot_hash(const struct netlog_addr *a, uint16_t port,
 			uint8_t kind)
 {

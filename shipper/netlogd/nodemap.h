@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "routes.h"
+#include "prefix.h"
 
 /* Room for an error message: file, JSON path, reason and the bad value. */
 #define NODEMAP_ERR_LEN 1024
@@ -84,9 +84,6 @@ const struct nodemap_node *nodemap_by_endpoint(const struct nodemap *nm,
  */
 void nodemap_routes(const struct nodemap *nm,
 		    const struct netlog_prefix **routes, size_t *n);
-
-/* "a.b.c.d:port" or "[v6]:port" like Go's netip.ParseAddrPort: 0 or -EINVAL. */
-int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str);
 
 /*
  * Length of jsontext.AppendQuote(s): quotes, short escapes for \b \t \n \f

@@ -8,8 +8,8 @@
 #include <linux/netlog.h>
 #include <json-c/json.h>
 
+#include "addr.h"
 #include "json-read.h"
-#include "nodemap.h"
 #include "window-json.h"
 
 #define PATH_LEN JSON_PATH_LEN
