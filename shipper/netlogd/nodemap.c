@@ -11,6 +11,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "goquote.h"
 #include "hash.h"
 #include "json-read.h"
 #include "nodemap.h"
@@ -80,97 +81,19 @@ struct node_in {
 };
 
 /*
- * Length of the valid UTF-8 sequence at @s, or 0 where Go's
- * utf8.DecodeRune would return (RuneError, 1): bad lead byte, overlong
- * form, surrogate, beyond U+10FFFF, or truncated.
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (c < 0xe0) {
-		need = 1;
-	} else if (c < 0xf0) {
-		need = 2;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else {
-		need = 3;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	}
-	if (n <= need || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i <= need; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return need + 1;
-}
-
-size_t json_quoted_len(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = 2 + len, i = 0, m;
-
-	while (i < len) {
-		m = utf8_seq_len(s + i, len - i);
-		if (!m) {
-			n += 2;		/* one byte becomes U+FFFD */
-			i++;
-			continue;
-		}
-		if (m == 1) {
-			switch (s[i]) {
-			case '\b': case '\t': case '\n': case '\f': case '\r':
-			case '"': case '\\':
-				n += 1;
-				break;
-			default:
-				if (s[i] < 0x20)
-					n += 5;
-			}
-		}
-		i += m;
-	}
-	return n;
-}
-
-/*
- * A copy with each byte that is not valid UTF-8 replaced by U+FFFD, as
- * jsontext.AllowInvalidUTF8 writes it; json-c would pass it through.
+ * A copy as Tailscale prints it: each byte that is not valid UTF-8 becomes
+ * U+FFFD, which json-c would pass through.
  */
 static int str_set(struct nodemap_str *dst, const char *src, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	size_t i, m, n = 0;
 	char *d;
 
 	d = malloc(3 * len + 1);
 	if (!d)
 		return -ENOMEM;
-	for (i = 0; i < len; i += m) {
-		m = utf8_seq_len(s + i, len - i);
-		if (!m) {
-			memcpy(d + n, "\xef\xbf\xbd", 3);
-			n += 3;
-			m = 1;
-			continue;
-		}
-		memcpy(d + n, s + i, m);
-		n += m;
-	}
-	d[n] = '\0';
+	dst->len = utf8_replace_invalid(d, src, len);
+	d[dst->len] = '\0';
 	dst->s = d;
-	dst->len = n;
 	return 0;
 }
 

@@ -85,11 +85,4 @@ const struct nodemap_node *nodemap_by_endpoint(const struct nodemap *nm,
 void nodemap_routes(const struct nodemap *nm,
 		    const struct netlog_prefix **routes, size_t *n);
 
-/*
- * Length of jsontext.AppendQuote(s): quotes, short escapes for \b \t \n \f
- * \r " \, \u00XX for other control characters, 3 bytes of U+FFFD for each
- * byte that is not valid UTF-8 (Tailscale's jsonQuotedLen).
- */
-size_t json_quoted_len(const char *s, size_t len);
-
 #endif /* NETLOG_NODEMAP_H */

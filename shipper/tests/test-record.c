@@ -25,6 +25,7 @@
 #include "addr.h"
 #include "command.h"
 #include "flow.h"
+#include "goquote.h"
 #include "nodemap.h"
 #include "record.h"
 #include "replay.h"
