@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* IPv4 and IPv6 addresses: parsing, formatting, ordering. */
+/* IPv4 and IPv6 addresses: parsing, formatting, ordering, masking. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +20,47 @@ int addr_parse(struct netlog_addr *addr, const char *str)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *colon, *host = str, *p;
+	size_t hlen;
+	unsigned long v = 0;
+
+	memset(a, 0, sizeof(*a));
+	colon = strrchr(str, ':');
+	if (!colon)
+		return -EINVAL;
+	hlen = colon - str;
+	if (str[0] == '[') {
+		if (hlen < 2 || str[hlen - 1] != ']')
+			return -EINVAL;
+		host++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, host, hlen);
+	buf[hlen] = '\0';
+	if (addr_parse(a, buf))
+		return -EINVAL;
+	/* netip.ParseAddrPort: IPv6 needs brackets, IPv4 must not have them */
+	if ((a->len == 16) != (str[0] == '['))
+		return -EINVAL;
+	p = colon + 1;
+	if (!*p || strlen(p) > 5)
+		return -EINVAL;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (*p - '0');
+	}
+	if (v > 65535)
+		return -EINVAL;
+	*port = v;
+	return 0;
 }
 
 int addr_set(struct netlog_addr *addr, const void *bytes, size_t len)
@@ -98,4 +139,18 @@ int addrport_compare(const struct netlog_addr *a, uint16_t aport,
 	if (ret)
 		return ret;
 	return (aport > bport) - (aport < bport);
+}
+
+void addr_mask(struct netlog_addr *a, unsigned int bits)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->len; i++) {
+		if (bits >= 8) {
+			bits -= 8;
+			continue;
+		}
+		a->bytes[i] &= (uint8_t)(0xff00 >> bits);
+		bits = 0;
+	}
 }

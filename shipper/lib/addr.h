@@ -17,12 +17,16 @@ struct netlog_addr {
 
 /* Bare IPv4 or IPv6 literal, no brackets, no zone: 0 or -EINVAL. */
 int addr_parse(struct netlog_addr *addr, const char *str);
+/* "a.b.c.d:port" or "[v6]:port" like Go's netip.ParseAddrPort: 0 or -EINVAL. */
+int addrport_parse(struct netlog_addr *addr, uint16_t *port, const char *str);
 /* From an attribute payload: 0, or -EINVAL unless 4 or 16 bytes. */
 int addr_set(struct netlog_addr *addr, const void *bytes, size_t len);
 int addr_format(const struct netlog_addr *addr, char *buf, size_t size);
 /* "a.b.c.d:port" or "[v6]:port", port 0 included. */
 int addrport_format(const struct netlog_addr *addr, uint16_t port, char *buf,
 		    size_t size);
+/* Clears every bit of @addr after the first @bits. */
+void addr_mask(struct netlog_addr *addr, unsigned int bits);
 
 /*
  * Order of Go's netip.Addr.Compare and netip.AddrPort.Compare: IPv4 before

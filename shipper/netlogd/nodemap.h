@@ -11,10 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
 #include "addr.h"
-#include "routes.h"
+#include "prefix.h"
 
 /* Room for an error message: file, JSON path, reason and the bad value. */
 #define NODEMAP_ERR_LEN 1024
@@ -86,27 +84,5 @@ const struct nodemap_node *nodemap_by_endpoint(const struct nodemap *nm,
  */
 void nodemap_routes(const struct nodemap *nm,
 		    const struct netlog_prefix **routes, size_t *n);
-
-/* "a.b.c.d:port" or "[v6]:port" like Go's netip.ParseAddrPort: 0 or -EINVAL. */
-int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str);
-
-/*
- * Length of jsontext.AppendQuote(s): quotes, short escapes for \b \t \n \f
- * \r " \, \u00XX for other control characters, 3 bytes of U+FFFD for each
- * byte that is not valid UTF-8 (Tailscale's jsonQuotedLen).
- */
-size_t json_quoted_len(const char *s, size_t len);
-
-/*
- * One JSON document, strictly parsed, from a file or from memory; errors
- * name the file and the line and column: "f.json: bad JSON at line 3,
- * column 7: unexpected character". window-json.c reads flows the same way.
- */
-int json_doc_load(json_object **out, const char *path, char *err,
-		  size_t errlen);
-int json_doc_parse(json_object **out, const char *name, const char *buf,
-		   size_t len, char *err, size_t errlen);
-/* "string", "number", "null", ... for messages about a value of @v's type */
-const char *json_type_desc(json_object *v);
 
 #endif /* NETLOG_NODEMAP_H */

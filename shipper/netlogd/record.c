@@ -25,6 +25,7 @@
 #include <json-c/printbuf.h>
 
 #include "fmt.h"
+#include "goquote.h"
 #include "hash.h"
 #include "record.h"
 #include "json-build.h"

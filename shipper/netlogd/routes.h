@@ -11,22 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "prefix.h"
 
 struct nodemap;
 struct routes;
-
-struct netlog_prefix {
-	struct netlog_addr addr;	/* host bits cleared */
-	uint8_t bits;
-};
-
-/*
- * "a.b.c.d/n" or "v6/n" like Go's netip.ParsePrefix: decimal length without
- * leading zeros, in range for the family, no zone. Host bits are accepted
- * and cleared. 0, or -EINVAL with the reason in @why when not NULL.
- */
-int prefix_parse(struct netlog_prefix *p, const char *str, const char **why);
 
 /*
  * Parses @list, prefixes separated by commas or blanks ("192.168.1.0/24,

@@ -2,38 +2,17 @@
 /* A window from the JSON that `netlogctl flows --json` prints. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netlog.h>
 #include <json-c/json.h>
 
-#include "jsonpath.h"
-#include "nodemap.h"
+#include "addr.h"
+#include "json-read.h"
 #include "window-json.h"
 
 #define PATH_LEN JSON_PATH_LEN
-
-struct parser {
-	const char *file;
-	char *err;
-	size_t errlen;
-};
-
-static int fail(struct parser *p, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct parser *p, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = json_path_vfail(p->err, p->errlen, p->file, path, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 static int digits(const char **s, int n, int *val)
 {
@@ -126,66 +105,45 @@ int time_parse(const char *str, uint64_t *ns)
 	return 0;
 }
 
-static int member(struct parser *p, json_object *obj, const char *path,
-		  const char *key, enum json_type t, bool required,
-		  json_object **out)
-{
-	char sub[PATH_LEN];
-	json_object *v = NULL;
-
-	*out = NULL;
-	json_path_key(sub, path, key);
-	if (!json_object_object_get_ex(obj, key, &v) || !v)
-		return required ? fail(p, sub, "missing") : 0;
-	if (!json_object_is_type(v, t))
-		return fail(p, sub, "expected %s, got %s",
-			    t == json_type_int ? "integer" :
-			    t == json_type_string ? "string" :
-			    t == json_type_array ? "array" : "object",
-			    json_type_desc(v));
-	*out = v;
-	return 0;
-}
-
 /* An optional non-negative integer; absent is 0. */
-static int member_u64(struct parser *p, json_object *obj, const char *path,
-		      const char *key, uint64_t *val)
+static int member_u64(const struct json_reader *r, json_object *obj,
+		      const char *path, const char *key, uint64_t *val)
 {
 	char sub[PATH_LEN];
 	json_object *v;
 	int ret;
 
 	*val = 0;
-	ret = member(p, obj, path, key, json_type_int, false, &v);
+	ret = json_member(r, obj, path, key, json_type_int, false, &v);
 	if (ret || !v)
 		return ret;
 	json_path_key(sub, path, key);
 	if (json_object_get_int64(v) < 0)
-		return fail(p, sub, "negative value %" PRId64,
-			    json_object_get_int64(v));
+		return json_fail(r, sub, "negative value %" PRId64,
+				 json_object_get_int64(v));
 	*val = json_object_get_uint64(v);
 	return 0;
 }
 
-static int member_time(struct parser *p, json_object *obj, const char *path,
-		       const char *key, uint64_t *ns)
+static int member_time(const struct json_reader *r, json_object *obj,
+		       const char *path, const char *key, uint64_t *ns)
 {
 	char sub[PATH_LEN];
 	json_object *v;
 	const char *s;
 	int ret;
 
-	ret = member(p, obj, path, key, json_type_string, true, &v);
+	ret = json_member(r, obj, path, key, json_type_string, true, &v);
 	if (ret)
 		return ret;
 	s = json_object_get_string(v);
 	json_path_key(sub, path, key);
 	if (time_parse(s, ns))
-		return fail(p, sub, "bad RFC 3339 time '%s'", s);
+		return json_fail(r, sub, "bad RFC 3339 time '%s'", s);
 	return 0;
 }
 
-static int member_addrport(struct parser *p, json_object *obj,
+static int member_addrport(const struct json_reader *r, json_object *obj,
 			   const char *path, const char *key,
 			   struct netlog_addr *a, uint16_t *port)
 {
@@ -194,35 +152,36 @@ static int member_addrport(struct parser *p, json_object *obj,
 	const char *s;
 	int ret;
 
-	ret = member(p, obj, path, key, json_type_string, true, &v);
+	ret = json_member(r, obj, path, key, json_type_string, true, &v);
 	if (ret)
 		return ret;
 	s = json_object_get_string(v);
 	json_path_key(sub, path, key);
 	if (addrport_parse(a, port, s))
-		return fail(p, sub, "bad address:port '%s'", s);
+		return json_fail(r, sub, "bad address:port '%s'", s);
 	return 0;
 }
 
-static int parse_counts(struct parser *p, json_object *obj, const char *path,
-			const char *key, struct netlog_counts *c)
+static int parse_counts(const struct json_reader *r, json_object *obj,
+			const char *path, const char *key,
+			struct netlog_counts *c)
 {
 	char sub[PATH_LEN];
 	json_object *v;
 	int ret;
 
-	ret = member(p, obj, path, key, json_type_object, false, &v);
+	ret = json_member(r, obj, path, key, json_type_object, false, &v);
 	if (ret || !v)
 		return ret;
 	json_path_key(sub, path, key);
-	ret = member_u64(p, v, sub, "pkts", &c->pkts);
+	ret = member_u64(r, v, sub, "pkts", &c->pkts);
 	if (!ret)
-		ret = member_u64(p, v, sub, "bytes", &c->bytes);
+		ret = member_u64(r, v, sub, "bytes", &c->bytes);
 	return ret;
 }
 
-static int parse_flow(struct parser *p, json_object *obj, const char *path,
-		      struct netlog_flow *f)
+static int parse_flow(const struct json_reader *r, json_object *obj,
+		      const char *path, struct netlog_flow *f)
 {
 	json_object *v;
 	const char *kind;
@@ -231,9 +190,9 @@ static int parse_flow(struct parser *p, json_object *obj, const char *path,
 
 	memset(f, 0, sizeof(*f));
 	if (!json_object_is_type(obj, json_type_object))
-		return fail(p, path, "expected object, got %s",
-			    json_type_desc(obj));
-	ret = member(p, obj, path, "kind", json_type_string, true, &v);
+		return json_fail(r, path, "expected object, got %s",
+				 json_type_desc(obj));
+	ret = json_member(r, obj, path, "kind", json_type_string, true, &v);
 	if (ret)
 		return ret;
 	kind = json_object_get_string(v);
@@ -242,33 +201,33 @@ static int parse_flow(struct parser *p, json_object *obj, const char *path,
 	else if (!strcmp(kind, "physical"))
 		f->kind = NETLOG_KIND_PHYSICAL;
 	else
-		return fail(p, path, "unknown kind '%s'", kind);
-	ret = member(p, obj, path, "proto", json_type_int, true, &v);
+		return json_fail(r, path, "unknown kind '%s'", kind);
+	ret = json_member(r, obj, path, "proto", json_type_int, true, &v);
 	if (ret)
 		return ret;
-	ret = member_u64(p, obj, path, "proto", &proto);
+	ret = member_u64(r, obj, path, "proto", &proto);
 	if (ret)
 		return ret;
 	if (proto > 255)
-		return fail(p, path, "proto %" PRIu64 " out of range 0-255",
-			    proto);
+		return json_fail(r, path,
+				 "proto %" PRIu64 " out of range 0-255", proto);
 	f->proto = proto;
-	ret = member_addrport(p, obj, path, "src", &f->local, &f->local_port);
+	ret = member_addrport(r, obj, path, "src", &f->local, &f->local_port);
 	if (!ret)
-		ret = member_addrport(p, obj, path, "dst", &f->remote,
+		ret = member_addrport(r, obj, path, "dst", &f->remote,
 				      &f->remote_port);
 	if (!ret)
-		ret = member_u64(p, obj, path, "txPkts", &f->tx_pkts);
+		ret = member_u64(r, obj, path, "txPkts", &f->tx_pkts);
 	if (!ret)
-		ret = member_u64(p, obj, path, "txBytes", &f->tx_bytes);
+		ret = member_u64(r, obj, path, "txBytes", &f->tx_bytes);
 	if (!ret)
-		ret = member_u64(p, obj, path, "rxPkts", &f->rx_pkts);
+		ret = member_u64(r, obj, path, "rxPkts", &f->rx_pkts);
 	if (!ret)
-		ret = member_u64(p, obj, path, "rxBytes", &f->rx_bytes);
+		ret = member_u64(r, obj, path, "rxBytes", &f->rx_bytes);
 	return ret;
 }
 
-static int from_json(struct netlog_window *w, struct parser *p,
+static int from_json(struct netlog_window *w, const struct json_reader *r,
 		     json_object *top)
 {
 	json_object *win, *flows, *misses;
@@ -277,41 +236,38 @@ static int from_json(struct netlog_window *w, struct parser *p,
 	int ret;
 
 	if (!json_object_is_type(top, json_type_object))
-		return fail(p, "", "expected an object, got %s",
-			    json_type_desc(top));
-	ret = member(p, top, "", "window", json_type_object, true, &win);
+		return json_fail(r, "", "expected an object, got %s",
+				 json_type_desc(top));
+	ret = json_member(r, top, "", "window", json_type_object, true, &win);
 	if (!ret)
-		ret = member_u64(p, win, "window", "seq", &w->seq);
+		ret = member_u64(r, win, "window", "seq", &w->seq);
 	if (!ret)
-		ret = member_time(p, win, "window", "start", &w->start_ns);
+		ret = member_time(r, win, "window", "start", &w->start_ns);
 	if (!ret)
-		ret = member_time(p, win, "window", "end", &w->end_ns);
+		ret = member_time(r, win, "window", "end", &w->end_ns);
 	if (!ret)
-		ret = member(p, top, "", "misses", json_type_object, false,
-			     &misses);
+		ret = json_member(r, top, "", "misses", json_type_object,
+				  false, &misses);
 	if (!ret && misses)
-		ret = parse_counts(p, misses, "misses", "tableFull",
+		ret = parse_counts(r, misses, "misses", "tableFull",
 				   &w->miss_table_full);
 	if (!ret)
-		ret = parse_counts(p, top, "", "excluded", &w->excluded);
+		ret = parse_counts(r, top, "", "excluded", &w->excluded);
 	if (!ret)
-		ret = member(p, top, "", "flows", json_type_array, true,
-			     &flows);
+		ret = json_member(r, top, "", "flows", json_type_array, true,
+				  &flows);
 	if (ret)
 		return ret;
 	n = json_object_array_length(flows);
 	if (n) {
 		w->flows = calloc(n, sizeof(*w->flows));
-		if (!w->flows) {
-			snprintf(p->err, p->errlen, "%s: %s", p->file,
-				 strerror(ENOMEM));
-			return -ENOMEM;
-		}
+		if (!w->flows)
+			return json_fail_nomem(r);
 		w->alloc = n;
 	}
 	for (i = 0; i < n; i++) {
 		json_path_index(path, "flows", i);
-		ret = parse_flow(p, json_object_array_get_idx(flows, i), path,
+		ret = parse_flow(r, json_object_array_get_idx(flows, i), path,
 				 &w->flows[i]);
 		if (ret)
 			return ret;
@@ -325,7 +281,7 @@ static int from_json(struct netlog_window *w, struct parser *p,
 static int parsed(struct netlog_window *w, const char *name,
 		  json_object *top, char *err, size_t errlen)
 {
-	struct parser p = {
+	struct json_reader r = {
 		.file = name,
 		.err = err,
 		.errlen = errlen,
@@ -333,7 +289,7 @@ static int parsed(struct netlog_window *w, const char *name,
 	int ret;
 
 	window_release(w);
-	ret = from_json(w, &p, top);
+	ret = from_json(w, &r, top);
 	json_object_put(top);
 	if (ret)
 		window_release(w);

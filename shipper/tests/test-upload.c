@@ -2,9 +2,9 @@
 /*
  * Host tests of delivery: the uploader against tests/collector/collector.py
  * (a logtail collector that checks every request) with each fault it can
- * inject, the file and stdout sinks, and the configuration parser.
+ * inject, and the file and stdout sinks.
  *
- *   test-upload <collector.py> <netlogd.conf>
+ *   test-upload <collector.py>
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "config.h"
-#include "routes.h"
+#include "tmpdir.h"
 #include "spool.h"
 #include "upload.h"
 #include "array.h"
@@ -33,41 +32,7 @@
 #define PRIV "4a6f1e0b8c2d3e4f5061728394a5b6c7d8e9f001122334455667788990aabbcc"
 #define DOM "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
-static char root[64];
 static const char *collector_py;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "test-upload: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static char *path(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static char *path(const char *fmt, ...)
-{
-	static char buf[64][320];
-	static int i;
-	char name[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	i = (i + 1) % 64;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", root, name);
-	return buf[i];
-}
-
-static int rm_one(const char *p, const struct stat *st, int type,
-		  struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(p);
-}
 
 static char *read_all(const char *p, size_t *len)
 {
@@ -781,256 +746,12 @@ static void test_stdout_sink(void)
 	spool_close(sp);
 }
 
-/* --- configuration --------------------------------------------------- */
-
-static void write_conf(const char *p, const char *text)
-{
-	FILE *f = fopen(p, "w");
-
-	if (!f || fputs(text, f) < 0 || fclose(f))
-		die(p);
-}
-
-/* The documented example sets every key to its default. */
-static void test_config_defaults_match_example(const char *example)
-{
-	struct netlogd_config cfg, ex;
-	char err[CONFIG_ERR_LEN] = "";
-
-	CHECK_EQ(config_init(&cfg), 0);
-	CHECK_EQ(cfg.poll_period_ms, 5000);
-	CHECK_EQ(cfg.nodes_refresh_ms, 60000);
-	CHECK_EQ(cfg.nodes_timeout_ms, 10000);
-	CHECK(cfg.nodes == NULL && cfg.nodes_command == NULL);
-	CHECK(cfg.routes == NULL);
-	CHECK_EQ(cfg.log_exit_flows, false);
-	CHECK_EQ(cfg.sink, UPLOAD_SINK_FILE);
-	CHECK_STR(cfg.file_path, "/var/log/netlog/flows.jsonl");
-	CHECK_STR(cfg.server, "https://log.tailscale.com");
-	CHECK_STR(cfg.collection, "tailtraffic.log.tailscale.io");
-	CHECK(cfg.private_id == NULL && cfg.domain_id == NULL);
-	CHECK_STR(cfg.spool_dir, "/var/spool/netlog");
-	CHECK_EQ(cfg.spool_cap, 64 << 20);
-	CHECK_EQ(cfg.retry_min_ms, 30000);
-	CHECK_EQ(cfg.retry_max_ms, 60000);
-	CHECK_EQ(cfg.retry_cap_ms, 300000);
-	CHECK_EQ(cfg.upload_timeout_ms, 45000);
-	CHECK_EQ(cfg.compress, true);
-	CHECK(cfg.netns == NULL && cfg.status_file == NULL);
-	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
-
-	CHECK_EQ(config_init(&ex), 0);
-	CHECK_EQ(config_load(&ex, example, err, sizeof(err)), 0);
-	if (err[0])
-		fprintf(stderr, "%s\n", err);
-	CHECK(!memcmp(&cfg, &ex, offsetof(struct netlogd_config, nodes)));
-	CHECK_EQ(ex.nodes_refresh_ms, cfg.nodes_refresh_ms);
-	CHECK_EQ(ex.nodes_timeout_ms, cfg.nodes_timeout_ms);
-	CHECK_EQ(ex.sink, cfg.sink);
-	CHECK_STR(ex.file_path, cfg.file_path);
-	CHECK_STR(ex.server, cfg.server);
-	CHECK_STR(ex.collection, cfg.collection);
-	CHECK_STR(ex.spool_dir, cfg.spool_dir);
-	CHECK_EQ(ex.spool_cap, cfg.spool_cap);
-	CHECK_EQ(ex.retry_min_ms, cfg.retry_min_ms);
-	CHECK_EQ(ex.retry_max_ms, cfg.retry_max_ms);
-	CHECK_EQ(ex.retry_cap_ms, cfg.retry_cap_ms);
-	CHECK_EQ(ex.upload_timeout_ms, cfg.upload_timeout_ms);
-	CHECK_EQ(ex.compress, cfg.compress);
-	CHECK_EQ(ex.log_exit_flows, cfg.log_exit_flows);
-	config_free(&cfg);
-	config_free(&ex);
-}
-
-static void test_config_file_values(void)
-{
-	struct routes *rt = NULL;
-	struct netlogd_config cfg;
-	struct upload_config up;
-	char err[CONFIG_ERR_LEN] = "";
-	const char *p = path("values.conf");
-
-	write_conf(p,
-		   "# a comment\n"
-		   "   ; another\n"
-		   "\n"
-		   "poll_period = 500ms\n"
-		   "nodes=/etc/netlog/nodes.json\n"
-		   "nodes_command = tailscale status --json | jq .\n"
-		   "nodes_refresh = 2m\n"
-		   "routes = 10.0.0.0/8, fd00::/8 192.168.1.0/24\n"
-		   "log_exit_flows = yes\n"
-		   "sink = logtail\n"
-		   "server = http://127.0.0.1:8080/\n"
-		   "collection = test.example\n"
-		   "private_id = " "4A6F1E0B8C2D3E4F5061728394A5B6C7D8E9F001122334455667788990AABBCC" "\n"
-		   "domain_id = " DOM "\n"
-		   "spool_cap = 1G\n"
-		   "retry_min = 1\n"
-		   "retry_max = 2s\n"
-		   "retry_cap = 1h\n"
-		   "upload_timeout = 750ms\n"
-		   "compression = none\n"
-		   "netns = /run/netns/gw\n"
-		   "status_file = /run/netlog/status.json\n"
-		   "domain_id =\n");
-	CHECK_EQ(config_init(&cfg), 0);
-	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
-	CHECK_STR(err, "");
-	CHECK_EQ(cfg.poll_period_ms, 500);
-	CHECK_STR(cfg.nodes, "/etc/netlog/nodes.json");
-	CHECK_STR(cfg.nodes_command, "tailscale status --json | jq .");
-	CHECK_EQ(cfg.nodes_refresh_ms, 120000);
-	CHECK_STR(cfg.routes, "10.0.0.0/8, fd00::/8 192.168.1.0/24");
-	CHECK_EQ(cfg.log_exit_flows, true);
-	CHECK_EQ(cfg.sink, UPLOAD_SINK_LOGTAIL);
-	CHECK_STR(cfg.private_id, PRIV);	/* lowercased */
-	CHECK(cfg.domain_id == NULL);		/* emptied by the last line */
-	CHECK_EQ(cfg.spool_cap, 1ULL << 30);
-	CHECK_EQ(cfg.retry_min_ms, 1000);
-	CHECK_EQ(cfg.retry_max_ms, 2000);
-	CHECK_EQ(cfg.retry_cap_ms, 3600000);
-	CHECK_EQ(cfg.upload_timeout_ms, 750);
-	CHECK_EQ(cfg.compress, false);
-	CHECK_STR(cfg.netns, "/run/netns/gw");
-	CHECK_STR(cfg.status_file, "/run/netlog/status.json");
-	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
-	/* What the check let through, netlogd starts with. */
-	CHECK_EQ(routes_build(&rt, NULL, cfg.routes, err, sizeof(err)), 0);
-	routes_free(rt);
-	config_upload(&cfg, &up);
-	CHECK_EQ(up.timeout_ms, 750);
-	CHECK(up.private_id == cfg.private_id && up.domain_id == NULL);
-
-	/* command-line overrides, with dashes */
-	CHECK_EQ(config_set(&cfg, "retry-min", "3s", err, sizeof(err)), 0);
-	CHECK_EQ(config_check(&cfg, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "retry_min: must be at most retry_max (3000ms > 2000ms)");
-	CHECK_EQ(config_set(&cfg, "private-id", "", err, sizeof(err)), 0);
-	CHECK_EQ(config_check(&cfg, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "private_id: the logtail sink needs one");
-	config_free(&cfg);
-}
-
-/*
- * The routes that the configuration check accepts are exactly those netlogd
- * builds at start-up, with the same message for those it refuses.
- */
-static void test_config_routes_agree_with_netlogd(void)
-{
-	static const char *const lists[] = {
-		"10.0.0.0/8, fd00::/8",		/* netlogd.conf's example */
-		"10.0.0.0/8 fd00::/8",
-		"10.0.0.0/8\tfd00::/8 ,192.168.0.0/16",
-		" 10.0.0.0/8 ",
-		"10.0.0.0/08",
-		"10.0.0.0/8,,fd00::/8",
-		"10.0.0.0/8 ,",
-		",10.0.0.0/8",
-		"10.0.0.0/8 fd00::/129",
-		"10.0.0.0",
-	};
-	char cfg_err[CONFIG_ERR_LEN], rt_err[CONFIG_ERR_LEN];
-	struct netlogd_config cfg;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(lists); i++) {
-		struct routes *rt = NULL;
-		int want, got;
-
-		CHECK_EQ(config_init(&cfg), 0);
-		cfg_err[0] = rt_err[0] = '\0';
-		got = config_set(&cfg, "routes", lists[i], cfg_err,
-				 sizeof(cfg_err));
-		want = routes_build(&rt, NULL, lists[i], rt_err, sizeof(rt_err));
-		if (got != want)
-			fprintf(stderr, "routes '%s': config %d, netlogd %d\n",
-				lists[i], got, want);
-		CHECK_EQ(got, want);
-		CHECK_STR(cfg_err, rt_err);
-		routes_free(rt);
-		config_free(&cfg);
-	}
-	/* The example, blank-separated and with a leading zero, exactly. */
-	CHECK_EQ(config_init(&cfg), 0);
-	CHECK_EQ(config_set(&cfg, "routes", "10.0.0.0/8 fd00::/8", cfg_err,
-			    sizeof(cfg_err)), 0);
-	CHECK_EQ(config_set(&cfg, "routes", "10.0.0.0/08", cfg_err,
-			    sizeof(cfg_err)), -EINVAL);
-	CHECK_STR(cfg_err, "routes: bad prefix '10.0.0.0/08': bad prefix length");
-	config_free(&cfg);
-}
-
-static void test_config_errors_name_line_key_and_cause(void)
-{
-	static const struct {
-		const char *text, *want;
-	} cases[] = {
-		{ "sink = file\n\n# x\nprivate_id = abc\n",
-		  ":4: private_id: must be 64 hex digits: 'abc'" },
-		{ "colour = blue\n", ":1: colour: unknown key" },
-		{ "\npoll_period\n", ":2: expected 'key = value': 'poll_period'" },
-		{ "poll_period = 5x\n",
-		  ":1: poll_period: must be a duration such as 500ms, 30s, 5m or 1h: '5x'" },
-		{ "poll_period = 10ms\n",
-		  ":1: poll_period: must be at least 100ms: '10ms'" },
-		{ "poll_period = -5s\n",
-		  ":1: poll_period: must be a duration such as 500ms, 30s, 5m or 1h: '-5s'" },
-		{ "retry_max = 0\n", ":1: retry_max: must be positive: '0'" },
-		{ "spool_cap = 10K\n", ":1: spool_cap: must be at least 64K: '10K'" },
-		{ "spool_cap = 5T\n",
-		  ":1: spool_cap: must be a size in bytes with an optional K, M or G: '5T'" },
-		{ "spool_cap = 99999999999999999999\n",
-		  ":1: spool_cap: must be a size in bytes with an optional K, M or G: '99999999999999999999'" },
-		{ "spool_cap = 99999999999G\n", ":1: spool_cap: is too large: '99999999999G'" },
-		{ "sink = s3\n", ":1: sink: must be file, stdout or logtail: 's3'" },
-		{ "compression = zstd\n", ":1: compression: must be gzip or none: 'zstd'" },
-		{ "log_exit_flows = maybe\n", ":1: log_exit_flows: must be true or false: 'maybe'" },
-		{ "server = log.tailscale.com\n",
-		  ":1: server: must be an http:// or https:// URL without a query: 'log.tailscale.com'" },
-		{ "collection = a/b\n",
-		  ":1: collection: must be a host-like name such as tailtraffic.log.tailscale.io: 'a/b'" },
-		{ "routes = 10.0.0.0/33\n",
-		  ":1: routes: bad prefix '10.0.0.0/33': prefix length out of range for IPv4 (0-32)" },
-		{ "routes = 10.0.0.1\n",
-		  ":1: routes: bad prefix '10.0.0.1': missing '/length'" },
-		{ "spool_dir =\n", ":1: spool_dir: must not be empty: ''" },
-	};
-	char err[CONFIG_ERR_LEN], want[CONFIG_ERR_LEN];
-	const char *p = path("bad.conf");
-	struct netlogd_config cfg;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		write_conf(p, cases[i].text);
-		config_init(&cfg);
-		err[0] = '\0';
-		CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
-		snprintf(want, sizeof(want), "%s%s", p, cases[i].want);
-		CHECK_STR(err, want);
-		config_free(&cfg);
-	}
-	config_init(&cfg);
-	CHECK_EQ(config_load(&cfg, path("missing.conf"), err, sizeof(err)),
-		 -ENOENT);
-	snprintf(want, sizeof(want), "%s: No such file or directory",
-		 path("missing.conf"));
-	CHECK_STR(err, want);
-	CHECK_EQ(config_set(&cfg, "upload_timeout", "0s", err, sizeof(err)),
-		 -EINVAL);
-	CHECK_STR(err, "upload_timeout: must be positive: '0s'");
-	CHECK_EQ(config_set(&cfg, "bogus", "1", err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "bogus: unknown key");
-	config_free(&cfg);
-}
-
 int main(int argc, char **argv)
 {
 	uint64_t t0 = clock_ms(), t;
 
-	if (argc != 3) {
-		fprintf(stderr, "Usage: %s <collector.py> <netlogd.conf>\n",
-			argv[0]);
+	if (argc != 2) {
+		fprintf(stderr, "Usage: %s <collector.py>\n", argv[0]);
 		return 2;
 	}
 	collector_py = argv[1];
@@ -1059,10 +780,6 @@ int main(int argc, char **argv)
 	RUN(test_many_batches_in_order());
 	RUN(test_file_sink());
 	RUN(test_stdout_sink());
-	RUN(test_config_defaults_match_example(argv[2]));
-	RUN(test_config_file_values());
-	RUN(test_config_routes_agree_with_netlogd());
-	RUN(test_config_errors_name_line_key_and_cause());
 #undef RUN
 	curl_global_cleanup();
 	printf("test-upload: %" PRIu64 " ms\n", clock_ms() - t0);
