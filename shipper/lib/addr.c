@@ -8,7 +8,7 @@
 
 #include "addr.h"
 
-int addr_parse(struct netlog_addr *addr, const char *str)
+int addr_parse(struct addr *addr, const char *str)
 {
 	memset(addr, 0, sizeof(*addr));
 	if (inet_pton(AF_INET, str, addr->bytes) == 1) {
@@ -22,7 +22,7 @@ int addr_parse(struct netlog_addr *addr, const char *str)
 	return -EINVAL;
 }
 
-int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str)
+int addrport_parse(struct addr *a, uint16_t *port, const char *str)
 {
 	char buf[INET6_ADDRSTRLEN];
 	const char *colon, *host = str, *p;
@@ -63,7 +63,7 @@ int addrport_parse(struct netlog_addr *a, uint16_t *port, const char *str)
 	return 0;
 }
 
-int addr_set(struct netlog_addr *addr, const void *bytes, size_t len)
+int addr_set(struct addr *addr, const void *bytes, size_t len)
 {
 	memset(addr, 0, sizeof(*addr));
 	if (len != 4 && len != 16)
@@ -73,7 +73,7 @@ int addr_set(struct netlog_addr *addr, const void *bytes, size_t len)
 	return 0;
 }
 
-static bool v4_compatible(const struct netlog_addr *addr)
+static bool v4_compatible(const struct addr *addr)
 {
 	static const uint8_t zero[12];
 
@@ -81,7 +81,7 @@ static bool v4_compatible(const struct netlog_addr *addr)
 	       (addr->bytes[12] || addr->bytes[13]);
 }
 
-int addr_format(const struct netlog_addr *addr, char *buf, size_t size)
+int addr_format(const struct addr *addr, char *buf, size_t size)
 {
 	int af = addr->len == 4 ? AF_INET : AF_INET6;
 	int n;
@@ -103,7 +103,7 @@ int addr_format(const struct netlog_addr *addr, char *buf, size_t size)
 	return 0;
 }
 
-int addrport_format(const struct netlog_addr *addr, uint16_t port, char *buf,
+int addrport_format(const struct addr *addr, uint16_t port, char *buf,
 		    size_t size)
 {
 	char str[INET6_ADDRSTRLEN];
@@ -121,7 +121,7 @@ int addrport_format(const struct netlog_addr *addr, uint16_t port, char *buf,
 	return 0;
 }
 
-int addr_compare(const struct netlog_addr *a, const struct netlog_addr *b)
+int addr_compare(const struct addr *a, const struct addr *b)
 {
 	int ret;
 
@@ -131,8 +131,8 @@ int addr_compare(const struct netlog_addr *a, const struct netlog_addr *b)
 	return (ret > 0) - (ret < 0);
 }
 
-int addrport_compare(const struct netlog_addr *a, uint16_t aport,
-		     const struct netlog_addr *b, uint16_t bport)
+int addrport_compare(const struct addr *a, uint16_t aport,
+		     const struct addr *b, uint16_t bport)
 {
 	int ret = addr_compare(a, b);
 
@@ -141,7 +141,7 @@ int addrport_compare(const struct netlog_addr *a, uint16_t aport,
 	return (aport > bport) - (aport < bport);
 }
 
-void addr_mask(struct netlog_addr *a, unsigned int bits)
+void addr_mask(struct addr *a, unsigned int bits)
 {
 	unsigned int i;
 

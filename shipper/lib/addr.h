@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-struct netlog_addr {
+struct addr {
 	uint8_t len;		/* 4 or 16; 0 for no address */
 	uint8_t bytes[16];	/* network order */
 };
@@ -16,24 +16,24 @@ struct netlog_addr {
 #define ADDRPORT_STRLEN (INET6_ADDRSTRLEN + 2 + 6)
 
 /* Bare IPv4 or IPv6 literal, no brackets, no zone: 0 or -EINVAL. */
-int addr_parse(struct netlog_addr *addr, const char *str);
+int addr_parse(struct addr *addr, const char *str);
 /* "a.b.c.d:port" or "[v6]:port" like Go's netip.ParseAddrPort: 0 or -EINVAL. */
-int addrport_parse(struct netlog_addr *addr, uint16_t *port, const char *str);
+int addrport_parse(struct addr *addr, uint16_t *port, const char *str);
 /* From an attribute payload: 0, or -EINVAL unless 4 or 16 bytes. */
-int addr_set(struct netlog_addr *addr, const void *bytes, size_t len);
-int addr_format(const struct netlog_addr *addr, char *buf, size_t size);
+int addr_set(struct addr *addr, const void *bytes, size_t len);
+int addr_format(const struct addr *addr, char *buf, size_t size);
 /* "a.b.c.d:port" or "[v6]:port", port 0 included. */
-int addrport_format(const struct netlog_addr *addr, uint16_t port, char *buf,
+int addrport_format(const struct addr *addr, uint16_t port, char *buf,
 		    size_t size);
 /* Clears every bit of @addr after the first @bits. */
-void addr_mask(struct netlog_addr *addr, unsigned int bits);
+void addr_mask(struct addr *addr, unsigned int bits);
 
 /*
  * Order of Go's netip.Addr.Compare and netip.AddrPort.Compare: IPv4 before
  * IPv6, then the bytes in network order, then the port.
  */
-int addr_compare(const struct netlog_addr *a, const struct netlog_addr *b);
-int addrport_compare(const struct netlog_addr *a, uint16_t aport,
-		     const struct netlog_addr *b, uint16_t bport);
+int addr_compare(const struct addr *a, const struct addr *b);
+int addrport_compare(const struct addr *a, uint16_t aport,
+		     const struct addr *b, uint16_t bport);
 
 #endif /* NETLOG_ADDR_H */

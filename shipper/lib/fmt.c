@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Text forms of netlog's values. */
+/* Text forms of netlog's values, and the times read back. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,4 +57,95 @@ const char *fmt_proto(uint8_t proto)
 		return "frag";
 	}
 	return NULL;
+}
+
+static int digits(const char **s, int n, int *val)
+{
+	int v = 0;
+
+	for (; n; n--, (*s)++) {
+		if (**s < '0' || **s > '9')
+			return -EINVAL;
+		v = v * 10 + (**s - '0');
+	}
+	*val = v;
+	return 0;
+}
+
+static int expect(const char **s, char c)
+{
+	if (**s != c)
+		return -EINVAL;
+	(*s)++;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+				    30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+int fmt_time_parse(const char *str, uint64_t *ns)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, n;
+	const char *s = str;
+	uint64_t frac = 0, scale = 1000000000ULL;
+	int64_t secs;
+
+	if (digits(&s, 4, &y) || expect(&s, '-') || digits(&s, 2, &mo) ||
+	    expect(&s, '-') || digits(&s, 2, &d))
+		return -EINVAL;
+	if (*s != 'T' && *s != 't')
+		return -EINVAL;
+	s++;
+	if (digits(&s, 2, &h) || expect(&s, ':') || digits(&s, 2, &mi) ||
+	    expect(&s, ':') || digits(&s, 2, &sec))
+		return -EINVAL;
+	if (*s == '.') {
+		for (s++, n = 0; *s >= '0' && *s <= '9'; s++, n++) {
+			if (n == 9)
+				return -EINVAL;
+			scale /= 10;
+			frac += (*s - '0') * scale;
+		}
+		if (!n)
+			return -EINVAL;
+	}
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		sign = *s++ == '-' ? -1 : 1;
+		if (digits(&s, 2, &oh) || expect(&s, ':') ||
+		    digits(&s, 2, &om) || oh > 23 || om > 59)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 59)
+		return -EINVAL;
+	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	       sign * (oh * 3600 + om * 60);
+	if (secs < 0 || (uint64_t)secs > (UINT64_MAX - frac) / 1000000000ULL)
+		return -EINVAL;
+	*ns = (uint64_t)secs * 1000000000ULL + frac;
+	return 0;
 }

@@ -15,6 +15,13 @@
  */
 int fmt_time(uint64_t ns, char *buf, size_t size);
 
+/*
+ * RFC 3339 ("2025-11-18T20:23:09.6441Z", or with an offset such as
+ * "+02:00") to nanoseconds since the epoch: 0 or -EINVAL, also for times
+ * before 1970 or after 2554 that a u64 cannot hold.
+ */
+int fmt_time_parse(const char *str, uint64_t *ns);
+
 /* "tcp", "udp", ... for the table; NULL for a protocol without a short name. */
 const char *fmt_proto(uint8_t proto);
 

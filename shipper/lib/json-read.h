@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 
 #define JSON_PATH_LEN 512
+/* Room for "FILE: PATH: reason". */
+#define JSON_ERR_LEN 1024
 
 /* Where errors go and the name that stands for the file in them. */
 struct json_reader {

@@ -49,7 +49,7 @@ static int get_u64(const struct nlattr *attr, uint64_t *val)
 	return 0;
 }
 
-static int get_addr(const struct nlattr *attr, struct netlog_addr *addr)
+static int get_addr(const struct nlattr *attr, struct addr *addr)
 {
 	if (addr_set(addr, mnl_attr_get_payload(attr),
 		     mnl_attr_get_payload_len(attr)))
@@ -251,7 +251,7 @@ int nl_high_water_parse(const struct nlmsghdr *nlh, struct nl_high_water *hw)
 
 /* Windows */
 
-static int counts_parse(const struct nlattr *nest, struct netlog_counts *c)
+static int counts_parse(const struct nlattr *nest, struct counts *c)
 {
 	const struct nlattr *attr;
 	int ret = 0;
@@ -271,7 +271,7 @@ static int counts_parse(const struct nlattr *nest, struct netlog_counts *c)
 	return 0;
 }
 
-static int misses_parse(const struct nlattr *nest, struct netlog_window *w)
+static int misses_parse(const struct nlattr *nest, struct window *w)
 {
 	const struct nlattr *attr;
 
@@ -284,7 +284,7 @@ static int misses_parse(const struct nlattr *nest, struct netlog_window *w)
 	return 0;
 }
 
-static int window_attr(const struct nlattr *attr, struct netlog_window *w)
+static int window_attr(const struct nlattr *attr, struct window *w)
 {
 	switch (mnl_attr_get_type(attr)) {
 	case NETLOG_W_SEQ:
@@ -303,7 +303,7 @@ static int window_attr(const struct nlattr *attr, struct netlog_window *w)
 	return 0;
 }
 
-static int window_parse(const struct nlattr *nest, struct netlog_window *w)
+static int window_parse(const struct nlattr *nest, struct window *w)
 {
 	const struct nlattr *attr;
 	int ret;
@@ -321,7 +321,7 @@ static int window_parse(const struct nlattr *nest, struct netlog_window *w)
 }
 
 /* Each attribute of a flow, noting in @seen the two that carry no address. */
-static int flow_attr(const struct nlattr *attr, struct netlog_flow *f,
+static int flow_attr(const struct nlattr *attr, struct flow *f,
 		     unsigned int *seen)
 {
 	int type = mnl_attr_get_type(attr);
@@ -353,7 +353,7 @@ static int flow_attr(const struct nlattr *attr, struct netlog_flow *f,
 	return 0;
 }
 
-static int flow_parse(const struct nlattr *nest, struct netlog_flow *f)
+static int flow_parse(const struct nlattr *nest, struct flow *f)
 {
 	const struct nlattr *attr;
 	unsigned int seen = 0;
@@ -368,10 +368,10 @@ static int flow_parse(const struct nlattr *nest, struct netlog_flow *f)
 	return 0;
 }
 
-static int flows_parse(const struct nlattr *nest, struct netlog_window *w)
+static int flows_parse(const struct nlattr *nest, struct window *w)
 {
 	const struct nlattr *attr;
-	struct netlog_flow *f;
+	struct flow *f;
 	int ret;
 
 	mnl_attr_for_each_nested(attr, nest) {
@@ -389,7 +389,7 @@ static int flows_parse(const struct nlattr *nest, struct netlog_window *w)
 
 int nl_window_parse_msg(const struct nlmsghdr *nlh, void *data)
 {
-	struct netlog_window *w = data;
+	struct window *w = data;
 	const struct nlattr *attr;
 	int ret = 0;
 
@@ -410,7 +410,7 @@ int nl_window_parse_msg(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_window_fetch(struct genl_ctx *ctx, bool drain, struct netlog_window *w)
+int nl_window_fetch(struct genl_ctx *ctx, bool drain, struct window *w)
 {
 	struct nlmsghdr *nlh;
 	int ret = -EINTR;

@@ -13,7 +13,7 @@
 #include <linux/netlog.h>
 
 #include "addr.h"
-#include "flow.h"
+#include "window.h"
 #include "genl.h"
 
 /* Which members of struct nl_config a set sends (a get fills all). */
@@ -35,7 +35,7 @@ struct nl_config {
 	unsigned int nifindexes;
 	uint16_t ports[NETLOG_MAX_PORTS];
 	unsigned int nports;
-	struct netlog_addr exclude[NETLOG_MAX_EXCLUDE];
+	struct addr exclude[NETLOG_MAX_EXCLUDE];
 	unsigned int nexclude;
 	uint32_t max_flows;
 	uint8_t high_water;	/* percent of max_flows */
@@ -72,7 +72,7 @@ int nl_high_water_parse(const struct nlmsghdr *nlh, struct nl_high_water *hw);
  */
 #define NL_WINDOW_FETCH_TRIES 3
 
-int nl_window_fetch(struct genl_ctx *ctx, bool drain, struct netlog_window *w);
+int nl_window_fetch(struct genl_ctx *ctx, bool drain, struct window *w);
 
 /* Releases the closed window @seq in the kernel. */
 int nl_window_ack(struct genl_ctx *ctx, uint64_t seq);

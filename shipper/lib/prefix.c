@@ -6,7 +6,7 @@
 
 #include "prefix.h"
 
-int prefix_parse(struct netlog_prefix *p, const char *str, const char **why)
+int prefix_parse(struct prefix *p, const char *str, const char **why)
 {
 	char buf[INET6_ADDRSTRLEN];
 	const char *slash = strrchr(str, '/'), *s;

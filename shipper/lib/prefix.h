@@ -7,8 +7,8 @@
 
 #include "addr.h"
 
-struct netlog_prefix {
-	struct netlog_addr addr;	/* host bits cleared */
+struct prefix {
+	struct addr addr;	/* host bits cleared */
 	uint8_t bits;
 };
 
@@ -17,6 +17,6 @@ struct netlog_prefix {
  * leading zeros, in range for the family, no zone. Host bits are accepted
  * and cleared. 0, or -EINVAL with the reason in @why when not NULL.
  */
-int prefix_parse(struct netlog_prefix *p, const char *str, const char **why);
+int prefix_parse(struct prefix *p, const char *str, const char **why);
 
 #endif /* NETLOG_PREFIX_H */

@@ -11,8 +11,8 @@
 
 #include "ctl.h"
 #include "log.h"
-#include "flow.h"
-#include "flow-json.h"
+#include "window.h"
+#include "window-json.h"
 #include "fmt.h"
 #include "nl.h"
 
@@ -50,10 +50,10 @@ static const char *kind_name(uint8_t kind)
 	return name ? name : "unknown";
 }
 
-static void print_dump(const struct netlog_window *w)
+static void print_dump(const struct window *w)
 {
 	char local[ADDRPORT_STRLEN], remote[ADDRPORT_STRLEN];
-	const struct netlog_flow *f;
+	const struct flow *f;
 	size_t i;
 
 	for (i = 0; i < w->nr; i++) {
@@ -84,12 +84,12 @@ static int max_int(int a, int b)
 	return a > b ? a : b;
 }
 
-static void print_human(const struct netlog_window *w)
+static void print_human(const struct window *w)
 {
 	char local[ADDRPORT_STRLEN], remote[ADDRPORT_STRLEN];
 	char start[FMT_TIME_LEN], end[FMT_TIME_LEN], proto[4];
 	int wl = 5, wr = 6, w1 = 7, w2 = 8, w3 = 7, w4 = 8;
-	const struct netlog_flow *f;
+	const struct flow *f;
 	const char *name;
 	size_t i;
 
@@ -141,7 +141,7 @@ static void print_human(const struct netlog_window *w)
 
 static int run(const char *cmd, bool drain, enum output out)
 {
-	struct netlog_window w;
+	struct window w;
 	struct genl_ctx *ctx;
 	char what[64];
 	int ret;

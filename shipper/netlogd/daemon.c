@@ -239,7 +239,7 @@ static int spool_message(const char *json, size_t len, void *arg)
  * the window makes no message: nothing is committed then), SPOOL_DUPLICATE,
  * or -errno with nothing committed.
  */
-static int spool_records(struct daemon *d, const struct netlog_window *w,
+static int spool_records(struct daemon *d, const struct window *w,
 			 struct spooling *s)
 {
 	int ret;
@@ -273,7 +273,7 @@ static int spool_records(struct daemon *d, const struct netlog_window *w,
 static int drain_cycle(struct daemon *d)
 {
 	struct spooling s = { .d = d };
-	struct netlog_window w;
+	struct window w;
 	int ret = 0;
 
 	window_init(&w);

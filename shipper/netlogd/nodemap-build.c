@@ -33,13 +33,13 @@ static int str_set(struct nodemap_str *dst, const char *src, size_t len)
 	return 0;
 }
 
-static int add_route(struct nodemap_builder *b, const struct netlog_prefix *r)
+static int add_route(struct nodemap_builder *b, const struct prefix *r)
 {
 	struct nodemap *nm = b->nm;
 
 	if (nm->nroutes == b->cap_routes) {
 		size_t cap = b->cap_routes ? 2 * b->cap_routes : 64;
-		struct netlog_prefix *v;
+		struct prefix *v;
 
 		v = reallocarray(nm->routes, cap, sizeof(*v));
 		if (!v)
@@ -55,7 +55,7 @@ int nodemap_add_routes(struct nodemap_builder *b, json_object *obj,
 		       const char *path, const char *key)
 {
 	char p[JSON_PATH_LEN], ep[JSON_PATH_LEN];
-	struct netlog_prefix r;
+	struct prefix r;
 	json_object *arr;
 	const char *s, *why;
 	size_t i;
@@ -83,7 +83,7 @@ int nodemap_claim_endpoint(struct nodemap_builder *b, uint32_t node,
 			   const char *p, const char *s, enum claim claim)
 {
 	struct nodemap *nm = b->nm;
-	struct netlog_addr a;
+	struct addr a;
 	struct nodemap_slot *sl;
 	uint16_t port;
 
@@ -217,7 +217,7 @@ static int read_addrs(struct nodemap_builder *b, struct nodemap_node *n,
 {
 	char p[JSON_PATH_LEN], ep[JSON_PATH_LEN];
 	struct nodemap *nm = b->nm;
-	struct netlog_prefix r;
+	struct prefix r;
 	struct nodemap_slot *sl;
 	size_t i, cnt;
 	const char *s;
@@ -234,7 +234,7 @@ static int read_addrs(struct nodemap_builder *b, struct nodemap_node *n,
 		return json_fail_nomem(&b->r);
 	*json_len += 14;			/* "addresses":[] */
 	for (i = 0; i < cnt; i++) {
-		struct netlog_addr *a = &n->addrs[i];
+		struct addr *a = &n->addrs[i];
 
 		ret = json_elem_str(&b->r, in->addrs, p, i, &s, ep);
 		if (ret)

@@ -21,7 +21,7 @@ struct nodemap {
 	struct nodemap_node *nodes;
 	size_t nnodes;
 	size_t self;
-	struct netlog_prefix *routes;
+	struct prefix *routes;
 	size_t nroutes;
 	struct nodemap_index index;
 };

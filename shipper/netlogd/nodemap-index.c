@@ -10,7 +10,7 @@
 #include "hash.h"
 #include "nodemap-index.h"
 
-static size_t slot_hash(const struct netlog_addr *a, uint16_t port,
+static size_t slot_hash(const struct addr *a, uint16_t port,
 			uint8_t kind)
 {
 	uint64_t lo, hi;
@@ -22,7 +22,7 @@ static size_t slot_hash(const struct netlog_addr *a, uint16_t port,
 }
 
 struct nodemap_slot *nodemap_index_find(const struct nodemap_index *ix,
-					const struct netlog_addr *a,
+					const struct addr *a,
 					uint16_t port, uint8_t kind)
 {
 	size_t i;
@@ -65,7 +65,7 @@ static int slots_grow(struct nodemap_index *ix)
 }
 
 struct nodemap_slot *nodemap_index_add(struct nodemap_index *ix,
-				       const struct netlog_addr *a,
+				       const struct addr *a,
 				       uint16_t port, uint8_t kind)
 {
 	size_t i;

@@ -21,7 +21,7 @@ enum slot_kind {
 };
 
 struct nodemap_slot {
-	struct netlog_addr addr;
+	struct addr addr;
 	uint16_t port;
 	uint8_t kind;
 	uint8_t claim;		/* enum claim, for endpoints */
@@ -36,11 +36,11 @@ struct nodemap_index {
 
 /* The slot of a key, or NULL. */
 struct nodemap_slot *nodemap_index_find(const struct nodemap_index *ix,
-					const struct netlog_addr *a,
+					const struct addr *a,
 					uint16_t port, uint8_t kind);
 /* A new slot for a key known to be absent, or NULL without memory. */
 struct nodemap_slot *nodemap_index_add(struct nodemap_index *ix,
-				       const struct netlog_addr *a,
+				       const struct addr *a,
 				       uint16_t port, uint8_t kind);
 void nodemap_index_release(struct nodemap_index *ix);
 

@@ -15,7 +15,7 @@
 #include "nodemap.h"
 
 const struct nodemap_node *nodemap_by_addr(const struct nodemap *nm,
-					   const struct netlog_addr *a)
+					   const struct addr *a)
 {
 	const struct nodemap_slot *s;
 
@@ -25,7 +25,7 @@ const struct nodemap_node *nodemap_by_addr(const struct nodemap *nm,
 }
 
 const struct nodemap_node *nodemap_by_endpoint(const struct nodemap *nm,
-					       const struct netlog_addr *a,
+					       const struct addr *a,
 					       uint16_t port)
 {
 	const struct nodemap_slot *s;
@@ -52,7 +52,7 @@ const struct nodemap_node *nodemap_node(const struct nodemap *nm, size_t i)
 }
 
 void nodemap_routes(const struct nodemap *nm,
-		    const struct netlog_prefix **routes, size_t *n)
+		    const struct prefix **routes, size_t *n)
 {
 	*routes = nm->routes;
 	*n = nm->nroutes;

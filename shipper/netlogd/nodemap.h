@@ -12,10 +12,11 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "json-read.h"
 #include "prefix.h"
 
 /* Room for an error message: file, JSON path, reason and the bad value. */
-#define NODEMAP_ERR_LEN 1024
+#define NODEMAP_ERR_LEN JSON_ERR_LEN
 
 /*
  * A node's JSON (§5.4 jsonLen) may take at most this many bytes, so that a
@@ -43,10 +44,10 @@ struct nodemap_node {
 	struct nodemap_str user;
 	struct nodemap_str *tags;
 	size_t ntags;
-	struct netlog_addr *addrs;	/* tunnel addresses, as listed */
+	struct addr *addrs;	/* tunnel addresses, as listed */
 	size_t naddrs;
-	struct netlog_addr addr4;	/* last IPv4 of addrs, len 0 if none */
-	struct netlog_addr addr6;	/* last IPv6 of addrs, len 0 if none */
+	struct addr addr4;	/* last IPv4 of addrs, len 0 if none */
+	struct addr addr6;	/* last IPv6 of addrs, len 0 if none */
 	size_t json_len;		/* upper bound of its JSON (jsonLen) */
 	uint32_t index;			/* in the map, 0 .. nodemap_count() - 1 */
 	uint32_t rank;			/* in the bytewise order of the raw IDs */
@@ -72,10 +73,10 @@ const struct nodemap_node *nodemap_node(const struct nodemap *nm, size_t i);
 
 /* The node owning tunnel address @a, or NULL. */
 const struct nodemap_node *nodemap_by_addr(const struct nodemap *nm,
-					   const struct netlog_addr *a);
+					   const struct addr *a);
 /* The peer reached at underlay endpoint @a:@port, or NULL. */
 const struct nodemap_node *nodemap_by_endpoint(const struct nodemap *nm,
-					       const struct netlog_addr *a,
+					       const struct addr *a,
 					       uint16_t port);
 
 /*
@@ -83,6 +84,6 @@ const struct nodemap_node *nodemap_by_endpoint(const struct nodemap *nm,
  * and its routes (a peer's routes into the tunnel, self's advertised ones).
  */
 void nodemap_routes(const struct nodemap *nm,
-		    const struct netlog_prefix **routes, size_t *n);
+		    const struct prefix **routes, size_t *n);
 
 #endif /* NETLOG_NODEMAP_H */

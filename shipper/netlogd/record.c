@@ -122,7 +122,7 @@ struct run {
 };
 
 struct builder {
-	const struct netlog_window *w;
+	const struct window *w;
 	const struct nodemap *nm;
 	const struct nodemap_node *self;
 	record_emit_fn emit;
@@ -141,7 +141,7 @@ struct builder {
 	struct addrport_json quoted[2];	/* this entry's src and dst */
 };
 
-static void key_side(uint8_t *k, const struct netlog_addr *a, uint16_t port)
+static void key_side(uint8_t *k, const struct addr *a, uint16_t port)
 {
 	if (!a->len)
 		return;		/* the zero AddrPort: all zero */
@@ -151,7 +151,7 @@ static void key_side(uint8_t *k, const struct netlog_addr *a, uint16_t port)
 	k[K_PORT + 1] = port;
 }
 
-static void side_of(const uint8_t *k, struct netlog_addr *a, uint16_t *port)
+static void side_of(const uint8_t *k, struct addr *a, uint16_t *port)
 {
 	memset(a, 0, sizeof(*a));
 	a->len = k[K_FAMILY] == 1 ? 4 : k[K_FAMILY] == 2 ? 16 : 0;
@@ -166,7 +166,7 @@ static void add_str(json_object *obj, const char *key,
 		json_add(obj, key, json_object_new_string_len(s->s, s->len));
 }
 
-static json_object *addr_json(const struct netlog_addr *a)
+static json_object *addr_json(const struct addr *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
@@ -259,7 +259,7 @@ static void set_addrport(struct addrport_json *q, struct side_text *t,
 			 const uint8_t *k)
 {
 	unsigned int port = k[K_PORT] << 8 | k[K_PORT + 1];
-	struct netlog_addr a;
+	struct addr a;
 	uint16_t unused;
 	char *p;
 
@@ -374,7 +374,7 @@ static uint32_t node_ref(const struct nodemap_node *n)
 
 /* Tailscale's addNewVirtConnLocked classification, then toMessage's scrub. */
 static void virtual_conn(struct builder *b, const struct routes *rt,
-			 bool anonymize, const struct netlog_flow *f,
+			 bool anonymize, const struct flow *f,
 			 struct conn *c)
 {
 	const struct nodemap_node *src, *dst;
@@ -423,7 +423,7 @@ static void virtual_conn(struct builder *b, const struct routes *rt,
  * dst the underlay endpoint, no protocol. An endpoint of no known peer keeps
  * the zero src, so its traffic is still counted and visibly unattributed.
  */
-static void physical_conn(struct builder *b, const struct netlog_flow *f,
+static void physical_conn(struct builder *b, const struct flow *f,
 			  struct conn *c)
 {
 	const struct nodemap_node *peer;
@@ -912,7 +912,7 @@ static int cut_messages(struct builder *b)
 	return emit_message(b, first, b->nconns);
 }
 
-int record_build_stats(const struct netlog_window *w,
+int record_build_stats(const struct window *w,
 		       const struct nodemap *nm, const struct routes *rt,
 		       bool log_exit_flows, record_emit_fn emit, void *arg,
 		       struct record_stats *stats)
@@ -943,7 +943,7 @@ int record_build_stats(const struct netlog_window *w,
 		goto out;
 	}
 	for (i = 0; i < w->nr; i++) {
-		const struct netlog_flow *f = &w->flows[i];
+		const struct flow *f = &w->flows[i];
 		struct conn *c = &b->conns[b->nconns];
 
 		b->st->flows++;
@@ -977,7 +977,7 @@ out:
 	return ret;
 }
 
-int record_build(const struct netlog_window *w, const struct nodemap *nm,
+int record_build(const struct window *w, const struct nodemap *nm,
 		 const struct routes *rt, bool log_exit_flows,
 		 record_emit_fn emit, void *arg)
 {

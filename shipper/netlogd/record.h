@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include "addr.h"
-#include "flow.h"
+#include "window.h"
 #include "nodemap.h"
 #include "routes.h"
 
@@ -52,11 +52,11 @@ typedef int (*record_emit_fn)(const char *json, size_t len, void *arg);
  * The output depends only on the arguments, not on the order of the flows.
  * Returns 0 or -errno.
  */
-int record_build(const struct netlog_window *w, const struct nodemap *nm,
+int record_build(const struct window *w, const struct nodemap *nm,
 		 const struct routes *rt, bool log_exit_flows,
 		 record_emit_fn emit, void *arg);
 /* The same, adding what it did to *@stats (which may be NULL). */
-int record_build_stats(const struct netlog_window *w,
+int record_build_stats(const struct window *w,
 		       const struct nodemap *nm, const struct routes *rt,
 		       bool log_exit_flows, record_emit_fn emit, void *arg,
 		       struct record_stats *stats);

@@ -21,7 +21,7 @@ static int print_line(const char *json, size_t len, void *arg)
 
 int replay_run(const struct replay_opts *o, FILE *out)
 {
-	struct netlog_window w;
+	struct window w;
 	struct nodemap *nm = NULL;
 	struct routes *rt = NULL;
 	char err[NODEMAP_ERR_LEN];

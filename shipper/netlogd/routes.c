@@ -16,7 +16,7 @@
 #include "routes.h"
 
 struct route_slot {
-	struct netlog_addr addr;
+	struct addr addr;
 	uint8_t bits;
 	bool used;
 };
@@ -29,7 +29,7 @@ struct routes {
 	uint8_t lens6[129], nlens6;
 };
 
-static size_t slot_of(const struct routes *rt, const struct netlog_addr *a,
+static size_t slot_of(const struct routes *rt, const struct addr *a,
 		      uint8_t bits)
 {
 	uint64_t lo, hi;
@@ -40,14 +40,14 @@ static size_t slot_of(const struct routes *rt, const struct netlog_addr *a,
 	return hash_mix64(lo ^ hash_mix64(hi)) & rt->mask;
 }
 
-static bool slot_is(const struct route_slot *s, const struct netlog_addr *a,
+static bool slot_is(const struct route_slot *s, const struct addr *a,
 		    uint8_t bits)
 {
 	return s->bits == bits && s->addr.len == a->len &&
 	       !memcmp(s->addr.bytes, a->bytes, a->len);
 }
 
-static void insert(struct routes *rt, const struct netlog_prefix *p)
+static void insert(struct routes *rt, const struct prefix *p)
 {
 	uint8_t *lens = p->addr.len == 4 ? rt->lens4 : rt->lens6;
 	uint8_t *nlens = p->addr.len == 4 ? &rt->nlens4 : &rt->nlens6;
@@ -72,7 +72,7 @@ static void insert(struct routes *rt, const struct netlog_prefix *p)
 	(*nlens)++;
 }
 
-bool routes_contains(const struct routes *rt, const struct netlog_addr *a)
+bool routes_contains(const struct routes *rt, const struct addr *a)
 {
 	const uint8_t *lens = a->len == 4 ? rt->lens4 : rt->lens6;
 	unsigned int j, n = a->len == 4 ? rt->nlens4 : rt->nlens6;
@@ -80,7 +80,7 @@ bool routes_contains(const struct routes *rt, const struct netlog_addr *a)
 	if (a->len != 4 && a->len != 16)
 		return false;
 	for (j = 0; j < n; j++) {
-		struct netlog_addr m = *a;
+		struct addr m = *a;
 		size_t i;
 
 		addr_mask(&m, lens[j]);
@@ -92,11 +92,11 @@ bool routes_contains(const struct routes *rt, const struct netlog_addr *a)
 	return false;
 }
 
-int routes_parse_list(const char *list, struct netlog_prefix **out,
+int routes_parse_list(const char *list, struct prefix **out,
 		      size_t *nout, char *err, size_t errlen)
 {
 	static const char blanks[] = " \t";
-	struct netlog_prefix *v = NULL, p;
+	struct prefix *v = NULL, p;
 	const char *s = list ? list : "", *why;
 	size_t n = 0, item = 0, len;
 	bool after_comma = false;
@@ -126,7 +126,7 @@ int routes_parse_list(const char *list, struct netlog_prefix **out,
 			goto err;
 		}
 		if (out) {
-			struct netlog_prefix *nv = reallocarray(v, n + 1,
+			struct prefix *nv = reallocarray(v, n + 1,
 								sizeof(*v));
 
 			if (!nv) {
@@ -157,8 +157,8 @@ err:
 int routes_build(struct routes **out, const struct nodemap *nm,
 		 const char *extra, char *err, size_t errlen)
 {
-	const struct netlog_prefix *nmr = NULL;
-	struct netlog_prefix *ex = NULL;
+	const struct prefix *nmr = NULL;
+	struct prefix *ex = NULL;
 	size_t nnm = 0, nex = 0, cap, i;
 	struct routes *rt;
 	int ret;

@@ -22,7 +22,7 @@ struct routes;
  * array in @out (NULL only checks the list). On a bad list returns -EINVAL
  * with a message in @err naming the bad item.
  */
-int routes_parse_list(const char *list, struct netlog_prefix **out,
+int routes_parse_list(const char *list, struct prefix **out,
 		      size_t *nout, char *err, size_t errlen);
 
 /*
@@ -36,6 +36,6 @@ int routes_build(struct routes **out, const struct nodemap *nm,
 void routes_free(struct routes *rt);
 
 /* withinRoutes(a) */
-bool routes_contains(const struct routes *rt, const struct netlog_addr *a);
+bool routes_contains(const struct routes *rt, const struct addr *a);
 
 #endif /* NETLOG_ROUTES_H */

@@ -32,7 +32,7 @@
 #include <json-c/json.h>
 #include <zlib.h>
 
-#include "flow.h"
+#include "window.h"
 #include "nodemap.h"
 #include "record.h"
 #include "routes.h"
@@ -67,7 +67,7 @@ static const char *const oses[] = { "linux", "windows", "macOS", "iOS",
 struct fixture {
 	struct nodemap *nm;
 	struct routes *rt;
-	struct netlog_window w;
+	struct window w;
 };
 
 
@@ -187,7 +187,7 @@ static void fixture_nodes(struct fixture *fx)
 
 /* ---- synthetic flows: distinct keys by construction ---- */
 
-static void set4(struct netlog_addr *a, uint8_t b0, uint8_t b1, uint8_t b2,
+static void set4(struct addr *a, uint8_t b0, uint8_t b1, uint8_t b2,
 		 uint8_t b3)
 {
 	memset(a, 0, sizeof(*a));
@@ -198,13 +198,13 @@ static void set4(struct netlog_addr *a, uint8_t b0, uint8_t b1, uint8_t b2,
 	a->bytes[3] = b3;
 }
 
-static void set4u(struct netlog_addr *a, uint32_t v)
+static void set4u(struct addr *a, uint32_t v)
 {
 	set4(a, v >> 24, v >> 16, v >> 8, v);
 }
 
 /* @prefix:...:@last, the last two bytes from @last */
-static void set6(struct netlog_addr *a, const uint8_t *prefix, uint16_t last)
+static void set6(struct addr *a, const uint8_t *prefix, uint16_t last)
 {
 	memset(a, 0, sizeof(*a));
 	a->len = 16;
@@ -218,7 +218,7 @@ static const uint8_t doc6[8] = { 0x20, 0x01, 0x0d, 0xb8 };
 static const uint8_t sub6[8] = { 0xfd, 0x00, 0x00, 0x20 };
 
 /* Node @i's tunnel address: node 0 is self, peers are 1..NPEERS. */
-static void node_addr(struct netlog_addr *a, int i, bool v6)
+static void node_addr(struct addr *a, int i, bool v6)
 {
 	if (v6)
 		set6(a, ts6, i + 1);
@@ -232,7 +232,7 @@ static const struct service *service_of(uint64_t q)
 }
 
 /* Self to a peer, either way round; unique by (peer, service, port). */
-static void virtual_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
+static void virtual_flow(struct flow *f, uint64_t j, uint64_t h)
 {
 	uint64_t q = j / NPEERS;
 	const struct service *s = service_of(q);
@@ -251,7 +251,7 @@ static void virtual_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
  * Self to a host behind peer 1's route, or a host of self's own route to a
  * peer (this node as a subnet router).
  */
-static void subnet_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
+static void subnet_flow(struct flow *f, uint64_t j, uint64_t h)
 {
 	uint64_t k = j / 2;
 	const struct service *s = service_of(h >> 16);
@@ -276,7 +276,7 @@ static void subnet_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
 }
 
 /* Self to the internet, or the internet to a peer (this node as exit node). */
-static void exit_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
+static void exit_flow(struct flow *f, uint64_t j, uint64_t h)
 {
 	uint64_t k = j / 2;
 	/* a bijection of 24 bits: distinct hosts for k < 2^24 */
@@ -302,7 +302,7 @@ static void exit_flow(struct netlog_flow *f, uint64_t j, uint64_t h)
  * WireGuard's UDP from self's underlay to a peer's endpoint (both families,
  * the local port churning), one in ten to an endpoint of no known peer.
  */
-static void physical_flow(struct netlog_flow *f, uint64_t j)
+static void physical_flow(struct flow *f, uint64_t j)
 {
 	f->kind = NETLOG_KIND_PHYSICAL;
 	f->proto = IPPROTO_UDP;
@@ -326,7 +326,7 @@ static void physical_flow(struct netlog_flow *f, uint64_t j)
 /* 75% virtual, 10% subnet, 10% exit, 5% physical, interleaved. */
 static void fixture_window(struct fixture *fx, size_t n)
 {
-	struct netlog_window *w = &fx->w;
+	struct window *w = &fx->w;
 	uint64_t count[4] = { 0 };
 	size_t i;
 
@@ -340,7 +340,7 @@ static void fixture_window(struct fixture *fx, size_t n)
 	w->start_ns = WINDOW_START_NS;
 	w->end_ns = WINDOW_START_NS + WINDOW_LEN_NS;
 	for (i = 0; i < n; i++) {
-		struct netlog_flow *f = &w->flows[i];
+		struct flow *f = &w->flows[i];
 		uint64_t h = splitmix64(SEED ^ i), r = h % 100, pkts;
 
 		if (r < 75)
@@ -612,7 +612,7 @@ static void rss_child(size_t n, const char *parent)
 	run_window(&fx, sp, 1, &t, NULL, &rs);
 	printf("rss %8zu flows: peak %6.1f MiB (at start %.1f, with the window %.1f; window array %.1f MiB)\n",
 	       n, mib(maxrss_kib()), mib(base), mib(window),
-	       n * sizeof(struct netlog_flow) / 1048576.0);
+	       n * sizeof(struct flow) / 1048576.0);
 	printf("    record: %zu messages, %zu entries, %zu B JSON; flows virtual %zu subnet %zu exit %zu (unknown %zu) physical %zu (unmatched %zu)\n",
 	       rs.messages, rs.entries, rs.bytes, rs.virtual_flows,
 	       rs.subnet_flows, rs.exit_flows, rs.unknown_flows,

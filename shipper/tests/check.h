@@ -41,4 +41,19 @@ static int failures;
 		}							\
 	} while (0)
 
+/* Two strings, and both shown in full when they differ. */
+static inline void check_str_at(const char *file, int line,
+				const char *what, const char *got,
+				const char *want)
+{
+	if (strcmp(got, want)) {
+		fprintf(stderr, "%s:%d: %s:\n  got  '%s'\n  want '%s'\n",
+			file, line, what, got, want);
+		failures++;
+	}
+}
+
+#define check_str(what, got, want) \
+	check_str_at(__FILE__, __LINE__, what, got, want)
+
 #endif /* NETLOG_CHECK_H */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What several netlogd host tests share: a labelled string check, a node map
- * from a JSON literal, a file read whole, a string grown by printf. Static
+ * What several netlogd host tests share: a node map from a JSON literal, a file read whole, a string grown by printf. Static
  * inline, as check.h's counter is each test program's own.
  */
 #ifndef NETLOG_TESTS_FIXTURE_H
@@ -15,20 +14,6 @@
 
 #include "check.h"
 #include "nodemap.h"
-
-static inline void check_str_at(const char *file, int line,
-				const char *what, const char *got,
-				const char *want)
-{
-	if (strcmp(got, want)) {
-		fprintf(stderr, "%s:%d: %s:\n  got  '%s'\n  want '%s'\n",
-			file, line, what, got, want);
-		failures++;
-	}
-}
-
-#define check_str(what, got, want) \
-	check_str_at(__FILE__, __LINE__, what, got, want)
 
 /* A node map from @json, named nodes.json in errors; exits if it is bad. */
 static inline struct nodemap *map(const char *json)

@@ -11,12 +11,12 @@
 
 #include "check.h"
 #include "addr.h"
-#include "flow.h"
+#include "window.h"
 #include "nl.h"
 
-static struct netlog_addr addr(const char *str)
+static struct addr addr(const char *str)
 {
-	struct netlog_addr a;
+	struct addr a;
 
 	if (addr_parse(&a, str)) {
 		fprintf(stderr, "addr_parse('%s') failed\n", str);
@@ -27,8 +27,8 @@ static struct netlog_addr addr(const char *str)
 
 /* Builds a GET_FLOWS reply the way the contract describes it. */
 static void put_flow(struct nlmsghdr *nlh, uint8_t kind, uint8_t proto,
-		     const struct netlog_addr *l, uint16_t lport,
-		     const struct netlog_addr *r, uint16_t rport, uint64_t base)
+		     const struct addr *l, uint16_t lport,
+		     const struct addr *r, uint16_t rport, uint64_t base)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, 0);
 
@@ -59,10 +59,10 @@ static struct nlmsghdr *msg_start(char *buf, uint8_t cmd)
 static void test_parse_dump_messages(void)
 {
 	static char buf1[4096], buf2[4096];
-	struct netlog_addr v4a = addr("100.64.0.1"), v4b = addr("100.64.0.2");
-	struct netlog_addr v6 = addr("2001:db8::2"), v4c = addr("192.0.2.1");
+	struct addr v4a = addr("100.64.0.1"), v4b = addr("100.64.0.2");
+	struct addr v6 = addr("2001:db8::2"), v4c = addr("192.0.2.1");
 	struct nlattr *win, *misses, *c, *flows;
-	struct netlog_window w;
+	struct window w;
 	struct nlmsghdr *nlh;
 
 	nlh = msg_start(buf1, NETLOG_CMD_GET_FLOWS);

@@ -52,7 +52,7 @@ static void test_node_fields_from_status(void)
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct nodemap_node *n;
-		struct netlog_addr a;
+		struct addr a;
 		json_object *obj;
 
 		addr_parse(&a, cases[i].addr);
@@ -193,7 +193,7 @@ static void test_endpoint_claims(void)
 		"  \"Addrs\":[\"192.168.1.9:41641\",\"198.51.100.1:1\"]},"
 		"\"k2\":{\"ID\":\"p2\",\"TailscaleIPs\":[\"100.64.0.3\"],\"CurAddr\":\"198.51.100.1:1\","
 		"  \"Addrs\":[\"192.168.1.9:41641\"]}}}");
-	struct netlog_addr a;
+	struct addr a;
 
 	addr_parse(&a, "198.51.100.1");
 	CHECK(nodemap_by_endpoint(nm, &a, 1) != NULL &&

@@ -20,7 +20,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "addr.h"
-#include "flow.h"
+#include "window.h"
 #include "nodemap.h"
 #include "record.h"
 #include "routes.h"
@@ -73,11 +73,11 @@ static struct routes *routes(const struct nodemap *nm, const char *extra)
 	return rt;
 }
 
-static void add_flow(struct netlog_window *w, uint8_t kind, uint8_t proto,
+static void add_flow(struct window *w, uint8_t kind, uint8_t proto,
 		     const char *src, const char *dst, uint64_t txp,
 		     uint64_t txb, uint64_t rxp, uint64_t rxb)
 {
-	struct netlog_flow *f;
+	struct flow *f;
 
 	if (w->nr == w->alloc) {
 		w->alloc = w->alloc ? 2 * w->alloc : 16;
@@ -101,14 +101,14 @@ static void add_flow(struct netlog_window *w, uint8_t kind, uint8_t proto,
 #define VIRT NETLOG_KIND_VIRTUAL
 #define PHYS NETLOG_KIND_PHYSICAL
 
-static void window_times(struct netlog_window *w)
+static void window_times(struct window *w)
 {
 	w->start_ns = 1763497389644123456ULL;	/* 2025-11-18T20:23:09.644123456Z */
 	w->end_ns = 1763497394650873112ULL;
 }
 
 /* Runs record_build() and expects exactly one message. */
-static char *build_one(const struct netlog_window *w,
+static char *build_one(const struct window *w,
 		       const struct nodemap *nm, const struct routes *rt,
 		       bool log_exit_flows)
 {
@@ -164,7 +164,7 @@ static void test_golden_messages(const char *dir)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct netlog_window w;
+		struct window w;
 		struct nodemap *nm = NULL;
 		struct routes *rt = NULL;
 		char *want, *got;
@@ -239,7 +239,7 @@ static void test_classification_rows(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct netlog_window w;
+		struct window w;
 		char *msg;
 
 		window_init(&w);
@@ -259,7 +259,7 @@ static void test_extra_routes_classify(void)
 {
 	struct nodemap *nm = map(classify_nodes);
 	struct routes *rt = routes(nm, "8.8.8.0/24");
-	struct netlog_window w;
+	struct window w;
 	char *msg;
 
 	window_init(&w);
@@ -278,7 +278,7 @@ static void test_anonymization_sums(void)
 {
 	struct nodemap *nm = map(classify_nodes);
 	struct routes *rt = routes(nm, NULL);
-	struct netlog_window w;
+	struct window w;
 	char *msg;
 
 	window_init(&w);
@@ -322,7 +322,7 @@ static void test_dst_nodes_dedup_and_order(void)
 		"{\"id\":\"Z\",\"endpoints\":[\"192.0.2.5:41641\"]},"
 		"{\"id\":\"unseen\",\"addresses\":[\"100.64.0.6\"]}]}");
 	struct routes *rt = routes(nm, NULL);
-	struct netlog_window w;
+	struct window w;
 	char *msg, *p;
 
 	window_init(&w);
@@ -362,7 +362,7 @@ static void test_physical_rewrite(void)
 		"{\"id\":\"v6first\",\"addresses\":[\"fd7a::5\",\"100.64.0.5\"],"
 		"\"endpoints\":[\"[2001:db8::5]:41641\",\"192.0.2.5:41641\"]}]}");
 	struct routes *rt = routes(nm, NULL);
-	struct netlog_window w;
+	struct window w;
 	char *msg;
 
 	window_init(&w);
@@ -395,7 +395,7 @@ static void test_order_independent_and_idle(void)
 {
 	struct nodemap *nm = map(classify_nodes);
 	struct routes *rt = routes(nm, NULL);
-	struct netlog_window w;
+	struct window w;
 	struct out o = { 0 };
 	char *a, *b;
 	size_t i;
@@ -414,7 +414,7 @@ static void test_order_independent_and_idle(void)
 	}
 	a = build_one(&w, nm, rt, true);
 	for (i = 0; i < w.nr / 2; i++) {
-		struct netlog_flow t = w.flows[i];
+		struct flow t = w.flows[i];
 
 		w.flows[i] = w.flows[w.nr - 1 - i];
 		w.flows[w.nr - 1 - i] = t;
@@ -469,7 +469,7 @@ static const char *get_str(json_object *o, const char *key)
 static void entry_key(json_object *e, uint8_t *k)
 {
 	const char *side[2] = { get_str(e, "src"), get_str(e, "dst") };
-	struct netlog_addr a;
+	struct addr a;
 	uint16_t port;
 	int j;
 
@@ -532,7 +532,7 @@ static void check_split(struct out *o, struct key_total *want, size_t nwant,
 			}
 			for (i = 0; i < json_object_array_length(arr); i++) {
 				json_object *e = json_object_array_get_idx(arr, i);
-				struct netlog_addr a;
+				struct addr a;
 				const struct nodemap_node *n;
 				struct key_total *t;
 				char kb[300];
@@ -617,7 +617,7 @@ static void test_split_max_entries(void)
 	size_t nflows = 3 * per + 17, i;
 	struct key_total *want = calloc(nflows, sizeof(*want));
 	struct record_stats st = { 0 };
-	struct netlog_window w;
+	struct window w;
 	struct out o = { 0 };
 
 	window_init(&w);
@@ -668,7 +668,7 @@ static void test_split_big_nodes(void)
 	const size_t npeers = 40, nflows_per = 300;
 	char *doc = NULL, *self_json;
 	struct key_total *want;
-	struct netlog_window w;
+	struct window w;
 	struct out o = { 0 };
 	struct nodemap *nm;
 	struct routes *rt;
@@ -764,7 +764,7 @@ static int bench(void)
 	const size_t npeers = 1000, nflows = 1000000;
 	char *doc = NULL, src[64], dst[64];
 	struct record_stats st = { 0 };
-	struct netlog_window w;
+	struct window w;
 	struct timespec t0, t1;
 	struct nodemap *nm;
 	struct routes *rt;

@@ -56,7 +56,7 @@ static void test_routes(void)
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct routes *rt = NULL;
-		struct netlog_addr a;
+		struct addr a;
 
 		CHECK(routes_build(&rt, NULL, cases[i].extra, err,
 				   sizeof(err)) == 0);

@@ -26,16 +26,6 @@
 
 static char root[64];
 
-static void check_str(int line, const char *what, const char *got,
-		      const char *want)
-{
-	if (strcmp(got, want)) {
-		fprintf(stderr, "%s:%d: %s:\n got  %s\n want %s\n", __FILE__,
-			line, what, got, want);
-		failures++;
-	}
-}
-
 static void die(const char *what)
 {
 	fprintf(stderr, "test-spool: %s: %s\n", what, strerror(errno));
@@ -161,7 +151,7 @@ static void test_open_creates_dir_and_proc_id(void)
 	f = fopen(path("a/b/spool/proc_id"), "r");
 	CHECK(f && fgets(buf, sizeof(buf), f));
 	snprintf(want, sizeof(want), "%" PRIu32 "\n", st.proc_id);
-	check_str(__LINE__, "proc_id file", f ? buf : "", want);
+	check_str("proc_id file", f ? buf : "", want);
 	if (f)
 		fclose(f);
 	spool_close(sp);
@@ -203,7 +193,7 @@ static void test_put_wraps_messages_in_envelope(void)
 		 "{\"logtail\":{\"client_time\":\"%s\",\"proc_id\":%u,\"proc_seq\":2}},"
 		 "{\"logtail\":{\"client_time\":\"%s\",\"proc_id\":%u,\"proc_seq\":3},\"nodeId\":\"n1\"}]",
 		 ct, st.proc_id, ct, st.proc_id, ct, st.proc_id);
-	check_str(__LINE__, "batch body", body, want);
+	check_str("batch body", body, want);
 	/* RFC 3339 UTC: 2025-11-26T20:00:00[.fraction]Z */
 	CHECK(strlen(ct) >= 20 && ct[4] == '-' && ct[10] == 'T' &&
 	      ct[strlen(ct) - 1] == 'Z');
@@ -276,7 +266,7 @@ static void test_reopen_keeps_entries_and_sequence(void)
 	CHECK_EQ(st2.entries, 3);
 	CHECK_EQ(st2.bytes, st1.bytes);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
-	check_str(__LINE__, "body after reopen", body, copy);
+	check_str("body after reopen", body, copy);
 	free(copy);
 	CHECK_EQ(put(sp, 8, msgs, 1), SPOOL_DUPLICATE);
 	CHECK_EQ(put(sp, 9, msgs, 2), 0);
@@ -465,7 +455,7 @@ static void test_cap_drops_oldest_with_marker(void)
 
 		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 0)), 3);
 		CHECK_EQ(entry_seq(e), 4);
-		check_str(__LINE__, "marker", entry_text(e),
+		check_str("marker", entry_text(e),
 			  "----------- 1 logs dropped ----------");
 		CHECK_EQ(json_object_object_length(e), 2);
 		json_object_put(arr);
@@ -497,7 +487,7 @@ static void test_cap_drops_oldest_with_marker(void)
 
 		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 0)), 6);
 		CHECK_EQ(entry_seq(e), 7);
-		check_str(__LINE__, "marker", entry_text(e),
+		check_str("marker", entry_text(e),
 			  "----------- 3 logs dropped ----------");
 		json_object_put(arr);
 	}
@@ -556,7 +546,7 @@ static void test_recovery_after_crash(void)
 	CHECK_EQ(st.entries, 2);
 	CHECK_EQ(st.next_seq, 3);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
-	check_str(__LINE__, "rolled-forward batch", body, before);
+	check_str("rolled-forward batch", body, before);
 	CHECK_EQ(count_files(dir, ".pend"), 0);
 	CHECK_EQ(count_files(dir, ".tmp"), 0);
 	CHECK(access(path("crash/unrelated"), F_OK) == 0);
@@ -619,7 +609,7 @@ static void test_bad_input_and_lock(void)
 		struct json_object *e = json_object_array_get_idx(arr, 0);
 
 		CHECK_EQ(entry_seq(e), 2);
-		check_str(__LINE__, "text", entry_text(e),
+		check_str("text", entry_text(e),
 			  "logger closing down\n");
 		json_object_put(arr);
 	}

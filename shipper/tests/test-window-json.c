@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host tests of a window read back from `netlogctl flows --json`: the
- * fields, each error with its JSON path, and RFC 3339 times.
+ * fields and each error with its JSON path; and the form netlogctl prints.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/netlog.h>
 
 #include "check.h"
-#include "fixture.h"
-#include "flow.h"
+#include "addr.h"
+#include "window.h"
+#include "json-read.h"
 #include "window-json.h"
 #include "array.h"
 
@@ -52,8 +54,8 @@ static void test_window_json(void)
 		  "flows.json: misses.tableFull.pkts: expected integer, got string" },
 		{ "{\"window\":", "flows.json: bad JSON at line 1, column 11: unexpected end of data" },
 	};
-	struct netlog_window w;
-	char err[NODEMAP_ERR_LEN];
+	struct window w;
+	char err[JSON_ERR_LEN];
 	size_t i;
 
 	window_init(&w);
@@ -84,47 +86,98 @@ static void test_window_json(void)
 	}
 }
 
-static void test_time_parse(void)
+
+static struct addr addr(const char *str)
 {
-	static const struct {
-		const char *in;
-		uint64_t ns;
-		int ret;
-	} cases[] = {
-		{ "1970-01-01T00:00:00Z", 0, 0 },
-		{ "2025-11-18T20:23:09.644123456Z", 1763497389644123456ULL, 0 },
-		{ "2025-11-18T20:23:09.6441z", 1763497389644100000ULL, 0 },
-		{ "2025-11-18T22:23:09+02:00", 1763497389000000000ULL, 0 },
-		{ "2025-11-18t17:53:09-02:30", 1763497389000000000ULL, 0 },
-		{ "2000-02-29T00:00:00Z", 951782400000000000ULL, 0 },
-		{ "2554-07-21T23:34:33.709551615Z", UINT64_MAX, 0 },
-		{ "2554-07-21T23:34:33.709551616Z", 0, -EINVAL },
-		{ "2025-11-18T20:23:09.1234567890Z", 0, -EINVAL },
-		{ "2025-11-18T20:23:09.Z", 0, -EINVAL },
-		{ "2025-11-18T20:23:60Z", 0, -EINVAL },
-		{ "2025-13-18T20:23:09Z", 0, -EINVAL },
-		{ "2025-11-18T20:23:09", 0, -EINVAL },
-		{ "2025-11-18T20:23:09Zjunk", 0, -EINVAL },
-	};
-	size_t i;
+	struct addr a;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		uint64_t ns = 0;
-		int ret = time_parse(cases[i].in, &ns);
-
-		CHECK(ret == cases[i].ret);
-		if (!ret && ns != cases[i].ns) {
-			fprintf(stderr, "time_parse(%s) = %" PRIu64 ", want %" PRIu64 "\n",
-				cases[i].in, ns, cases[i].ns);
-			failures++;
-		}
+	if (addr_parse(&a, str)) {
+		fprintf(stderr, "addr_parse('%s') failed\n", str);
+		exit(1);
 	}
+	return a;
+}
+
+static struct flow flow(uint8_t kind, uint8_t proto, const char *local,
+			       uint16_t lport, const char *remote,
+			       uint16_t rport)
+{
+	struct flow f = {
+		.kind = kind,
+		.proto = proto,
+		.local = addr(local),
+		.local_port = lport,
+		.remote = addr(remote),
+		.remote_port = rport,
+	};
+
+	return f;
+}
+
+static void test_json_shape(void)
+{
+	static const char want[] =
+		"{\"window\":{\"seq\":3,\"start\":\"2026-11-26T20:00:00.123456789Z\",\"end\":\"2026-11-26T20:00:05.2Z\"},"
+		"\"flows\":[{\"kind\":\"virtual\",\"proto\":6,\"src\":\"100.64.0.1:51514\",\"dst\":\"100.64.0.2:22\",\"txPkts\":10,\"txBytes\":1200,\"rxPkts\":8,\"rxBytes\":900},"
+		"{\"kind\":\"physical\",\"proto\":17,\"src\":\"192.0.2.1:51820\",\"dst\":\"[2001:db8::2]:51821\",\"txPkts\":12,\"txBytes\":1504,\"rxPkts\":9,\"rxBytes\":1120},"
+		"{\"kind\":\"physical\",\"proto\":17,\"src\":\"192.0.2.1:51820\",\"dst\":\"192.0.2.9:0\",\"rxBytes\":18446744073709551615}],"
+		"\"misses\":{\"tableFull\":{\"pkts\":0,\"bytes\":0}},\"excluded\":{\"pkts\":4,\"bytes\":336}}\n";
+	static const char want_empty[] =
+		"{\"window\":{\"seq\":0,\"start\":\"2026-11-26T20:00:00Z\",\"end\":\"2026-11-26T20:00:00Z\"},"
+		"\"flows\":[],\"misses\":{\"tableFull\":{\"pkts\":0,\"bytes\":0}},\"excluded\":{\"pkts\":0,\"bytes\":0}}\n";
+	struct flow flows[3] = {
+		flow(NETLOG_KIND_VIRTUAL, 6, "100.64.0.1", 51514, "100.64.0.2", 22),
+		flow(NETLOG_KIND_PHYSICAL, 17, "192.0.2.1", 51820, "2001:db8::2",
+		     51821),
+		flow(NETLOG_KIND_PHYSICAL, 17, "192.0.2.1", 51820, "192.0.2.9", 0),
+	};
+	struct window w;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	flows[0].tx_pkts = 10;
+	flows[0].tx_bytes = 1200;
+	flows[0].rx_pkts = 8;
+	flows[0].rx_bytes = 900;
+	flows[1].tx_pkts = 12;
+	flows[1].tx_bytes = 1504;
+	flows[1].rx_pkts = 9;
+	flows[1].rx_bytes = 1120;
+	flows[2].rx_bytes = UINT64_MAX;
+
+	window_init(&w);
+	w.seen = true;
+	w.seq = 3;
+	w.start_ns = 1795723200123456789ULL;
+	w.end_ns = 1795723205200000000ULL;
+	w.excluded.pkts = 4;
+	w.excluded.bytes = 336;
+	w.flows = flows;
+	w.nr = w.alloc = 3;
+	f = open_memstream(&out, &len);
+	if (!f)
+		exit(1);
+	window_print_json(&w, f);
+	fclose(f);
+	check_str("window_print_json", out, want);
+	free(out);
+
+	window_init(&w);
+	w.start_ns = w.end_ns = 1795723200000000000ULL;
+	f = open_memstream(&out, &len);
+	if (!f)
+		exit(1);
+	window_print_json(&w, f);
+	fclose(f);
+	check_str("window_print_json, empty peek", out, want_empty);
+	free(out);
 }
 
 int main(void)
 {
 	test_window_json();
-	test_time_parse();
+	test_json_shape();
 	if (failures) {
 		fprintf(stderr, "test-window-json: %d failures\n", failures);
 		return 1;

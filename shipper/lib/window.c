@@ -5,14 +5,14 @@
 #include <string.h>
 #include <linux/netlog.h>
 
-#include "flow.h"
+#include "window.h"
 
-void window_init(struct netlog_window *w)
+void window_init(struct window *w)
 {
 	memset(w, 0, sizeof(*w));
 }
 
-void window_release(struct netlog_window *w)
+void window_release(struct window *w)
 {
 	free(w->flows);
 	window_init(w);
@@ -29,9 +29,9 @@ const char *flow_kind_name(uint8_t kind)
 	return NULL;
 }
 
-int window_reserve(struct netlog_window *w, size_t n)
+int window_reserve(struct window *w, size_t n)
 {
-	struct netlog_flow *flows;
+	struct flow *flows;
 
 	if (n <= w->alloc)
 		return 0;
@@ -43,7 +43,7 @@ int window_reserve(struct netlog_window *w, size_t n)
 	return 0;
 }
 
-struct netlog_flow *window_add_flow(struct netlog_window *w)
+struct flow *window_add_flow(struct window *w)
 {
 	if (w->nr == w->alloc &&
 	    window_reserve(w, w->alloc ? w->alloc * 2 : 256))
@@ -51,7 +51,7 @@ struct netlog_flow *window_add_flow(struct netlog_window *w)
 	return &w->flows[w->nr++];
 }
 
-int flow_compare(const struct netlog_flow *a, const struct netlog_flow *b)
+int flow_compare(const struct flow *a, const struct flow *b)
 {
 	int ret;
 
@@ -73,7 +73,7 @@ static int flow_qsort_cmp(const void *a, const void *b)
 	return flow_compare(a, b);
 }
 
-void window_sort(struct netlog_window *w)
+void window_sort(struct window *w)
 {
 	if (w->nr > 1)
 		qsort(w->flows, w->nr, sizeof(*w->flows), flow_qsort_cmp);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A window from the JSON that `netlogctl flows --json` prints. */
+/*
+ * The JSON form of a window, as `netlogctl flows --json` prints it, and read
+ * back for replaying recorded windows through netlogd.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,100 +13,11 @@
 
 #include "addr.h"
 #include "json-read.h"
+#include "fmt.h"
+#include "json-build.h"
 #include "window-json.h"
 
 #define PATH_LEN JSON_PATH_LEN
-
-static int digits(const char **s, int n, int *val)
-{
-	int v = 0;
-
-	for (; n; n--, (*s)++) {
-		if (**s < '0' || **s > '9')
-			return -EINVAL;
-		v = v * 10 + (**s - '0');
-	}
-	*val = v;
-	return 0;
-}
-
-static int expect(const char **s, char c)
-{
-	if (**s != c)
-		return -EINVAL;
-	(*s)++;
-	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-				    30, 31 };
-
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		return 29;
-	return days[m - 1];
-}
-
-int time_parse(const char *str, uint64_t *ns)
-{
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, n;
-	const char *s = str;
-	uint64_t frac = 0, scale = 1000000000ULL;
-	int64_t secs;
-
-	if (digits(&s, 4, &y) || expect(&s, '-') || digits(&s, 2, &mo) ||
-	    expect(&s, '-') || digits(&s, 2, &d))
-		return -EINVAL;
-	if (*s != 'T' && *s != 't')
-		return -EINVAL;
-	s++;
-	if (digits(&s, 2, &h) || expect(&s, ':') || digits(&s, 2, &mi) ||
-	    expect(&s, ':') || digits(&s, 2, &sec))
-		return -EINVAL;
-	if (*s == '.') {
-		for (s++, n = 0; *s >= '0' && *s <= '9'; s++, n++) {
-			if (n == 9)
-				return -EINVAL;
-			scale /= 10;
-			frac += (*s - '0') * scale;
-		}
-		if (!n)
-			return -EINVAL;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		sign = *s++ == '-' ? -1 : 1;
-		if (digits(&s, 2, &oh) || expect(&s, ':') ||
-		    digits(&s, 2, &om) || oh > 23 || om > 59)
-			return -EINVAL;
-	} else {
-		return -EINVAL;
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 59)
-		return -EINVAL;
-	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
-	if (secs < 0 || (uint64_t)secs > (UINT64_MAX - frac) / 1000000000ULL)
-		return -EINVAL;
-	*ns = (uint64_t)secs * 1000000000ULL + frac;
-	return 0;
-}
 
 /* An optional non-negative integer; absent is 0. */
 static int member_u64(const struct json_reader *r, json_object *obj,
@@ -138,14 +52,14 @@ static int member_time(const struct json_reader *r, json_object *obj,
 		return ret;
 	s = json_object_get_string(v);
 	json_path_key(sub, path, key);
-	if (time_parse(s, ns))
+	if (fmt_time_parse(s, ns))
 		return json_fail(r, sub, "bad RFC 3339 time '%s'", s);
 	return 0;
 }
 
 static int member_addrport(const struct json_reader *r, json_object *obj,
 			   const char *path, const char *key,
-			   struct netlog_addr *a, uint16_t *port)
+			   struct addr *a, uint16_t *port)
 {
 	char sub[PATH_LEN];
 	json_object *v;
@@ -164,7 +78,7 @@ static int member_addrport(const struct json_reader *r, json_object *obj,
 
 static int parse_counts(const struct json_reader *r, json_object *obj,
 			const char *path, const char *key,
-			struct netlog_counts *c)
+			struct counts *c)
 {
 	char sub[PATH_LEN];
 	json_object *v;
@@ -181,7 +95,7 @@ static int parse_counts(const struct json_reader *r, json_object *obj,
 }
 
 static int parse_flow(const struct json_reader *r, json_object *obj,
-		      const char *path, struct netlog_flow *f)
+		      const char *path, struct flow *f)
 {
 	json_object *v;
 	const char *kind;
@@ -227,7 +141,7 @@ static int parse_flow(const struct json_reader *r, json_object *obj,
 	return ret;
 }
 
-static int from_json(struct netlog_window *w, const struct json_reader *r,
+static int from_json(struct window *w, const struct json_reader *r,
 		     json_object *top)
 {
 	json_object *win, *flows, *misses;
@@ -259,12 +173,8 @@ static int from_json(struct netlog_window *w, const struct json_reader *r,
 	if (ret)
 		return ret;
 	n = json_object_array_length(flows);
-	if (n) {
-		w->flows = calloc(n, sizeof(*w->flows));
-		if (!w->flows)
-			return json_fail_nomem(r);
-		w->alloc = n;
-	}
+	if (window_reserve(w, n))
+		return json_fail_nomem(r);
 	for (i = 0; i < n; i++) {
 		json_path_index(path, "flows", i);
 		ret = parse_flow(r, json_object_array_get_idx(flows, i), path,
@@ -278,7 +188,7 @@ static int from_json(struct netlog_window *w, const struct json_reader *r,
 	return 0;
 }
 
-static int parsed(struct netlog_window *w, const char *name,
+static int parsed(struct window *w, const char *name,
 		  json_object *top, char *err, size_t errlen)
 {
 	struct json_reader r = {
@@ -296,7 +206,7 @@ static int parsed(struct netlog_window *w, const char *name,
 	return ret;
 }
 
-int window_json_parse(struct netlog_window *w, const char *name,
+int window_json_parse(struct window *w, const char *name,
 		      const char *buf, size_t len, char *err, size_t errlen)
 {
 	json_object *top;
@@ -308,7 +218,7 @@ int window_json_parse(struct netlog_window *w, const char *name,
 	return parsed(w, name, top, err, errlen);
 }
 
-int window_json_load(struct netlog_window *w, const char *path, char *err,
+int window_json_load(struct window *w, const char *path, char *err,
 		     size_t errlen)
 {
 	json_object *top;
@@ -318,4 +228,88 @@ int window_json_load(struct netlog_window *w, const char *path, char *err,
 	if (ret)
 		return ret;
 	return parsed(w, path, top, err, errlen);
+}
+
+/* Printing */
+
+static void add_nonzero(json_object *obj, const char *key, uint64_t val)
+{
+	if (val)
+		json_add(obj, key, json_object_new_uint64(val));
+}
+
+static json_object *counts_json(const struct counts *c)
+{
+	json_object *obj = json_object_new_object();
+
+	json_add(obj, "pkts", json_object_new_uint64(c->pkts));
+	json_add(obj, "bytes", json_object_new_uint64(c->bytes));
+	return obj;
+}
+
+static json_object *window_json(const struct window *w)
+{
+	json_object *obj = json_object_new_object();
+	char start[FMT_TIME_LEN], end[FMT_TIME_LEN];
+
+	fmt_time(w->start_ns, start, sizeof(start));
+	fmt_time(w->end_ns, end, sizeof(end));
+	json_add(obj, "seq", json_object_new_uint64(w->seq));
+	json_add(obj, "start", json_object_new_string(start));
+	json_add(obj, "end", json_object_new_string(end));
+	return obj;
+}
+
+static json_object *flow_json(const struct flow *fl)
+{
+	json_object *obj = json_object_new_object();
+	char src[ADDRPORT_STRLEN], dst[ADDRPORT_STRLEN];
+	const char *kind = flow_kind_name(fl->kind);
+
+	addrport_format(&fl->local, fl->local_port, src, sizeof(src));
+	addrport_format(&fl->remote, fl->remote_port, dst, sizeof(dst));
+	json_add(obj, "kind", json_object_new_string(kind ? kind : "unknown"));
+	json_add(obj, "proto", json_object_new_int(fl->proto));
+	json_add(obj, "src", json_object_new_string(src));
+	json_add(obj, "dst", json_object_new_string(dst));
+	add_nonzero(obj, "txPkts", fl->tx_pkts);
+	add_nonzero(obj, "txBytes", fl->tx_bytes);
+	add_nonzero(obj, "rxPkts", fl->rx_pkts);
+	add_nonzero(obj, "rxBytes", fl->rx_bytes);
+	return obj;
+}
+
+/* Serializes @obj with json-c and frees it. */
+static void put(json_object *obj, FILE *f)
+{
+	fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+	json_object_put(obj);
+}
+
+/*
+ * Every value is built and serialized by json-c, but the top level is
+ * streamed one flow at a time: a json-c tree of a million flows takes about
+ * 1.3 GB. Only the fixed keys and the brackets around them are written here.
+ */
+void window_print_json(const struct window *w, FILE *f)
+{
+	json_object *misses;
+	size_t i;
+
+	fputs("{\"window\":", f);
+	put(window_json(w), f);
+	fputs(",\"flows\":[", f);
+	for (i = 0; i < w->nr; i++) {
+		if (i)
+			fputc(',', f);
+		put(flow_json(&w->flows[i]), f);
+	}
+	fputs("],\"misses\":", f);
+	misses = json_object_new_object();
+	json_add(misses, "tableFull", counts_json(&w->miss_table_full));
+	put(misses, f);
+	fputs(",\"excluded\":", f);
+	put(counts_json(&w->excluded), f);
+	fputs("}\n", f);
 }

@@ -9,46 +9,46 @@
 
 #include "addr.h"
 
-struct netlog_counts {
+struct counts {
 	uint64_t pkts;
 	uint64_t bytes;
 };
 
-struct netlog_flow {
+struct flow {
 	uint8_t kind;		/* enum netlog_kind */
 	uint8_t proto;
 	uint16_t local_port;
 	uint16_t remote_port;
-	struct netlog_addr local;
-	struct netlog_addr remote;
+	struct addr local;
+	struct addr remote;
 	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
 };
 
-struct netlog_window {
+struct window {
 	bool seen;		/* NETLOG_A_WINDOW was received */
 	uint64_t seq;		/* 0 for a peek */
 	uint64_t start_ns;
 	uint64_t end_ns;
 	uint32_t nflows;	/* as the kernel announced it */
-	struct netlog_counts miss_table_full;
-	struct netlog_counts excluded;
-	struct netlog_flow *flows;
+	struct counts miss_table_full;
+	struct counts excluded;
+	struct flow *flows;
 	size_t nr;
 	size_t alloc;
 };
 
-void window_init(struct netlog_window *w);
+void window_init(struct window *w);
 /* Frees the flows and empties @w for reuse. */
-void window_release(struct netlog_window *w);
+void window_release(struct window *w);
 
 /* Room for @n flows in all: 0 or -ENOMEM. */
-int window_reserve(struct netlog_window *w, size_t n);
+int window_reserve(struct window *w, size_t n);
 /* A new flow at the end, its contents undefined; NULL when out of memory. */
-struct netlog_flow *window_add_flow(struct netlog_window *w);
+struct flow *window_add_flow(struct window *w);
 
 /* By kind (virtual first), local address and port, remote, protocol. */
-int flow_compare(const struct netlog_flow *a, const struct netlog_flow *b);
-void window_sort(struct netlog_window *w);
+int flow_compare(const struct flow *a, const struct flow *b);
+void window_sort(struct window *w);
 
 /* "virtual", "physical", or NULL for a kind this build does not know. */
 const char *flow_kind_name(uint8_t kind);

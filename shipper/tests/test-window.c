@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host tests of lib/window.c: flows sorted as Tailscale orders them. Exits non-zero on any mismatch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netlog.h>
+
+#include "check.h"
+#include "addr.h"
+#include "window.h"
+#include "array.h"
+
+static struct addr addr(const char *str)
+{
+	struct addr a;
+
+	if (addr_parse(&a, str)) {
+		fprintf(stderr, "addr_parse('%s') failed\n", str);
+		exit(1);
+	}
+	return a;
+}
+
+static struct flow flow(uint8_t kind, uint8_t proto, const char *local,
+			       uint16_t lport, const char *remote,
+			       uint16_t rport)
+{
+	struct flow f = {
+		.kind = kind,
+		.proto = proto,
+		.local = addr(local),
+		.local_port = lport,
+		.remote = addr(remote),
+		.remote_port = rport,
+	};
+
+	return f;
+}
+
+static void test_sort_kind_src_dst_proto(void)
+{
+	/* Listed in the expected order; shuffled below. */
+	struct flow want[] = {
+		flow(NETLOG_KIND_VIRTUAL, 6, "9.0.0.1", 80, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "10.0.0.1", 7, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "10.0.0.1", 80, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "10.0.0.1", 80, "1.1.1.1", 443),
+		flow(NETLOG_KIND_VIRTUAL, 6, "10.0.0.1", 80, "::1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 17, "10.0.0.1", 80, "::1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "255.255.255.255", 65535, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "::", 0, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "::ffff:0.0.0.1", 0, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "2001:db8::1", 1, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "2001:db8::1", 2, "1.1.1.1", 1),
+		flow(NETLOG_KIND_VIRTUAL, 6, "fd7a::1", 1, "1.1.1.1", 1),
+		flow(NETLOG_KIND_PHYSICAL, 17, "1.0.0.0", 51820, "1.1.1.1", 1),
+	};
+	const size_t n = ARRAY_SIZE(want);
+	static const size_t shuffle[] = { 7, 12, 0, 5, 3, 10, 1, 11, 8, 2, 6,
+					  9, 4 };
+	struct window w;
+	char a[ADDRPORT_STRLEN], b[ADDRPORT_STRLEN];
+	size_t i;
+
+	CHECK(ARRAY_SIZE(shuffle) == n);
+	window_init(&w);
+	w.flows = calloc(n, sizeof(*w.flows));
+	if (!w.flows)
+		exit(1);
+	w.nr = w.alloc = n;
+	for (i = 0; i < n; i++)
+		w.flows[i] = want[shuffle[i]];
+	window_sort(&w);
+	for (i = 0; i < n; i++) {
+		if (!flow_compare(&w.flows[i], &want[i]))
+			continue;
+		addrport_format(&w.flows[i].local, w.flows[i].local_port, a,
+				sizeof(a));
+		addrport_format(&want[i].local, want[i].local_port, b,
+				sizeof(b));
+		fprintf(stderr, "sort: position %zu has %s, want %s\n", i, a, b);
+		failures++;
+	}
+	window_release(&w);
+}
+
+int main(void)
+{
+	test_sort_kind_src_dst_proto();
+	if (failures) {
+		fprintf(stderr, "test-window: %d failures\n", failures);
+		return 1;
+	}
+	printf("test-window: all passed\n");
+	return 0;
+}
