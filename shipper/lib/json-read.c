@@ -143,20 +143,42 @@ void json_path_index(char *out, const char *path, size_t i)
 	json_path_fix(out, snprintf(out, JSON_PATH_LEN, "%s[%zu]", path, i));
 }
 
-int json_fail(const struct json_reader *r, const char *path,
-	      const char *fmt, ...)
+static int vfail(const struct json_reader *r, const char *path,
+		 const char *fmt, va_list ap)
 {
-	va_list ap;
 	size_t n;
 
 	n = snprintf(r->err, r->errlen, "%s: %s%s", r->file, path,
 		     *path ? ": " : "");
-	if (n < r->errlen) {
-		va_start(ap, fmt);
+	if (n < r->errlen)
 		vsnprintf(r->err + n, r->errlen - n, fmt, ap);
-		va_end(ap);
-	}
 	return -EINVAL;
+}
+
+int json_fail(const struct json_reader *r, const char *path,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail(r, path, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int json_fail_key(const struct json_reader *r, const char *path,
+		  const char *key, const char *fmt, ...)
+{
+	char sub[JSON_PATH_LEN];
+	va_list ap;
+	int ret;
+
+	json_path_key(sub, path, key);
+	va_start(ap, fmt);
+	ret = vfail(r, sub, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 int json_fail_nomem(const struct json_reader *r)

@@ -47,6 +47,10 @@ void json_path_fix(char *out, int n);
 /* Writes "FILE: PATH: reason" to the reader's error and returns -EINVAL. */
 int json_fail(const struct json_reader *r, const char *path,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same for the member @key of @path. */
+int json_fail_key(const struct json_reader *r, const char *path,
+		  const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Writes "FILE: Cannot allocate memory" and returns -ENOMEM. */
 int json_fail_nomem(const struct json_reader *r);
 

@@ -23,7 +23,6 @@
 static int member_u64(const struct json_reader *r, json_object *obj,
 		      const char *path, const char *key, uint64_t *val)
 {
-	char sub[PATH_LEN];
 	json_object *v;
 	int ret;
 
@@ -31,10 +30,9 @@ static int member_u64(const struct json_reader *r, json_object *obj,
 	ret = json_member(r, obj, path, key, json_type_int, false, &v);
 	if (ret || !v)
 		return ret;
-	json_path_key(sub, path, key);
 	if (json_object_get_int64(v) < 0)
-		return json_fail(r, sub, "negative value %" PRId64,
-				 json_object_get_int64(v));
+		return json_fail_key(r, path, key, "negative value %" PRId64,
+				     json_object_get_int64(v));
 	*val = json_object_get_uint64(v);
 	return 0;
 }
@@ -42,38 +40,28 @@ static int member_u64(const struct json_reader *r, json_object *obj,
 static int member_time(const struct json_reader *r, json_object *obj,
 		       const char *path, const char *key, uint64_t *ns)
 {
-	char sub[PATH_LEN];
-	json_object *v;
 	const char *s;
+	size_t len;
 	int ret;
 
-	ret = json_member(r, obj, path, key, json_type_string, true, &v);
-	if (ret)
-		return ret;
-	s = json_object_get_string(v);
-	json_path_key(sub, path, key);
-	if (fmt_time_parse(s, ns))
-		return json_fail(r, sub, "bad RFC 3339 time '%s'", s);
-	return 0;
+	ret = json_member_str(r, obj, path, key, true, &s, &len);
+	if (!ret && fmt_time_parse(s, ns))
+		ret = json_fail_key(r, path, key, "bad RFC 3339 time '%s'", s);
+	return ret;
 }
 
 static int member_addrport(const struct json_reader *r, json_object *obj,
 			   const char *path, const char *key,
 			   struct addr *a, uint16_t *port)
 {
-	char sub[PATH_LEN];
-	json_object *v;
 	const char *s;
+	size_t len;
 	int ret;
 
-	ret = json_member(r, obj, path, key, json_type_string, true, &v);
-	if (ret)
-		return ret;
-	s = json_object_get_string(v);
-	json_path_key(sub, path, key);
-	if (addrport_parse(a, port, s))
-		return json_fail(r, sub, "bad address:port '%s'", s);
-	return 0;
+	ret = json_member_str(r, obj, path, key, true, &s, &len);
+	if (!ret && addrport_parse(a, port, s))
+		ret = json_fail_key(r, path, key, "bad address:port '%s'", s);
+	return ret;
 }
 
 static int parse_counts(const struct json_reader *r, json_object *obj,

@@ -56,4 +56,15 @@ static inline void check_str_at(const char *file, int line,
 #define check_str(what, got, want) \
 	check_str_at(__FILE__, __LINE__, what, got, want)
 
+/* main()'s last words: the tally, and the exit status it means. */
+static inline int check_done(const char *prog)
+{
+	if (failures) {
+		fprintf(stderr, "%s: %d failures\n", prog, failures);
+		return 1;
+	}
+	printf("%s: all passed\n", prog);
+	return 0;
+}
+
 #endif /* NETLOG_CHECK_H */

@@ -7,19 +7,9 @@
 #include <linux/netlog.h>
 
 #include "check.h"
+#include "values.h"
 #include "addr.h"
 #include "array.h"
-
-static struct addr addr(const char *str)
-{
-	struct addr a;
-
-	if (addr_parse(&a, str)) {
-		fprintf(stderr, "addr_parse('%s') failed\n", str);
-		exit(1);
-	}
-	return a;
-}
 
 static void test_addrport_brackets_v6_only(void)
 {
@@ -79,10 +69,5 @@ int main(void)
 {
 	test_addrport_brackets_v6_only();
 	test_addr_parse_rejects();
-	if (failures) {
-		fprintf(stderr, "test-addr: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-addr: all passed\n");
-	return 0;
+	return check_done("test-addr");
 }

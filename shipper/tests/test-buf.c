@@ -59,10 +59,5 @@ int main(void)
 	test_append_keeps_bytes_and_nul();
 	test_reserve_makes_room_and_a_string();
 	test_overflow_is_refused();
-	if (failures) {
-		fprintf(stderr, "test-buf: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-buf: all passed\n");
-	return 0;
+	return check_done("test-buf");
 }

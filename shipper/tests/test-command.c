@@ -159,10 +159,5 @@ static void test_command_output(void)
 int main(void)
 {
 	test_command_output();
-	if (failures) {
-		fprintf(stderr, "test-command: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-command: all passed\n");
-	return 0;
+	return check_done("test-command");
 }

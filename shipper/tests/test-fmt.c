@@ -77,10 +77,5 @@ int main(void)
 {
 	test_time_trims_fraction();
 	test_time_parse();
-	if (failures) {
-		fprintf(stderr, "test-fmt: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-fmt: all passed\n");
-	return 0;
+	return check_done("test-fmt");
 }

@@ -174,10 +174,5 @@ int main(void)
 	test_journal_gets_priorities();
 	test_journal_elsewhere_gets_none();
 	test_genl_perror_names_the_program();
-	if (failures) {
-		fprintf(stderr, "test-log: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-log: all passed\n");
-	return 0;
+	return check_done("test-log");
 }

@@ -10,20 +10,10 @@
 #include <linux/netlog.h>
 
 #include "check.h"
+#include "values.h"
 #include "addr.h"
 #include "window.h"
 #include "nl.h"
-
-static struct addr addr(const char *str)
-{
-	struct addr a;
-
-	if (addr_parse(&a, str)) {
-		fprintf(stderr, "addr_parse('%s') failed\n", str);
-		exit(1);
-	}
-	return a;
-}
 
 /* Builds a GET_FLOWS reply the way the contract describes it. */
 static void put_flow(struct nlmsghdr *nlh, uint8_t kind, uint8_t proto,
@@ -168,10 +158,5 @@ int main(void)
 {
 	test_parse_dump_messages();
 	test_high_water_event();
-	if (failures) {
-		fprintf(stderr, "test-nl: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-nl: all passed\n");
-	return 0;
+	return check_done("test-nl");
 }

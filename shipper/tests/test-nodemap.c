@@ -308,10 +308,5 @@ int main(void)
 	test_endpoint_claims();
 	test_nodemap_errors();
 	test_nodemap_node_too_large();
-	if (failures) {
-		fprintf(stderr, "test-nodemap: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-nodemap: all passed\n");
-	return 0;
+	return check_done("test-nodemap");
 }

@@ -900,10 +900,5 @@ int main(int argc, char **argv)
 	test_split_max_entries();
 	test_split_big_nodes();
 	test_u64_serializer();
-	if (failures) {
-		fprintf(stderr, "test-record: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-record: all passed\n");
-	return 0;
+	return check_done("test-record");
 }

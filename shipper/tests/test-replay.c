@@ -92,10 +92,5 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	test_replay_binary(argv[1], argv[2]);
-	if (failures) {
-		fprintf(stderr, "test-replay: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-replay: all passed\n");
-	return 0;
+	return check_done("test-replay");
 }

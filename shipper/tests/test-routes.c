@@ -81,10 +81,5 @@ static void test_routes(void)
 int main(void)
 {
 	test_routes();
-	if (failures) {
-		fprintf(stderr, "test-routes: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-routes: all passed\n");
-	return 0;
+	return check_done("test-routes");
 }

@@ -12,6 +12,7 @@
 #include <linux/netlog.h>
 
 #include "check.h"
+#include "values.h"
 #include "addr.h"
 #include "window.h"
 #include "json-read.h"
@@ -87,33 +88,6 @@ static void test_window_json(void)
 }
 
 
-static struct addr addr(const char *str)
-{
-	struct addr a;
-
-	if (addr_parse(&a, str)) {
-		fprintf(stderr, "addr_parse('%s') failed\n", str);
-		exit(1);
-	}
-	return a;
-}
-
-static struct flow flow(uint8_t kind, uint8_t proto, const char *local,
-			       uint16_t lport, const char *remote,
-			       uint16_t rport)
-{
-	struct flow f = {
-		.kind = kind,
-		.proto = proto,
-		.local = addr(local),
-		.local_port = lport,
-		.remote = addr(remote),
-		.remote_port = rport,
-	};
-
-	return f;
-}
-
 static void test_json_shape(void)
 {
 	static const char want[] =
@@ -178,10 +152,5 @@ int main(void)
 {
 	test_window_json();
 	test_json_shape();
-	if (failures) {
-		fprintf(stderr, "test-window-json: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-window-json: all passed\n");
-	return 0;
+	return check_done("test-window-json");
 }

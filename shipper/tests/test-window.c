@@ -7,36 +7,10 @@
 #include <linux/netlog.h>
 
 #include "check.h"
+#include "values.h"
 #include "addr.h"
 #include "window.h"
 #include "array.h"
-
-static struct addr addr(const char *str)
-{
-	struct addr a;
-
-	if (addr_parse(&a, str)) {
-		fprintf(stderr, "addr_parse('%s') failed\n", str);
-		exit(1);
-	}
-	return a;
-}
-
-static struct flow flow(uint8_t kind, uint8_t proto, const char *local,
-			       uint16_t lport, const char *remote,
-			       uint16_t rport)
-{
-	struct flow f = {
-		.kind = kind,
-		.proto = proto,
-		.local = addr(local),
-		.local_port = lport,
-		.remote = addr(remote),
-		.remote_port = rport,
-	};
-
-	return f;
-}
 
 static void test_sort_kind_src_dst_proto(void)
 {
@@ -88,10 +62,5 @@ static void test_sort_kind_src_dst_proto(void)
 int main(void)
 {
 	test_sort_kind_src_dst_proto();
-	if (failures) {
-		fprintf(stderr, "test-window: %d failures\n", failures);
-		return 1;
-	}
-	printf("test-window: all passed\n");
-	return 0;
+	return check_done("test-window");
 }
