@@ -82,7 +82,9 @@
  *         NETLOG_W_SEQ: NLA_U64, window sequence number, from 1
  *         NETLOG_W_START_NS: NLA_U64, first packet, ns since the epoch (UTC);
  *                            equal to NETLOG_W_END_NS for an empty window
- *         NETLOG_W_END_NS: NLA_U64, close time (now, for a peek)
+ *         NETLOG_W_END_NS: NLA_U64, close time (now, for a peek). A
+ *                          drained window starts no earlier than the
+ *                          previous one ended: windows never overlap
  *         NETLOG_W_NFLOWS: NLA_U32, flows in the window (keys merged)
  *         NETLOG_W_MISSES: NLA_NESTED
  *             NETLOG_MISS_TABLE_FULL: NLA_NESTED
