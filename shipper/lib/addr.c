@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "fmt.h"
 
 int addr_parse(struct addr *addr, const char *str)
 {
@@ -81,13 +82,36 @@ static bool v4_compatible(const struct addr *addr)
 	       (addr->bytes[12] || addr->bytes[13]);
 }
 
+/* inet_ntop()'s IPv4 text without its sprintf(), a third of a dump's time. */
+static int format_v4(const uint8_t *b, char *buf, size_t size)
+{
+	char tmp[INET_ADDRSTRLEN], *p = tmp;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		if (b[i] >= 100)
+			*p++ = '0' + b[i] / 100;
+		if (b[i] >= 10)
+			*p++ = '0' + b[i] / 10 % 10;
+		*p++ = '0' + b[i] % 10;
+	}
+	*p++ = '\0';
+	if ((size_t)(p - tmp) > size)
+		return -ENOSPC;
+	memcpy(buf, tmp, p - tmp);
+	return 0;
+}
+
 int addr_format(const struct addr *addr, char *buf, size_t size)
 {
-	int af = addr->len == 4 ? AF_INET : AF_INET6;
 	int n;
 
 	if (addr->len != 4 && addr->len != 16)
 		return -EINVAL;
+	if (addr->len == 4)
+		return format_v4(addr->bytes, buf, size);
 	/*
 	 * glibc writes ::1.2.3.4 for the deprecated IPv4-compatible form,
 	 * Go and so Tailscale ::102:304; the logs must match Go's.
@@ -98,7 +122,7 @@ int addr_format(const struct addr *addr, char *buf, size_t size)
 			     addr->bytes[14] << 8 | addr->bytes[15]);
 		return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 	}
-	if (!inet_ntop(af, addr->bytes, buf, size))
+	if (!inet_ntop(AF_INET6, addr->bytes, buf, size))
 		return -errno;
 	return 0;
 }
@@ -106,19 +130,38 @@ int addr_format(const struct addr *addr, char *buf, size_t size)
 int addrport_format(const struct addr *addr, uint16_t port, char *buf,
 		    size_t size)
 {
-	char str[INET6_ADDRSTRLEN];
-	int ret, n;
+	char str[ADDRPORT_STRLEN], *p = str;
+	int ret;
 
-	ret = addr_format(addr, str, sizeof(str));
+	if (addr->len == 16)
+		*p++ = '[';
+	ret = addr_format(addr, p, INET6_ADDRSTRLEN);
 	if (ret)
 		return ret;
+	p += strlen(p);
 	if (addr->len == 16)
-		n = snprintf(buf, size, "[%s]:%u", str, port);
-	else
-		n = snprintf(buf, size, "%s:%u", str, port);
-	if (n < 0 || (size_t)n >= size)
+		*p++ = ']';
+	*p++ = ':';
+	p += fmt_u64(p, port);
+	*p++ = '\0';
+	if ((size_t)(p - str) > size)
 		return -ENOSPC;
+	memcpy(buf, str, p - str);
 	return 0;
+}
+
+const char *addrport_text(struct addrport_text *t, const struct addr *addr,
+			  uint16_t port)
+{
+	if (t->len && t->port == port && t->addr.len == addr->len &&
+	    !memcmp(t->addr.bytes, addr->bytes, addr->len))
+		return t->text;
+	t->addr = *addr;
+	t->port = port;
+	if (addrport_format(addr, port, t->text, sizeof(t->text)))
+		t->text[0] = '\0';
+	t->len = strlen(t->text);
+	return t->text;
 }
 
 int addr_compare(const struct addr *a, const struct addr *b)

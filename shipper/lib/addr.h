@@ -25,6 +25,22 @@ int addr_format(const struct addr *addr, char *buf, size_t size);
 /* "a.b.c.d:port" or "[v6]:port", port 0 included. */
 int addrport_format(const struct addr *addr, uint16_t port, char *buf,
 		    size_t size);
+/*
+ * addrport_format()'s text of the last address and port asked for, kept
+ * for the next flow, which often has the same (a sorted window's local side).
+ * Zero-initialize it.
+ */
+struct addrport_text {
+	struct addr addr;
+	uint16_t port;
+	size_t len;		/* 0 until the first call */
+	char text[ADDRPORT_STRLEN];
+};
+
+/* The text of @addr and @port, NUL-terminated, its length in @t->len. */
+const char *addrport_text(struct addrport_text *t, const struct addr *addr,
+			  uint16_t port);
+
 /* Clears every bit of @addr after the first @bits. */
 void addr_mask(struct addr *addr, unsigned int bits);
 

@@ -35,6 +35,20 @@ int fmt_time(uint64_t ns, char *buf, size_t size)
 	return 0;
 }
 
+size_t fmt_u64(char *buf, uint64_t v)
+{
+	char tmp[FMT_U64_LEN], *p = tmp + sizeof(tmp);
+	size_t n;
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	n = tmp + sizeof(tmp) - p;
+	memcpy(buf, p, n);
+	return n;
+}
+
 const char *fmt_proto(uint8_t proto)
 {
 	switch (proto) {

@@ -22,6 +22,12 @@ int fmt_time(uint64_t ns, char *buf, size_t size);
  */
 int fmt_time_parse(const char *str, uint64_t *ns);
 
+/* The longest decimal u64, 18446744073709551615. */
+#define FMT_U64_LEN 20
+
+/* The decimal digits of @v into @buf, no NUL: returns how many. */
+size_t fmt_u64(char *buf, uint64_t v);
+
 /* "tcp", "udp", ... for the table; NULL for a protocol without a short name. */
 const char *fmt_proto(uint8_t proto);
 
