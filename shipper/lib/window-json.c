@@ -18,6 +18,7 @@
 #include "window-json.h"
 
 #define PATH_LEN JSON_PATH_LEN
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* An optional non-negative integer; absent is 0. */
 static int member_u64(const struct json_reader *r, json_object *obj,
@@ -220,12 +221,6 @@ int window_json_load(struct window *w, const char *path, char *err,
 
 /* Printing */
 
-static void add_nonzero(json_object *obj, const char *key, uint64_t val)
-{
-	if (val)
-		json_add(obj, key, json_object_new_uint64(val));
-}
-
 static json_object *counts_json(const struct counts *c)
 {
 	json_object *obj = json_object_new_object();
@@ -248,30 +243,117 @@ static json_object *window_json(const struct window *w)
 	return obj;
 }
 
-static json_object *flow_json(const struct flow *fl)
-{
-	json_object *obj = json_object_new_object();
-	char src[ADDRPORT_STRLEN], dst[ADDRPORT_STRLEN];
-	const char *kind = flow_kind_name(fl->kind);
+/* The counters of a flow, in the order of their keys. */
+enum {
+	C_TX_PKTS,
+	C_TX_BYTES,
+	C_RX_PKTS,
+	C_RX_BYTES,
+	NR_COUNTS
+};
 
-	addrport_format(&fl->local, fl->local_port, src, sizeof(src));
-	addrport_format(&fl->remote, fl->remote_port, dst, sizeof(dst));
-	json_add(obj, "kind", json_object_new_string(kind ? kind : "unknown"));
-	json_add(obj, "proto", json_object_new_int(fl->proto));
-	json_add(obj, "src", json_object_new_string(src));
-	json_add(obj, "dst", json_object_new_string(dst));
-	add_nonzero(obj, "txPkts", fl->tx_pkts);
-	add_nonzero(obj, "txBytes", fl->tx_bytes);
-	add_nonzero(obj, "rxPkts", fl->rx_pkts);
-	add_nonzero(obj, "rxBytes", fl->rx_bytes);
-	return obj;
+static const char *const count_key[NR_COUNTS] = {
+	"txPkts", "txBytes", "rxPkts", "rxBytes",
+};
+
+/*
+ * A flow object of one shape: which counters it has, zero ones being left
+ * out. Each flow of that shape sets its values in place and is serialized
+ * by json-c, so that a million flows cost no million trees.
+ */
+struct flow_tmpl {
+	json_object *obj, *kind, *proto, *src, *dst, *count[NR_COUNTS];
+};
+
+struct flow_printer {
+	struct flow_tmpl tmpl[1 << NR_COUNTS];
+	struct addrport_text src, dst;
+};
+
+static json_object *tmpl_add(json_object *obj, const char *key,
+			     json_object *val)
+{
+	if (val)
+		json_add(obj, key, val);
+	return val;
+}
+
+static struct flow_tmpl *tmpl_get(struct flow_printer *p, unsigned int mask)
+{
+	struct flow_tmpl *t = &p->tmpl[mask];
+	unsigned int c;
+
+	if (t->obj)
+		return t;
+	t->obj = json_object_new_object();
+	if (!t->obj)
+		return NULL;
+	t->kind = tmpl_add(t->obj, "kind", json_object_new_string(""));
+	t->proto = tmpl_add(t->obj, "proto", json_object_new_int(0));
+	t->src = tmpl_add(t->obj, "src", json_object_new_string(""));
+	t->dst = tmpl_add(t->obj, "dst", json_object_new_string(""));
+	for (c = 0; c < NR_COUNTS; c++) {
+		if (!(mask & 1u << c))
+			continue;
+		t->count[c] = tmpl_add(t->obj, count_key[c],
+				       json_object_new_uint64(0));
+		if (!t->count[c])
+			goto err;
+	}
+	if (t->kind && t->proto && t->src && t->dst)
+		return t;
+err:
+	json_object_put(t->obj);
+	memset(t, 0, sizeof(*t));
+	return NULL;
+}
+
+static void printer_free(struct flow_printer *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < 1 << NR_COUNTS; i++)
+		json_object_put(p->tmpl[i].obj);
+}
+
+static int put_flow(struct flow_printer *p, const struct flow *fl, FILE *f)
+{
+	const uint64_t count[NR_COUNTS] = {
+		fl->tx_pkts, fl->tx_bytes, fl->rx_pkts, fl->rx_bytes,
+	};
+	const char *kind = flow_kind_name(fl->kind), *json;
+	unsigned int mask = 0, c;
+	struct flow_tmpl *t;
+	size_t len;
+
+	for (c = 0; c < NR_COUNTS; c++)
+		if (count[c])
+			mask |= 1u << c;
+	t = tmpl_get(p, mask);
+	if (!t)
+		return -ENOMEM;
+	addrport_text(&p->src, &fl->local, fl->local_port);
+	addrport_text(&p->dst, &fl->remote, fl->remote_port);
+	/* json-c's setters return 1 on success. */
+	if (!json_object_set_string(t->kind, kind ? kind : "unknown") ||
+	    !json_object_set_int(t->proto, fl->proto) ||
+	    !json_object_set_string_len(t->src, p->src.text, p->src.len) ||
+	    !json_object_set_string_len(t->dst, p->dst.text, p->dst.len))
+		return -ENOMEM;
+	for (c = 0; c < NR_COUNTS; c++)
+		if (t->count[c])
+			json_object_set_uint64(t->count[c], count[c]);
+	json = json_object_to_json_string_length(t->obj, JSON_FLAGS, &len);
+	if (!json)
+		return -ENOMEM;
+	fwrite(json, 1, len, f);
+	return 0;
 }
 
 /* Serializes @obj with json-c and frees it. */
 static void put(json_object *obj, FILE *f)
 {
-	fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-					     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+	fputs(json_object_to_json_string_ext(obj, JSON_FLAGS), f);
 	json_object_put(obj);
 }
 
@@ -279,20 +361,27 @@ static void put(json_object *obj, FILE *f)
  * Every value is built and serialized by json-c, but the top level is
  * streamed one flow at a time: a json-c tree of a million flows takes about
  * 1.3 GB. Only the fixed keys and the brackets around them are written here.
+ * The flows go through reused objects, one for each shape (see
+ * struct flow_tmpl).
  */
-void window_print_json(const struct window *w, FILE *f)
+int window_print_json(const struct window *w, FILE *f)
 {
+	struct flow_printer p = { 0 };
 	json_object *misses;
 	size_t i;
+	int ret = 0;
 
 	fputs("{\"window\":", f);
 	put(window_json(w), f);
 	fputs(",\"flows\":[", f);
-	for (i = 0; i < w->nr; i++) {
+	for (i = 0; i < w->nr && !ret; i++) {
 		if (i)
 			fputc(',', f);
-		put(flow_json(&w->flows[i]), f);
+		ret = put_flow(&p, &w->flows[i], f);
 	}
+	printer_free(&p);
+	if (ret)
+		return ret;
 	fputs("],\"misses\":", f);
 	misses = json_object_new_object();
 	json_add(misses, "tableFull", counts_json(&w->miss_table_full));
@@ -300,4 +389,5 @@ void window_print_json(const struct window *w, FILE *f)
 	fputs(",\"excluded\":", f);
 	put(counts_json(&w->excluded), f);
 	fputs("}\n", f);
+	return 0;
 }

@@ -26,7 +26,8 @@ int window_json_parse(struct window *w, const char *name,
  * One line: {"window":{"seq":N,"start":T,"end":T},"flows":[...],
  * "misses":{"tableFull":{"pkts":N,"bytes":N}},"excluded":{...}}.
  * Zero flow counters are left out. The flows are printed in their order.
+ * Returns 0, or -ENOMEM with the document cut short.
  */
-void window_print_json(const struct window *w, FILE *f);
+int window_print_json(const struct window *w, FILE *f);
 
 #endif /* NETLOG_WINDOW_JSON_H */

@@ -75,7 +75,13 @@ static int run(const char *cmd, bool drain, enum output out)
 		window_print_table(&w, stdout);
 		break;
 	case OUT_JSON:
-		window_print_json(&w, stdout);
+		ret = window_print_json(&w, stdout);
+		if (ret) {
+			log_err("%s: cannot print the flows: %s%s", cmd,
+				strerror(-ret),
+				drain ? "; window not acknowledged" : "");
+			goto out;
+		}
 		break;
 	case OUT_DUMP:
 		window_print_dump(&w, stdout);

@@ -371,8 +371,8 @@ static void print_to(const struct window *w, enum stage_id id, FILE *f)
 {
 	if (id == S_DUMP)
 		window_print_dump(w, f);
-	else
-		window_print_json(w, f);
+	else if (window_print_json(w, f))
+		die("window_print_json", ENOMEM);
 	if (fflush(f))
 		die("writing", errno);
 }

@@ -17,6 +17,7 @@
 #include "window.h"
 #include "json-read.h"
 #include "window-json.h"
+#include "fmt.h"
 #include "array.h"
 
 static void test_window_json(void)
@@ -148,9 +149,126 @@ static void test_json_shape(void)
 	free(out);
 }
 
+/* The whole document as one json-c tree, as netlogctl built it first. */
+static json_object *tree_counts(const struct counts *c)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "pkts", json_object_new_uint64(c->pkts));
+	json_object_object_add(obj, "bytes", json_object_new_uint64(c->bytes));
+	return obj;
+}
+
+static json_object *tree_flow(const struct flow *fl)
+{
+	static const char *const keys[] = { "txPkts", "txBytes", "rxPkts",
+					    "rxBytes" };
+	const uint64_t val[] = { fl->tx_pkts, fl->tx_bytes, fl->rx_pkts,
+				 fl->rx_bytes };
+	json_object *obj = json_object_new_object();
+	char src[ADDRPORT_STRLEN], dst[ADDRPORT_STRLEN];
+	const char *kind = flow_kind_name(fl->kind);
+	size_t i;
+
+	addrport_format(&fl->local, fl->local_port, src, sizeof(src));
+	addrport_format(&fl->remote, fl->remote_port, dst, sizeof(dst));
+	json_object_object_add(obj, "kind", json_object_new_string(
+					kind ? kind : "unknown"));
+	json_object_object_add(obj, "proto", json_object_new_int(fl->proto));
+	json_object_object_add(obj, "src", json_object_new_string(src));
+	json_object_object_add(obj, "dst", json_object_new_string(dst));
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (val[i])
+			json_object_object_add(obj, keys[i],
+					       json_object_new_uint64(val[i]));
+	return obj;
+}
+
+static char *tree_doc(const struct window *w)
+{
+	json_object *top = json_object_new_object(), *win, *flows, *misses;
+	char start[FMT_TIME_LEN], end[FMT_TIME_LEN], *doc;
+	size_t i;
+
+	fmt_time(w->start_ns, start, sizeof(start));
+	fmt_time(w->end_ns, end, sizeof(end));
+	win = json_object_new_object();
+	json_object_object_add(win, "seq", json_object_new_uint64(w->seq));
+	json_object_object_add(win, "start", json_object_new_string(start));
+	json_object_object_add(win, "end", json_object_new_string(end));
+	json_object_object_add(top, "window", win);
+	flows = json_object_new_array();
+	for (i = 0; i < w->nr; i++)
+		json_object_array_add(flows, tree_flow(&w->flows[i]));
+	json_object_object_add(top, "flows", flows);
+	misses = json_object_new_object();
+	json_object_object_add(misses, "tableFull",
+			       tree_counts(&w->miss_table_full));
+	json_object_object_add(top, "misses", misses);
+	json_object_object_add(top, "excluded", tree_counts(&w->excluded));
+	if (asprintf(&doc, "%s\n", json_object_to_json_string_ext(top,
+			JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+		exit(1);
+	json_object_put(top);
+	return doc;
+}
+
+/*
+ * Thousands of flows of every kind (one unknown), both families, every
+ * subset of zero counters and UINT64_MAX ones: the streamed document is the
+ * whole tree's, byte for byte.
+ */
+static void test_json_streamed_as_tree(void)
+{
+	static const char *const addrs[] = {
+		"100.64.0.1", "10.1.2.3", "0.0.0.0", "255.255.255.255",
+		"fd7a:115c:a1e0::1", "::ffff:1.2.3.4", "::1.2.3.4", "::",
+	};
+	const uint64_t vals[] = { 0, 1, 9, 10, 99999, UINT64_MAX };
+	struct window w;
+	uint64_t r = 7;
+	char *out = NULL, *want;
+	size_t i, len = 0;
+	struct flow *fl;
+	FILE *f;
+
+	window_init(&w);
+	w.seq = UINT64_MAX;
+	w.start_ns = 1795723200123456789ULL;
+	w.end_ns = 1795723205000000001ULL;
+	w.miss_table_full.pkts = UINT64_MAX;
+	w.excluded.bytes = 1;
+	for (i = 0; i < 5000; i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		fl = window_add_flow(&w);
+		if (!fl)
+			exit(1);
+		*fl = flow(i == 17 ? 7 : r >> 63, r >> 40,
+			   addrs[(r >> 20) % ARRAY_SIZE(addrs)], r >> 24,
+			   addrs[(r >> 28) % ARRAY_SIZE(addrs)], i);
+		fl->tx_pkts = vals[(r >> 4) % ARRAY_SIZE(vals)];
+		fl->tx_bytes = vals[(r >> 8) % ARRAY_SIZE(vals)];
+		fl->rx_pkts = vals[(r >> 12) % ARRAY_SIZE(vals)];
+		fl->rx_bytes = vals[(r >> 16) % ARRAY_SIZE(vals)];
+	}
+	want = tree_doc(&w);
+	f = open_memstream(&out, &len);
+	if (!f)
+		exit(1);
+	CHECK(window_print_json(&w, f) == 0);
+	fclose(f);
+	CHECK(len == strlen(want));
+	CHECK(!strcmp(out, want));
+	free(out);
+	free(want);
+	window_release(&w);
+}
+
 int main(void)
 {
 	test_window_json();
 	test_json_shape();
+	test_json_streamed_as_tree();
 	return check_done("test-window-json");
 }
