@@ -166,6 +166,24 @@ int netlog_parse(const struct sk_buff *skb, u8 family, struct netlog_pkt *p)
 	return -EAFNOSUPPORT;
 }
 
+/* Memory compares without memcmp() calls: this runs for every packet. */
+bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
+			  const struct in6_addr *a)
+{
+	const struct netlog_addr *x;
+	unsigned int i;
+
+	for (i = 0; i < cfg->nexcl; i++) {
+		x = &cfg->excl[i];
+		if (x->family != family)
+			continue;
+		if (family == AF_INET ? x->a.s6_addr32[0] == a->s6_addr32[0] :
+		    ipv6_addr_equal(&x->a, a))
+			return true;
+	}
+	return false;
+}
+
 static bool dev_configured(const struct netlog_config *cfg,
 			   const struct net_device *dev)
 {
@@ -190,6 +208,32 @@ static bool port_configured(const struct netlog_config *cfg, __be16 port)
 	return false;
 }
 
+/*
+ * Whether an IPv4 packet can be physical traffic: UDP, a first fragment,
+ * with a configured local port (@dport for received packets). Read before
+ * the full parse, so that other local traffic costs two header reads.
+ */
+static bool maybe_physical(const struct netlog_config *cfg,
+			   const struct sk_buff *skb, u8 family, bool dport)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	struct iphdr _iph;
+	const struct iphdr *iph;
+	unsigned int noff = skb_network_offset(skb);
+
+	if (!cfg->nports)
+		return false;
+	if (family != NFPROTO_IPV4)
+		return true;	/* extension headers: the full parse decides */
+	iph = skb_header_pointer(skb, noff, sizeof(_iph), &_iph);
+	if (!iph || iph->protocol != IPPROTO_UDP ||
+	    (iph->frag_off & htons(IP_OFFSET)) || iph->ihl < 5)
+		return false;
+	uh = skb_header_pointer(skb, noff + iph->ihl * 4, sizeof(_uh), &_uh);
+	return uh && port_configured(cfg, dport ? uh->dest : uh->source);
+}
+
 static void swap_sides(struct netlog_key *k)
 {
 	struct in6_addr a = k->laddr;
@@ -201,38 +245,14 @@ static void swap_sides(struct netlog_key *k)
 	k->rport = port;
 }
 
-/*
- * Count @skb seen at @hooknum if it crosses a configured device or port.
- * Runs inside rcu_read_lock().
- */
-void netlog_account(struct netlog_state *st, const struct netlog_config *cfg,
-		    struct sk_buff *skb, u8 family, unsigned int hooknum,
-		    const struct net_device *in, const struct net_device *out)
+/* Count @skb as virtual traffic, physical traffic, or both. */
+static void account(struct netlog_state *st, const struct netlog_config *cfg,
+		    struct sk_buff *skb, u8 family, enum netlog_dir dir,
+		    bool virt, bool phys)
 {
-	enum netlog_dir dir = NETLOG_TX;
-	bool virt = false, phys = false;
 	struct netlog_pkt p;
 	bool excluded;
 
-	switch (hooknum) {
-	case NF_INET_POST_ROUTING:
-		virt = dev_configured(cfg, out);
-		break;
-	case NF_INET_FORWARD:
-		virt = dev_configured(cfg, in);
-		dir = NETLOG_RX;
-		break;
-	case NF_INET_LOCAL_IN:
-		virt = dev_configured(cfg, in);
-		phys = cfg->nports;
-		dir = NETLOG_RX;
-		break;
-	case NF_INET_LOCAL_OUT:
-		phys = cfg->nports;
-		break;
-	}
-	if (!virt && !phys)
-		return;
 	if (netlog_parse(skb, family, &p))
 		return;
 	if (dir == NETLOG_RX)
@@ -250,41 +270,136 @@ void netlog_account(struct netlog_state *st, const struct netlog_config *cfg,
 	}
 }
 
-static unsigned int netlog_hook(void *priv, struct sk_buff *skb,
-				const struct nf_hook_state *state)
+/*
+ * What each hook point counts, decided from the device or the port alone
+ * before anything else of the packet is read.
+ */
+static void on_post_routing(struct netlog_state *st,
+			    const struct netlog_config *cfg,
+			    struct sk_buff *skb, u8 family,
+			    const struct net_device *out)
 {
-	struct netlog_state *st = netlog_state_get(state->net);
-	const struct netlog_config *cfg = rcu_dereference(st->cfg);
+	if (dev_configured(cfg, out))
+		account(st, cfg, skb, family, NETLOG_TX, true, false);
+}
 
-	netlog_account(st, cfg, skb, state->pf, state->hook, state->in,
-		       state->out);
+static void on_forward(struct netlog_state *st, const struct netlog_config *cfg,
+		       struct sk_buff *skb, u8 family,
+		       const struct net_device *in)
+{
+	if (dev_configured(cfg, in))
+		account(st, cfg, skb, family, NETLOG_RX, true, false);
+}
+
+static void on_local_in(struct netlog_state *st,
+			const struct netlog_config *cfg, struct sk_buff *skb,
+			u8 family, const struct net_device *in)
+{
+	bool virt = dev_configured(cfg, in);
+	bool phys = maybe_physical(cfg, skb, family, true);
+
+	if (virt || phys)
+		account(st, cfg, skb, family, NETLOG_RX, virt, phys);
+}
+
+static void on_local_out(struct netlog_state *st,
+			 const struct netlog_config *cfg, struct sk_buff *skb,
+			 u8 family)
+{
+	if (maybe_physical(cfg, skb, family, false))
+		account(st, cfg, skb, family, NETLOG_TX, false, true);
+}
+
+/* The hooks run inside rcu_read_lock(), with the namespace's state as @priv. */
+static unsigned int hook_post_routing(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	struct netlog_state *st = priv;
+
+	on_post_routing(st, rcu_dereference(st->cfg), skb, state->pf,
+			state->out);
 	return NF_ACCEPT;
 }
 
-#define NETLOG_OPS(_pf, _hooknum) {		\
-	.hook = netlog_hook,			\
+static unsigned int hook_forward(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct netlog_state *st = priv;
+
+	on_forward(st, rcu_dereference(st->cfg), skb, state->pf, state->in);
+	return NF_ACCEPT;
+}
+
+static unsigned int hook_local_in(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct netlog_state *st = priv;
+
+	on_local_in(st, rcu_dereference(st->cfg), skb, state->pf, state->in);
+	return NF_ACCEPT;
+}
+
+static unsigned int hook_local_out(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct netlog_state *st = priv;
+
+	on_local_out(st, rcu_dereference(st->cfg), skb, state->pf);
+	return NF_ACCEPT;
+}
+
+/* What the hook at @hooknum does with @skb: for the KUnit suites. */
+void netlog_account(struct netlog_state *st, const struct netlog_config *cfg,
+		    struct sk_buff *skb, u8 family, unsigned int hooknum,
+		    const struct net_device *in, const struct net_device *out)
+{
+	switch (hooknum) {
+	case NF_INET_POST_ROUTING:
+		on_post_routing(st, cfg, skb, family, out);
+		break;
+	case NF_INET_FORWARD:
+		on_forward(st, cfg, skb, family, in);
+		break;
+	case NF_INET_LOCAL_IN:
+		on_local_in(st, cfg, skb, family, in);
+		break;
+	case NF_INET_LOCAL_OUT:
+		on_local_out(st, cfg, skb, family);
+		break;
+	}
+}
+
+#define NETLOG_OPS(_fn, _pf, _hooknum) {	\
+	.hook = _fn,				\
 	.pf = _pf,				\
 	.hooknum = _hooknum,			\
 	.priority = NETLOG_HOOK_PRIO,		\
 }
 
-static const struct nf_hook_ops netlog_ops[] = {
-	NETLOG_OPS(NFPROTO_IPV4, NF_INET_POST_ROUTING),
-	NETLOG_OPS(NFPROTO_IPV4, NF_INET_FORWARD),
-	NETLOG_OPS(NFPROTO_IPV4, NF_INET_LOCAL_IN),
-	NETLOG_OPS(NFPROTO_IPV4, NF_INET_LOCAL_OUT),
-	NETLOG_OPS(NFPROTO_IPV6, NF_INET_POST_ROUTING),
-	NETLOG_OPS(NFPROTO_IPV6, NF_INET_FORWARD),
-	NETLOG_OPS(NFPROTO_IPV6, NF_INET_LOCAL_IN),
-	NETLOG_OPS(NFPROTO_IPV6, NF_INET_LOCAL_OUT),
+static const struct nf_hook_ops netlog_ops[NETLOG_NHOOKS] = {
+	NETLOG_OPS(hook_post_routing, NFPROTO_IPV4, NF_INET_POST_ROUTING),
+	NETLOG_OPS(hook_forward, NFPROTO_IPV4, NF_INET_FORWARD),
+	NETLOG_OPS(hook_local_in, NFPROTO_IPV4, NF_INET_LOCAL_IN),
+	NETLOG_OPS(hook_local_out, NFPROTO_IPV4, NF_INET_LOCAL_OUT),
+	NETLOG_OPS(hook_post_routing, NFPROTO_IPV6, NF_INET_POST_ROUTING),
+	NETLOG_OPS(hook_forward, NFPROTO_IPV6, NF_INET_FORWARD),
+	NETLOG_OPS(hook_local_in, NFPROTO_IPV6, NF_INET_LOCAL_IN),
+	NETLOG_OPS(hook_local_out, NFPROTO_IPV6, NF_INET_LOCAL_OUT),
 };
 
-int netlog_hooks_register(struct net *net)
+/* The hooks carry @st as their priv, so a packet needs no lookup of it. */
+int netlog_hooks_register(struct netlog_state *st)
 {
-	return nf_register_net_hooks(net, netlog_ops, ARRAY_SIZE(netlog_ops));
+	unsigned int i;
+
+	for (i = 0; i < NETLOG_NHOOKS; i++) {
+		st->ops[i] = netlog_ops[i];
+		st->ops[i].priv = st;
+	}
+	return nf_register_net_hooks(st->net, st->ops, NETLOG_NHOOKS);
 }
 
-void netlog_hooks_unregister(struct net *net)
+void netlog_hooks_unregister(struct netlog_state *st)
 {
-	nf_unregister_net_hooks(net, netlog_ops, ARRAY_SIZE(netlog_ops));
+	nf_unregister_net_hooks(st->net, st->ops, NETLOG_NHOOKS);
 }

@@ -25,6 +25,9 @@
  */
 #define NETLOG_SPARES 2
 
+/* Hook points: POST_ROUTING, FORWARD, LOCAL_IN and LOCAL_OUT, IPv4 and IPv6. */
+#define NETLOG_NHOOKS 8
+
 enum netlog_dir {
 	NETLOG_TX,
 	NETLOG_RX,
@@ -83,7 +86,7 @@ struct netlog_window {
 	u64 start_ns;
 	u64 end_ns;
 	u32 capacity;
-	siphash_key_t hkey;
+	hsiphash_key_t hkey;
 	struct netlog_table __percpu *tables;
 };
 
@@ -158,6 +161,7 @@ struct netlog_state {
 	bool dying;		/* hooks gone for good: netns pre_exit ran */
 	struct netlog_stats __percpu *stats;
 	struct net *net;
+	struct nf_hook_ops ops[NETLOG_NHOOKS];	/* registered while hooks_on */
 	void (*notify_high_water)(struct netlog_state *st);
 	struct work_struct hw_work;
 };
@@ -197,11 +201,13 @@ struct netlog_pkt {
 };
 
 int netlog_parse(const struct sk_buff *skb, u8 family, struct netlog_pkt *p);
+bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
+			  const struct in6_addr *a);
 void netlog_account(struct netlog_state *st, const struct netlog_config *cfg,
 		    struct sk_buff *skb, u8 family, unsigned int hooknum,
 		    const struct net_device *in, const struct net_device *out);
-int netlog_hooks_register(struct net *net);
-void netlog_hooks_unregister(struct net *net);
+int netlog_hooks_register(struct netlog_state *st);
+void netlog_hooks_unregister(struct netlog_state *st);
 
 /* netns.c */
 struct netlog_state *netlog_state_get(const struct net *net);
@@ -217,8 +223,6 @@ int netlog_config_change(struct net *net,
 			 void *arg, struct netlink_ext_ack *extack);
 int netlog_netns_init(void);
 void netlog_netns_exit(void);
-bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
-			  const struct in6_addr *a);
 
 /* netlink.c */
 int netlog_config_parse(struct netlog_config *cfg, struct nlattr **attrs,

@@ -61,18 +61,6 @@ struct netlog_state *netlog_state_get(const struct net *net)
 	return net_generic(net, netlog_net_id);
 }
 
-bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
-			  const struct in6_addr *a)
-{
-	unsigned int i, len = family == AF_INET ? 4 : 16;
-
-	for (i = 0; i < cfg->nexcl; i++)
-		if (cfg->excl[i].family == family &&
-		    !memcmp(&cfg->excl[i].a, a, len))
-			return true;
-	return false;
-}
-
 /* Defaults: Tailscale's service addresses are never flows. */
 struct netlog_config *netlog_config_default(const struct net *net)
 {
@@ -136,7 +124,7 @@ int netlog_config_apply(struct netlog_state *st, struct netlog_config *cfg,
 		goto err_free_cfg;
 	}
 	if (want && !st->hooks_on && st->net) {
-		ret = netlog_hooks_register(st->net);
+		ret = netlog_hooks_register(st);
 		if (ret) {
 			NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
 			goto err_free_cfg;
@@ -149,7 +137,7 @@ int netlog_config_apply(struct netlog_state *st, struct netlog_config *cfg,
 		goto err_unregister_hooks;
 	old = rcu_replace_pointer(st->cfg, cfg, lockdep_is_held(&st->lock));
 	if (!want && st->hooks_on) {
-		netlog_hooks_unregister(st->net);
+		netlog_hooks_unregister(st);
 		st->hooks_on = false;
 	}
 	kfree_rcu(old, rcu);
@@ -157,7 +145,7 @@ int netlog_config_apply(struct netlog_state *st, struct netlog_config *cfg,
 
 err_unregister_hooks:
 	if (registered) {
-		netlog_hooks_unregister(st->net);
+		netlog_hooks_unregister(st);
 		st->hooks_on = false;
 	}
 err_free_cfg:
@@ -258,7 +246,7 @@ static void __net_exit netlog_net_pre_exit(struct net *net)
 	mutex_lock(&st->lock);
 	st->dying = true;
 	if (st->hooks_on) {
-		netlog_hooks_unregister(net);
+		netlog_hooks_unregister(st);
 		st->hooks_on = false;
 	}
 	mutex_unlock(&st->lock);

@@ -234,9 +234,31 @@ int netlog_windows_reserve(struct netlog_state *st,
 	return 0;
 }
 
+/*
+ * Keyed, with a key random per window, against hash flooding. An IPv4 key
+ * is its first word pair and the first word of each address (the rest is
+ * zero), half the rounds of a whole key's hash.
+ */
 static u32 key_hash(const struct netlog_window *w, const struct netlog_key *k)
 {
-	return (u32)siphash(k, sizeof(*k), &w->hkey);
+	const u32 *head = (const u32 *)k;
+
+	if (k->family == AF_INET)
+		return hsiphash_4u32(head[0], head[1],
+				     (__force u32)k->laddr.s6_addr32[0],
+				     (__force u32)k->raddr.s6_addr32[0],
+				     &w->hkey);
+	return hsiphash(k, sizeof(*k), &w->hkey);
+}
+
+/* Keys are five words, pad and unused address bytes zero: no memcmp() call. */
+static bool key_equal(const struct netlog_key *a, const struct netlog_key *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+
+	BUILD_BUG_ON(sizeof(*a) != 5 * sizeof(u64));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
 static struct netlog_entry *table_lookup(const struct netlog_table *t,
@@ -248,7 +270,7 @@ static struct netlog_entry *table_lookup(const struct netlog_table *t,
 	while (i != NETLOG_NIL) {
 		struct netlog_entry *e = &t->entries[i];
 
-		if (!memcmp(&e->key, k, sizeof(*k)))
+		if (key_equal(&e->key, k))
 			return e;
 		i = READ_ONCE(e->next);
 	}
@@ -292,8 +314,16 @@ void netlog_count(struct netlog_state *st, const struct netlog_key *key,
 	struct netlog_stats *s;
 	struct netlog_entry *e;
 	u32 hash, i;
+	/*
+	 * The table is this CPU's: no softirq may count into it meanwhile.
+	 * FORWARD, LOCAL_IN and most POST_ROUTING calls already run with
+	 * bottom halves off; LOCAL_OUT and a local sender's POST_ROUTING
+	 * do not.
+	 */
+	bool bh = !in_softirq();
 
-	local_bh_disable();
+	if (bh)
+		local_bh_disable();
 	w = rcu_dereference(st->live);
 	if (unlikely(!w))
 		goto out;
@@ -337,7 +367,8 @@ void netlog_count(struct netlog_state *st, const struct netlog_key *key,
 			schedule_work(&st->hw_work);
 	}
 out:
-	local_bh_enable();
+	if (bh)
+		local_bh_enable();
 }
 
 static void hw_work_fn(struct work_struct *work)

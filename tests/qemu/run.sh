@@ -3,7 +3,8 @@
 # read-only over virtio-9p, and fail on any kernel report in the console.
 #
 # usage: tests/qemu/run.sh --kernel <bzImage|stock-6.1|stock-6.12|test> [--smp N]
-#        [--mem MB] [--timeout S] [--share DIR] [--append ARGS] -- <script> [args...]
+#        [--mem MB] [--timeout S] [--share DIR] [--append ARGS] [--icount]
+#        -- <script> [args...]
 #        tests/qemu/run.sh --check-log <console.log>   (exit 1 if it has kernel reports)
 #
 # The script runs as root in the host's current directory, with NETLOG_KREL (guest
@@ -34,7 +35,7 @@ kernel_reports() {
 	grep -aE "\[ *[0-9]+\.[0-9]+\] .*($reports)|unreferenced object" "$1" | head -n 20 | tr -d '\r'
 }
 
-kernel='' smp=2 mem=2048 timeout=600 share='' append=''
+kernel='' smp=2 mem=2048 timeout=600 share='' append='' icount=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel|--smp|--mem|--timeout|--share|--append)
@@ -45,6 +46,12 @@ while [ $# -gt 0 ]; do
 		kernel) kernel=$val ;; smp) smp=$val ;; mem) mem=$val ;;
 		timeout) timeout=$val ;; share) share=$val ;; append) append=$val ;;
 		esac ;;
+	--icount)
+		# One guest instruction per nanosecond of guest time, whatever
+		# the host's load: kernel costs become instruction counts. One
+		# vCPU: 6.1 hangs bringing up a second under icount.
+		icount="-icount shift=0,sleep=off" smp=1
+		shift ;;
 	--check-log)
 		[ $# -eq 2 ] || usage
 		[ -r "$2" ] || die "cannot read '$2'"
@@ -56,6 +63,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$kernel" ] && [ $# -ge 1 ] || usage
+[ -z "$icount" ] || smp=1
 
 # The release string that a bzImage carries in its setup header (boot protocol:
 # kernel_version at 0x20e, an offset from 0x200).
@@ -203,7 +211,7 @@ echo "run.sh: booting $krel ($kimage), log: $log" >&2
 start=$(date +%s)
 rc=0
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-machine pc -cpu max -smp "$smp" -m "$mem" \
+	-machine pc -cpu max -smp "$smp" -m "$mem" $icount \
 	-nographic -no-reboot -nic none -monitor none -serial "file:$log" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$share,mount_tag=netlogshare,security_model=none,multidevs=remap" \
