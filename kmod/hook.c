@@ -3,13 +3,18 @@
  * Netfilter hooks: which packets are counted, and how a packet becomes a
  * flow key.
  *
- * Virtual traffic is counted on the configured tunnel devices: leaving at
- * POST_ROUTING (tx), arriving at LOCAL_IN or FORWARD (rx). Physical traffic
- * is UDP from or to a configured local port: sent at LOCAL_OUT (tx),
- * received at LOCAL_IN (rx). Every hook runs at NF_IP_PRI_NAT_SRC - 1: after
- * the filter tables have accepted the packet and before source NAT, so
- * outbound packets keep their pre-SNAT source and inbound packets show their
- * post-DNAT destination.
+ * Virtual traffic is counted on the configured tunnel devices: a forwarded
+ * packet at FORWARD (rx from the device, tx to it), a local one at LOCAL_IN
+ * (rx) or LOCAL_OUT (tx, by its route's device). Physical traffic is UDP
+ * from or to a configured local port: sent at LOCAL_OUT (tx), received at
+ * LOCAL_IN (rx). A forwarded packet thus crosses one netlog hook, not two.
+ * Every hook runs at NF_IP_PRI_NAT_SRC - 1: after the filter tables have
+ * accepted the packet and before source NAT, so outbound packets keep their
+ * pre-SNAT source and inbound packets show their post-DNAT destination.
+ *
+ * This is the per-packet path: its helpers are forced inline, keys are
+ * built in place, and nothing is read before the device or port says the
+ * packet counts.
  */
 
 #include <linux/icmp.h>
@@ -25,10 +30,11 @@
 
 #include "compat.h"
 #include "netlog.h"
+#include "count.h"
 
 #define NETLOG_HOOK_PRIO (NF_IP_PRI_NAT_SRC - 1)
 
-static bool has_ports(u8 proto)
+static __always_inline bool has_ports(u8 proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
 	       proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP ||
@@ -40,12 +46,13 @@ static bool has_ports(u8 proto)
  * segment repeats. An unreadable transport header makes the packet proto 0,
  * as Tailscale's parser does with truncated packets.
  */
-static void parse_l4(const struct sk_buff *skb, unsigned int thoff,
-		     struct netlog_pkt *p, unsigned int *hdrlen)
+static __always_inline void parse_l4(const struct sk_buff *skb,
+				     unsigned int thoff, bool rx,
+				     struct netlog_pkt *p, unsigned int *hdrlen)
 {
-	struct tcphdr _th;
+	struct tcphdr _th __uninitialized;
 	const struct tcphdr *th;
-	struct udphdr _uh;
+	struct udphdr _uh __uninitialized;
 	const struct udphdr *uh;
 
 	*hdrlen = thoff;
@@ -55,16 +62,16 @@ static void parse_l4(const struct sk_buff *skb, unsigned int thoff,
 		th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 		if (!th)
 			goto truncated;
-		p->key.lport = th->source;
-		p->key.rport = th->dest;
+		p->key.lport = rx ? th->dest : th->source;
+		p->key.rport = rx ? th->source : th->dest;
 		*hdrlen = thoff + th->doff * 4;
 		return;
 	}
 	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
 	if (!uh)
 		goto truncated;
-	p->key.lport = uh->source;
-	p->key.rport = uh->dest;
+	p->key.lport = rx ? uh->dest : uh->source;
+	p->key.rport = rx ? uh->source : uh->dest;
 	*hdrlen = thoff + sizeof(*uh);
 	if (p->key.proto == IPPROTO_UDP) {
 		u16 len = ntohs(uh->len);
@@ -77,8 +84,10 @@ truncated:
 }
 
 /* Packets and IP bytes of a packet, or of the segments of a GSO packet. */
-static void count_segments(const struct sk_buff *skb, unsigned int len,
-			   unsigned int hdrlen, struct netlog_pkt *p)
+static __always_inline void count_segments(const struct sk_buff *skb,
+					   unsigned int len,
+					   unsigned int hdrlen,
+					   struct netlog_pkt *p)
 {
 	p->pkts = 1;
 	p->bytes = len;
@@ -98,36 +107,42 @@ static void count_segments(const struct sk_buff *skb, unsigned int len,
 	}
 }
 
-static int parse_ipv4(const struct sk_buff *skb, struct netlog_pkt *p)
+static __always_inline int parse_ipv4(const struct sk_buff *skb, bool rx,
+				      struct netlog_pkt *p)
 {
 	unsigned int noff = skb_network_offset(skb), hdrlen;
-	struct iphdr _iph;
+	struct iphdr _iph __uninitialized;
 	const struct iphdr *iph;
 
 	iph = skb_header_pointer(skb, noff, sizeof(_iph), &_iph);
 	if (!iph || iph->ihl < 5)
 		return -EINVAL;
 	p->key.family = AF_INET;
-	memcpy(&p->key.laddr, &iph->saddr, 4);
-	memcpy(&p->key.raddr, &iph->daddr, 4);
+	/* The rest of each in6_addr stays zero: keys compare as memory. */
+	p->key.laddr = (struct in6_addr){
+		.s6_addr32 = { rx ? iph->daddr : iph->saddr },
+	};
+	p->key.raddr = (struct in6_addr){
+		.s6_addr32 = { rx ? iph->saddr : iph->daddr },
+	};
 	p->key.proto = iph->protocol;
 	hdrlen = iph->ihl * 4;
 	if (iph->frag_off & htons(IP_OFFSET)) {
 		p->key.proto = IPPROTO_RAW;
 		p->fragment = true;
 	} else {
-		parse_l4(skb, noff + iph->ihl * 4, p, &hdrlen);
+		parse_l4(skb, noff + iph->ihl * 4, rx, p, &hdrlen);
 		hdrlen -= noff;
 	}
 	count_segments(skb, skb->len - noff, hdrlen, p);
 	return 0;
 }
 
-static int parse_ipv6(const struct sk_buff *skb, struct netlog_pkt *p)
+static int parse_ipv6(const struct sk_buff *skb, bool rx, struct netlog_pkt *p)
 {
 	unsigned int noff = skb_network_offset(skb), thoff = 0, hdrlen;
 	unsigned short fragoff = 0;
-	struct ipv6hdr _ip6h;
+	struct ipv6hdr _ip6h __uninitialized;
 	const struct ipv6hdr *ip6h;
 	int proto;
 
@@ -135,8 +150,8 @@ static int parse_ipv6(const struct sk_buff *skb, struct netlog_pkt *p)
 	if (!ip6h)
 		return -EINVAL;
 	p->key.family = AF_INET6;
-	p->key.laddr = ip6h->saddr;
-	p->key.raddr = ip6h->daddr;
+	p->key.laddr = rx ? ip6h->daddr : ip6h->saddr;
+	p->key.raddr = rx ? ip6h->saddr : ip6h->daddr;
 	/* ipv6_find_hdr() does not write to the skb. */
 	proto = ipv6_find_hdr((struct sk_buff *)skb, &thoff, -1, &fragoff, NULL);
 	if (proto < 0) {
@@ -148,27 +163,42 @@ static int parse_ipv6(const struct sk_buff *skb, struct netlog_pkt *p)
 		hdrlen = sizeof(*ip6h);
 	} else {
 		p->key.proto = proto;
-		parse_l4(skb, thoff, p, &hdrlen);
+		parse_l4(skb, thoff, rx, p, &hdrlen);
 		hdrlen -= noff;
 	}
 	count_segments(skb, skb->len - noff, hdrlen, p);
 	return 0;
 }
 
-/* Parse @skb into an unoriented key (local = source). */
-int netlog_parse(const struct sk_buff *skb, u8 family, struct netlog_pkt *p)
+/*
+ * Parse @skb into a key oriented local -> remote: a received packet's
+ * source is the remote side. Every byte of the key is written, pad and
+ * unused address bytes as zero, without zeroing it all first.
+ */
+static __always_inline int parse(const struct sk_buff *skb, u8 family,
+				 bool rx, struct netlog_pkt *p)
 {
-	memset(p, 0, sizeof(*p));
+	p->key.kind = 0;
+	p->key.pad = 0;
+	p->key.lport = 0;
+	p->key.rport = 0;
+	p->udp_bytes = 0;
+	p->fragment = false;
 	if (family == NFPROTO_IPV4)
-		return parse_ipv4(skb, p);
+		return parse_ipv4(skb, rx, p);
 	if (family == NFPROTO_IPV6)
-		return parse_ipv6(skb, p);
+		return parse_ipv6(skb, rx, p);
 	return -EAFNOSUPPORT;
 }
 
+int netlog_parse(const struct sk_buff *skb, u8 family, struct netlog_pkt *p)
+{
+	return parse(skb, family, false, p);
+}
+
 /* Memory compares without memcmp() calls: this runs for every packet. */
-bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
-			  const struct in6_addr *a)
+static __always_inline bool excluded(const struct netlog_config *cfg, u8 family,
+				     const struct in6_addr *a)
 {
 	const struct netlog_addr *x;
 	unsigned int i;
@@ -184,8 +214,14 @@ bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
 	return false;
 }
 
-static bool dev_configured(const struct netlog_config *cfg,
-			   const struct net_device *dev)
+bool netlog_addr_excluded(const struct netlog_config *cfg, u8 family,
+			  const struct in6_addr *a)
+{
+	return excluded(cfg, family, a);
+}
+
+static __always_inline bool dev_configured(const struct netlog_config *cfg,
+					   const struct net_device *dev)
 {
 	unsigned int i;
 
@@ -197,7 +233,8 @@ static bool dev_configured(const struct netlog_config *cfg,
 	return false;
 }
 
-static bool port_configured(const struct netlog_config *cfg, __be16 port)
+static __always_inline bool port_configured(const struct netlog_config *cfg,
+					    __be16 port)
 {
 	u16 p = ntohs(port);
 	unsigned int i;
@@ -213,12 +250,13 @@ static bool port_configured(const struct netlog_config *cfg, __be16 port)
  * with a configured local port (@dport for received packets). Read before
  * the full parse, so that other local traffic costs two header reads.
  */
-static bool maybe_physical(const struct netlog_config *cfg,
-			   const struct sk_buff *skb, u8 family, bool dport)
+static __always_inline bool maybe_physical(const struct netlog_config *cfg,
+					   const struct sk_buff *skb, u8 family,
+					   bool dport)
 {
-	struct udphdr _uh;
+	struct udphdr _uh __uninitialized;
 	const struct udphdr *uh;
-	struct iphdr _iph;
+	struct iphdr _iph __uninitialized;
 	const struct iphdr *iph;
 	unsigned int noff = skb_network_offset(skb);
 
@@ -234,39 +272,34 @@ static bool maybe_physical(const struct netlog_config *cfg,
 	return uh && port_configured(cfg, dport ? uh->dest : uh->source);
 }
 
-static void swap_sides(struct netlog_key *k)
+/*
+ * Count @skb as virtual traffic, physical traffic, or both. Out of line, so
+ * that the hooks' test of the device stays a few instructions for the
+ * packets that are not counted.
+ */
+static noinline void account(struct netlog_state *st,
+			     const struct netlog_config *cfg,
+			     struct sk_buff *skb, u8 family,
+			     enum netlog_dir dir, bool virt, bool phys)
 {
-	struct in6_addr a = k->laddr;
-	__be16 port = k->lport;
+	/*
+	 * Written before it is read, as are the header copies of the parse:
+	 * not zeroed first by CONFIG_INIT_STACK_ALL_ZERO on every packet.
+	 */
+	struct netlog_pkt p __uninitialized;
 
-	k->laddr = k->raddr;
-	k->raddr = a;
-	k->lport = k->rport;
-	k->rport = port;
-}
-
-/* Count @skb as virtual traffic, physical traffic, or both. */
-static void account(struct netlog_state *st, const struct netlog_config *cfg,
-		    struct sk_buff *skb, u8 family, enum netlog_dir dir,
-		    bool virt, bool phys)
-{
-	struct netlog_pkt p;
-	bool excluded;
-
-	if (netlog_parse(skb, family, &p))
+	if (parse(skb, family, dir == NETLOG_RX, &p))
 		return;
-	if (dir == NETLOG_RX)
-		swap_sides(&p.key);
 	if (virt) {
 		p.key.kind = NETLOG_KIND_VIRTUAL;
-		excluded = netlog_addr_excluded(cfg, p.key.family,
-						&p.key.raddr);
-		netlog_count(st, &p.key, dir, p.pkts, p.bytes, excluded);
+		netlog_count_inline(st, &p.key, dir, p.pkts, p.bytes,
+				    excluded(cfg, p.key.family, &p.key.raddr));
 	}
 	if (phys && p.key.proto == IPPROTO_UDP &&
 	    port_configured(cfg, p.key.lport)) {
 		p.key.kind = NETLOG_KIND_PHYSICAL;
-		netlog_count(st, &p.key, dir, p.pkts, p.udp_bytes, false);
+		netlog_count_inline(st, &p.key, dir, p.pkts, p.udp_bytes,
+				    false);
 	}
 }
 
@@ -274,26 +307,22 @@ static void account(struct netlog_state *st, const struct netlog_config *cfg,
  * What each hook point counts, decided from the device or the port alone
  * before anything else of the packet is read.
  */
-static void on_post_routing(struct netlog_state *st,
-			    const struct netlog_config *cfg,
-			    struct sk_buff *skb, u8 family,
-			    const struct net_device *out)
+static __always_inline void on_forward(struct netlog_state *st,
+				       const struct netlog_config *cfg,
+				       struct sk_buff *skb, u8 family,
+				       const struct net_device *in,
+				       const struct net_device *out)
 {
+	if (dev_configured(cfg, in))
+		account(st, cfg, skb, family, NETLOG_RX, true, false);
 	if (dev_configured(cfg, out))
 		account(st, cfg, skb, family, NETLOG_TX, true, false);
 }
 
-static void on_forward(struct netlog_state *st, const struct netlog_config *cfg,
-		       struct sk_buff *skb, u8 family,
-		       const struct net_device *in)
-{
-	if (dev_configured(cfg, in))
-		account(st, cfg, skb, family, NETLOG_RX, true, false);
-}
-
-static void on_local_in(struct netlog_state *st,
-			const struct netlog_config *cfg, struct sk_buff *skb,
-			u8 family, const struct net_device *in)
+static __always_inline void on_local_in(struct netlog_state *st,
+					const struct netlog_config *cfg,
+					struct sk_buff *skb, u8 family,
+					const struct net_device *in)
 {
 	bool virt = dev_configured(cfg, in);
 	bool phys = maybe_physical(cfg, skb, family, true);
@@ -302,31 +331,31 @@ static void on_local_in(struct netlog_state *st,
 		account(st, cfg, skb, family, NETLOG_RX, virt, phys);
 }
 
-static void on_local_out(struct netlog_state *st,
-			 const struct netlog_config *cfg, struct sk_buff *skb,
-			 u8 family)
+/*
+ * A local packet leaves by its route's device: the hooks before this one
+ * (mangle, DNAT) may have rerouted it since @out was taken.
+ */
+static __always_inline void on_local_out(struct netlog_state *st,
+					 const struct netlog_config *cfg,
+					 struct sk_buff *skb, u8 family,
+					 const struct net_device *out)
 {
-	if (maybe_physical(cfg, skb, family, false))
-		account(st, cfg, skb, family, NETLOG_TX, false, true);
+	const struct dst_entry *dst = skb_dst(skb);
+	bool virt = dev_configured(cfg, dst ? dst->dev : out);
+	bool phys = maybe_physical(cfg, skb, family, false);
+
+	if (virt || phys)
+		account(st, cfg, skb, family, NETLOG_TX, virt, phys);
 }
 
 /* The hooks run inside rcu_read_lock(), with the namespace's state as @priv. */
-static unsigned int hook_post_routing(void *priv, struct sk_buff *skb,
-				      const struct nf_hook_state *state)
-{
-	struct netlog_state *st = priv;
-
-	on_post_routing(st, rcu_dereference(st->cfg), skb, state->pf,
-			state->out);
-	return NF_ACCEPT;
-}
-
 static unsigned int hook_forward(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	struct netlog_state *st = priv;
 
-	on_forward(st, rcu_dereference(st->cfg), skb, state->pf, state->in);
+	on_forward(st, rcu_dereference(st->cfg), skb, state->pf, state->in,
+		   state->out);
 	return NF_ACCEPT;
 }
 
@@ -344,7 +373,8 @@ static unsigned int hook_local_out(void *priv, struct sk_buff *skb,
 {
 	struct netlog_state *st = priv;
 
-	on_local_out(st, rcu_dereference(st->cfg), skb, state->pf);
+	on_local_out(st, rcu_dereference(st->cfg), skb, state->pf,
+		     state->out);
 	return NF_ACCEPT;
 }
 
@@ -354,17 +384,14 @@ void netlog_account(struct netlog_state *st, const struct netlog_config *cfg,
 		    const struct net_device *in, const struct net_device *out)
 {
 	switch (hooknum) {
-	case NF_INET_POST_ROUTING:
-		on_post_routing(st, cfg, skb, family, out);
-		break;
 	case NF_INET_FORWARD:
-		on_forward(st, cfg, skb, family, in);
+		on_forward(st, cfg, skb, family, in, out);
 		break;
 	case NF_INET_LOCAL_IN:
 		on_local_in(st, cfg, skb, family, in);
 		break;
 	case NF_INET_LOCAL_OUT:
-		on_local_out(st, cfg, skb, family);
+		on_local_out(st, cfg, skb, family, out);
 		break;
 	}
 }
@@ -377,11 +404,9 @@ void netlog_account(struct netlog_state *st, const struct netlog_config *cfg,
 }
 
 static const struct nf_hook_ops netlog_ops[NETLOG_NHOOKS] = {
-	NETLOG_OPS(hook_post_routing, NFPROTO_IPV4, NF_INET_POST_ROUTING),
 	NETLOG_OPS(hook_forward, NFPROTO_IPV4, NF_INET_FORWARD),
 	NETLOG_OPS(hook_local_in, NFPROTO_IPV4, NF_INET_LOCAL_IN),
 	NETLOG_OPS(hook_local_out, NFPROTO_IPV4, NF_INET_LOCAL_OUT),
-	NETLOG_OPS(hook_post_routing, NFPROTO_IPV6, NF_INET_POST_ROUTING),
 	NETLOG_OPS(hook_forward, NFPROTO_IPV6, NF_INET_FORWARD),
 	NETLOG_OPS(hook_local_in, NFPROTO_IPV6, NF_INET_LOCAL_IN),
 	NETLOG_OPS(hook_local_out, NFPROTO_IPV6, NF_INET_LOCAL_OUT),

@@ -25,8 +25,8 @@
  */
 #define NETLOG_SPARES 2
 
-/* Hook points: POST_ROUTING, FORWARD, LOCAL_IN and LOCAL_OUT, IPv4 and IPv6. */
-#define NETLOG_NHOOKS 8
+/* Hook points: FORWARD, LOCAL_IN and LOCAL_OUT, IPv4 and IPv6. */
+#define NETLOG_NHOOKS 6
 
 enum netlog_dir {
 	NETLOG_TX,
@@ -70,7 +70,7 @@ struct netlog_entry {
 struct netlog_table {
 	u32 count;
 	u32 capacity;
-	u32 mask;
+	u32 shift;		/* 64 - log2(buckets): a hash's top bits */
 	u32 hw_count;		/* @count that raises the high-water event */
 	bool hw_fired;
 	u64 first_ns;
@@ -86,7 +86,7 @@ struct netlog_window {
 	u64 start_ns;
 	u64 end_ns;
 	u32 capacity;
-	hsiphash_key_t hkey;
+	u32 hkey[10];		/* random per window: table.c's key_hash() */
 	struct netlog_table __percpu *tables;
 };
 
@@ -179,6 +179,9 @@ int netlog_windows_reserve(struct netlog_state *st,
 			   struct netlink_ext_ack *extack);
 void netlog_count(struct netlog_state *st, const struct netlog_key *key,
 		  enum netlog_dir dir, u32 pkts, u64 bytes, bool excluded);
+void netlog_count_new(struct netlog_state *st, struct netlog_table *t,
+		      struct netlog_stats *s, const struct netlog_key *key,
+		      u64 hash, enum netlog_dir dir, u32 pkts, u64 bytes);
 struct netlog_window *netlog_window_close(struct netlog_state *st,
 					  struct netlink_ext_ack *extack);
 int netlog_window_ack(struct netlog_state *st, u64 seq);
@@ -193,7 +196,7 @@ u64 netlog_window_bytes(u32 capacity);
 
 /* hook.c */
 struct netlog_pkt {
-	struct netlog_key key;	/* oriented src -> dst, kind unset */
+	struct netlog_key key;	/* oriented local -> remote, kind unset */
 	u32 pkts;
 	u64 bytes;
 	u64 udp_bytes;		/* UDP payload, all segments */

@@ -25,6 +25,7 @@
 
 #include "compat.h"
 #include "netlog.h"
+#include "count.h"
 
 /*
  * Tables are charged to the memory cgroup of the task that configures them,
@@ -48,7 +49,7 @@ u64 netlog_window_bytes(u32 capacity)
 
 static void table_reset(struct netlog_table *t)
 {
-	memset(t->buckets, 0xff, (size_t)(t->mask + 1) * sizeof(u32));
+	memset(t->buckets, 0xff, sizeof(u32) << (64 - t->shift));
 	t->count = 0;
 	t->hw_fired = false;
 	t->first_ns = 0;
@@ -109,7 +110,7 @@ static struct netlog_window *window_alloc(u32 capacity)
 		int node = cpu_to_node(cpu);
 
 		t->capacity = capacity;
-		t->mask = nbuckets - 1;
+		t->shift = 64 - ilog2(nbuckets);
 		t->buckets = kvmalloc_node(array_size(nbuckets, sizeof(u32)),
 					   NETLOG_GFP, node);
 		t->entries = kvmalloc_node(array_size(capacity,
@@ -235,129 +236,30 @@ int netlog_windows_reserve(struct netlog_state *st,
 }
 
 /*
- * Keyed, with a key random per window, against hash flooding. An IPv4 key
- * is its first word pair and the first word of each address (the rest is
- * zero), half the rounds of a whole key's hash.
+ * A key not in this CPU's table: a new entry, or a miss when the table is
+ * full. Out of line: the packet path inlines only the lookup.
  */
-static u32 key_hash(const struct netlog_window *w, const struct netlog_key *k)
+void netlog_count_new(struct netlog_state *st, struct netlog_table *t,
+		      struct netlog_stats *s, const struct netlog_key *key,
+		      u64 hash, enum netlog_dir dir, u32 pkts, u64 bytes)
 {
-	const u32 *head = (const u32 *)k;
-
-	if (k->family == AF_INET)
-		return hsiphash_4u32(head[0], head[1],
-				     (__force u32)k->laddr.s6_addr32[0],
-				     (__force u32)k->raddr.s6_addr32[0],
-				     &w->hkey);
-	return hsiphash(k, sizeof(*k), &w->hkey);
-}
-
-/* Keys are five words, pad and unused address bytes zero: no memcmp() call. */
-static bool key_equal(const struct netlog_key *a, const struct netlog_key *b)
-{
-	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
-
-	BUILD_BUG_ON(sizeof(*a) != 5 * sizeof(u64));
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
-}
-
-static struct netlog_entry *table_lookup(const struct netlog_table *t,
-					 const struct netlog_key *k, u32 hash)
-{
-	/* Pairs with the release in netlog_count(): the entry is filled. */
-	u32 i = smp_load_acquire(&t->buckets[hash & t->mask]);
-
-	while (i != NETLOG_NIL) {
-		struct netlog_entry *e = &t->entries[i];
-
-		if (key_equal(&e->key, k))
-			return e;
-		i = READ_ONCE(e->next);
-	}
-	return NULL;
-}
-
-static void counts_add(struct netlog_counts *c, enum netlog_dir dir, u32 pkts,
-		       u64 bytes)
-{
-	if (dir == NETLOG_TX) {
-		WRITE_ONCE(c->tx_pkts, c->tx_pkts + pkts);
-		WRITE_ONCE(c->tx_bytes, c->tx_bytes + bytes);
-	} else {
-		WRITE_ONCE(c->rx_pkts, c->rx_pkts + pkts);
-		WRITE_ONCE(c->rx_bytes, c->rx_bytes + bytes);
-	}
-}
-
-static void stats_add(struct netlog_stats *s, const struct netlog_key *key,
-		      enum netlog_dir dir, u32 pkts, u64 bytes)
-{
-	enum netlog_stat i = NETLOG_STAT_VIRT_TX_PKTS;
-
-	if (key->kind == NETLOG_KIND_PHYSICAL)
-		i = NETLOG_STAT_PHYS_TX_PKTS;
-	if (dir == NETLOG_RX)
-		i += 2;
-	s->v[i] += pkts;
-	s->v[i + 1] += bytes;
-}
-
-/*
- * Count one packet (or one GSO batch of @pkts). Called from netfilter hooks,
- * inside rcu_read_lock(), in process or softirq context.
- */
-void netlog_count(struct netlog_state *st, const struct netlog_key *key,
-		  enum netlog_dir dir, u32 pkts, u64 bytes, bool excluded)
-{
-	struct netlog_window *w;
-	struct netlog_table *t;
-	struct netlog_stats *s;
 	struct netlog_entry *e;
-	u32 hash, i;
-	/*
-	 * The table is this CPU's: no softirq may count into it meanwhile.
-	 * FORWARD, LOCAL_IN and most POST_ROUTING calls already run with
-	 * bottom halves off; LOCAL_OUT and a local sender's POST_ROUTING
-	 * do not.
-	 */
-	bool bh = !in_softirq();
+	u32 i;
 
-	if (bh)
-		local_bh_disable();
-	w = rcu_dereference(st->live);
-	if (unlikely(!w))
-		goto out;
-	t = this_cpu_ptr(w->tables);
-	s = this_cpu_ptr(st->stats);
-	stats_add(s, key, dir, pkts, bytes);
-	if (unlikely(!t->first_ns))
-		t->first_ns = ktime_get_real_ns();
-	if (excluded) {
-		counts_add(&t->excluded, dir, pkts, bytes);
-		s->v[NETLOG_STAT_EXCL_PKTS] += pkts;
-		s->v[NETLOG_STAT_EXCL_BYTES] += bytes;
-		goto out;
-	}
-	hash = key_hash(w, key);
-	e = table_lookup(t, key, hash);
-	if (likely(e)) {
-		counts_add(&e->c, dir, pkts, bytes);
-		goto out;
-	}
 	if (unlikely(t->count >= t->capacity)) {
-		counts_add(&t->miss, dir, pkts, bytes);
+		netlog_counts_add(&t->miss, dir, pkts, bytes);
 		s->v[NETLOG_STAT_MISS_PKTS] += pkts;
 		s->v[NETLOG_STAT_MISS_BYTES] += bytes;
-		goto out;
+		return;
 	}
 	i = t->count;
 	e = &t->entries[i];
 	e->key = *key;
-	memset(&e->c, 0, sizeof(e->c));
-	counts_add(&e->c, dir, pkts, bytes);
-	e->next = t->buckets[hash & t->mask];
+	e->c = (struct netlog_counts){};
+	netlog_counts_add(&e->c, dir, pkts, bytes);
+	e->next = *netlog_bucket(t, hash);
 	/* Publish the filled entry to peeking readers on other CPUs. */
-	smp_store_release(&t->buckets[hash & t->mask], i);
+	smp_store_release(netlog_bucket(t, hash), i);
 	/* Entries below count are complete; see netlog_window_next(). */
 	smp_store_release(&t->count, i + 1);
 	s->v[NETLOG_STAT_FLOWS_CREATED]++;
@@ -366,9 +268,12 @@ void netlog_count(struct netlog_state *st, const struct netlog_key *key,
 		if (st->notify_high_water)
 			schedule_work(&st->hw_work);
 	}
-out:
-	if (bh)
-		local_bh_enable();
+}
+
+void netlog_count(struct netlog_state *st, const struct netlog_key *key,
+		  enum netlog_dir dir, u32 pkts, u64 bytes, bool excluded)
+{
+	netlog_count_inline(st, key, dir, pkts, bytes, excluded);
 }
 
 static void hw_work_fn(struct work_struct *work)
@@ -489,14 +394,14 @@ int netlog_window_ack(struct netlog_state *st, u64 seq)
 
 /* True when @k is also in the table of a CPU iterated before @cpu. */
 static bool key_seen_before(const struct netlog_window *w, unsigned int cpu,
-			    const struct netlog_key *k, u32 hash)
+			    const struct netlog_key *k, u64 hash)
 {
 	unsigned int c;
 
 	for_each_possible_cpu(c) {
 		if (c >= cpu)
 			break;
-		if (table_lookup(per_cpu_ptr(w->tables, c), k, hash))
+		if (netlog_table_lookup(per_cpu_ptr(w->tables, c), k, hash))
 			return true;
 	}
 	return false;
@@ -530,7 +435,7 @@ bool netlog_window_next(const struct netlog_window *w, unsigned int *cpu,
 		n = smp_load_acquire(&t->count);
 		while (*idx < n) {
 			const struct netlog_entry *e = &t->entries[(*idx)++];
-			u32 hash = key_hash(w, &e->key);
+			u64 hash = netlog_key_hash(w, &e->key);
 			unsigned int o;
 
 			if (key_seen_before(w, *cpu, &e->key, hash))
@@ -539,12 +444,13 @@ bool netlog_window_next(const struct netlog_window *w, unsigned int *cpu,
 			memset(c, 0, sizeof(*c));
 			counts_read(c, &e->c);
 			for (o = *cpu + 1; o < nr_cpu_ids; o++) {
+				const struct netlog_table *ot;
 				const struct netlog_entry *oe;
 
 				if (!cpu_possible(o))
 					continue;
-				oe = table_lookup(per_cpu_ptr(w->tables, o),
-						  &e->key, hash);
+				ot = per_cpu_ptr(w->tables, o);
+				oe = netlog_table_lookup(ot, &e->key, hash);
 				if (oe)
 					counts_read(c, &oe->c);
 			}

@@ -50,7 +50,7 @@ check_bare() { :; }
 off_bare() { :; }
 
 on_noop() { insmod "$moddir/netlog_noop.ko"; noop0=$(cat /sys/module/netlog_noop/parameters/calls); }
-check_noop() { (( $(cat /sys/module/netlog_noop/parameters/calls) - noop0 == 2 * $1 )); }
+check_noop() { (( $(cat /sys/module/netlog_noop/parameters/calls) - noop0 == $1 )); }
 off_noop() { rmmod netlog_noop; }
 
 on_idle() { gw "$ctl" set devices d_idle; seen0=$(stat_of virtRxPkts); }
@@ -118,7 +118,14 @@ off_nftset() { gw nft delete table ip flowset; }
 bpf_count() {
 	gw bpftool -j map dump name flows | python3 -c '
 import json, sys
-print(sum(v["value"]["pkts"] for e in json.load(sys.stdin) for v in e["values"]))'
+
+def pkts(v):
+    # With BTF a struct; without, the value bytes ("0x01", ...), pkts first.
+    if isinstance(v, dict):
+        return v["pkts"]
+    return int.from_bytes(bytes(int(b, 16) for b in v[:8]), "little")
+
+print(sum(pkts(v["value"]) for e in json.load(sys.stdin) for v in e["values"]))'
 }
 on_ebpf() {
 	gw tc qdisc add dev veth_gw clsact

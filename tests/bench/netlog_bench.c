@@ -54,15 +54,18 @@ static u64 run_packets(struct netlog_state *st, struct netlog_config *cfg,
 	while (i < n) {
 		u32 end = min(n, i + CHUNK);
 
+		/* As in the forwarding path: a softirq, bottom halves off. */
 		rcu_read_lock();
+		local_bh_disable();
 		for (; i < end; i++) {
 			if (vary) {
 				iph->saddr = htonl(base + (i >> 16));
 				uh->source = htons(i & 0xffff);
 			}
 			netlog_account(st, cfg, skb, NFPROTO_IPV4,
-				       NF_INET_POST_ROUTING, NULL, dev);
+				       NF_INET_FORWARD, dev, NULL);
 		}
+		local_bh_enable();
 		rcu_read_unlock();
 		cond_resched();
 	}

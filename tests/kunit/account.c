@@ -37,13 +37,14 @@ static void account_orients_both_directions_into_one_entry(struct kunit *test)
 	swap(((struct tcphdr *)(in->data + 20))->source,
 	     ((struct tcphdr *)(in->data + 20))->dest);
 	rcu_read_lock();
-	netlog_account(st, cfg, out, NFPROTO_IPV4, NF_INET_POST_ROUTING, NULL,
-		       tun);
+	/* Sent locally and forwarded into the tunnel; received both ways. */
+	netlog_account(st, cfg, out, NFPROTO_IPV4, NF_INET_LOCAL_OUT, NULL, tun);
+	netlog_account(st, cfg, out, NFPROTO_IPV4, NF_INET_FORWARD, NULL, tun);
 	netlog_account(st, cfg, in, NFPROTO_IPV4, NF_INET_LOCAL_IN, tun, NULL);
 	netlog_account(st, cfg, in, NFPROTO_IPV4, NF_INET_FORWARD, tun, NULL);
 	/* Not the tunnel: not counted. */
-	netlog_account(st, cfg, out, NFPROTO_IPV4, NF_INET_POST_ROUTING, NULL,
-		       NULL);
+	netlog_account(st, cfg, out, NFPROTO_IPV4, NF_INET_LOCAL_OUT, NULL, NULL);
+	netlog_account(st, cfg, out, NFPROTO_IPV4, NF_INET_FORWARD, NULL, NULL);
 	rcu_read_unlock();
 
 	mutex_lock(&st->lock);
@@ -55,8 +56,8 @@ static void account_orients_both_directions_into_one_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohs(k.lport), 51514);
 	KUNIT_EXPECT_EQ(test, k.raddr.s6_addr32[0], in_aton("100.64.0.2"));
 	KUNIT_EXPECT_EQ(test, ntohs(k.rport), 22);
-	KUNIT_EXPECT_EQ(test, cnt.tx_pkts, 1);
-	KUNIT_EXPECT_EQ(test, cnt.tx_bytes, 152);
+	KUNIT_EXPECT_EQ(test, cnt.tx_pkts, 2);
+	KUNIT_EXPECT_EQ(test, cnt.tx_bytes, 304);
 	KUNIT_EXPECT_EQ(test, cnt.rx_pkts, 2);
 	KUNIT_EXPECT_EQ(test, cnt.rx_bytes, 304);
 	KUNIT_EXPECT_FALSE(test, netlog_window_next(w, &cpu, &idx, &k, &cnt));
@@ -80,8 +81,7 @@ static void account_excludes_service_addresses(struct kunit *test)
 	skb = netlog_test_pkt(test, &c);
 	ip_hdr(skb)->daddr = in_aton("100.100.100.100");
 	rcu_read_lock();
-	netlog_account(st, cfg, skb, NFPROTO_IPV4, NF_INET_POST_ROUTING, NULL,
-		       tun);
+	netlog_account(st, cfg, skb, NFPROTO_IPV4, NF_INET_LOCAL_OUT, NULL, tun);
 	rcu_read_unlock();
 	mutex_lock(&st->lock);
 	w = netlog_window_close(st, NULL);
