@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/genetlink.h>
+#include <linux/netlink.h>
 
 #include "nl.h"
 
@@ -17,44 +18,87 @@ static int cb_fail(int err)
 	return MNL_CB_ERROR;
 }
 
+/*
+ * A fixed-size attribute's payload into @val: 0, or -EBADMSG for another
+ * size (mnl_attr_validate()'s rule for its integer types), inline because
+ * a window's flows hold millions of them.
+ */
+static inline int get_fixed(const struct nlattr *attr, void *val, size_t size)
+{
+	if (attr->nla_len != NLA_HDRLEN + size)
+		return -EBADMSG;
+	memcpy(val, (const char *)attr + NLA_HDRLEN, size);
+	return 0;
+}
+
 static int get_u8(const struct nlattr *attr, uint8_t *val)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
-		return -EBADMSG;
-	*val = mnl_attr_get_u8(attr);
-	return 0;
+	return get_fixed(attr, val, sizeof(*val));
 }
 
 static int get_u16(const struct nlattr *attr, uint16_t *val)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-		return -EBADMSG;
-	*val = mnl_attr_get_u16(attr);
-	return 0;
+	return get_fixed(attr, val, sizeof(*val));
 }
 
 static int get_u32(const struct nlattr *attr, uint32_t *val)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-		return -EBADMSG;
-	*val = mnl_attr_get_u32(attr);
-	return 0;
+	return get_fixed(attr, val, sizeof(*val));
 }
 
 static int get_u64(const struct nlattr *attr, uint64_t *val)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-		return -EBADMSG;
-	*val = mnl_attr_get_u64(attr);
-	return 0;
+	return get_fixed(attr, val, sizeof(*val));
 }
 
 static int get_addr(const struct nlattr *attr, struct addr *addr)
 {
-	if (addr_set(addr, mnl_attr_get_payload(attr),
-		     mnl_attr_get_payload_len(attr)))
+	if (addr_set(addr, (const char *)attr + NLA_HDRLEN,
+		     attr->nla_len - NLA_HDRLEN))
 		return -EBADMSG;
 	return 0;
+}
+
+/*
+ * The attributes of a nest that the caller's walk has already fitted to its
+ * parent, walked with <linux/netlink.h>'s macros as iproute2 does, not with
+ * mnl_attr_for_each_nested(): a window of 1M flows has 11M attributes, and
+ * libmnl's out-of-line mnl_attr_ok(), mnl_attr_next() and payload calls were
+ * most of its decode time. Stricter than libmnl's walk, which stops quietly
+ * at an attribute that does not fit: one makes the message malformed.
+ */
+struct nest_walk {
+	const char *pos;
+	size_t left;
+};
+
+static inline void nest_walk_start(struct nest_walk *nw,
+				   const struct nlattr *nest)
+{
+	nw->pos = (const char *)nest + NLA_HDRLEN;
+	nw->left = nest->nla_len - NLA_HDRLEN;
+}
+
+/* 1 and the next attribute in @attr, 0 at the nest's end, or -EBADMSG. */
+static inline int nest_walk_next(struct nest_walk *nw,
+				 const struct nlattr **attr)
+{
+	const struct nlattr *a = (const struct nlattr *)nw->pos;
+	size_t step;
+
+	if (!nw->left)
+		return 0;
+	if (nw->left < NLA_HDRLEN || a->nla_len < NLA_HDRLEN ||
+	    a->nla_len > nw->left)
+		return -EBADMSG;
+	/* The last attribute's padding may be left out of the nest. */
+	step = NLA_ALIGN(a->nla_len);
+	if (step > nw->left)
+		step = nw->left;
+	nw->pos += step;
+	nw->left -= step;
+	*attr = a;
+	return 1;
 }
 
 /* Configuration */
@@ -321,12 +365,10 @@ static int window_parse(const struct nlattr *nest, struct window *w)
 }
 
 /* Each attribute of a flow, noting in @seen the two that carry no address. */
-static int flow_attr(const struct nlattr *attr, struct flow *f,
-		     unsigned int *seen)
+static inline int flow_attr(const struct nlattr *attr, struct flow *f,
+			    unsigned int *seen)
 {
-	int type = mnl_attr_get_type(attr);
-
-	switch (type) {
+	switch (attr->nla_type & NLA_TYPE_MASK) {
 	case NETLOG_F_KIND:
 		*seen |= 1;
 		return get_u8(attr, &f->kind);
@@ -356,14 +398,17 @@ static int flow_attr(const struct nlattr *attr, struct flow *f,
 static int flow_parse(const struct nlattr *nest, struct flow *f)
 {
 	const struct nlattr *attr;
+	struct nest_walk nw;
 	unsigned int seen = 0;
+	int ret;
 
 	memset(f, 0, sizeof(*f));
-	mnl_attr_for_each_nested(attr, nest) {
+	nest_walk_start(&nw, nest);
+	while ((ret = nest_walk_next(&nw, &attr)) > 0) {
 		if (flow_attr(attr, f, &seen))
 			return -EBADMSG;
 	}
-	if (seen != 3 || !f->local.len || !f->remote.len)
+	if (ret || seen != 3 || !f->local.len || !f->remote.len)
 		return -EBADMSG;
 	return 0;
 }
@@ -371,10 +416,12 @@ static int flow_parse(const struct nlattr *nest, struct flow *f)
 static int flows_parse(const struct nlattr *nest, struct window *w)
 {
 	const struct nlattr *attr;
+	struct nest_walk nw;
 	struct flow *f;
 	int ret;
 
-	mnl_attr_for_each_nested(attr, nest) {
+	nest_walk_start(&nw, nest);
+	while ((ret = nest_walk_next(&nw, &attr)) > 0) {
 		f = window_add_flow(w);
 		if (!f)
 			return -ENOMEM;
@@ -384,7 +431,7 @@ static int flows_parse(const struct nlattr *nest, struct window *w)
 			return ret;
 		}
 	}
-	return 0;
+	return ret;
 }
 
 int nl_window_parse_msg(const struct nlmsghdr *nlh, void *data)

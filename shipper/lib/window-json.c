@@ -278,6 +278,15 @@ static json_object *tmpl_add(json_object *obj, const char *key,
 	return val;
 }
 
+/* A number member of a template, written without json-c's snprintf(). */
+static json_object *tmpl_add_u64(json_object *obj, const char *key,
+				 json_object *val)
+{
+	if (val)
+		json_object_set_serializer(val, json_u64_to_json, NULL, NULL);
+	return tmpl_add(obj, key, val);
+}
+
 static struct flow_tmpl *tmpl_get(struct flow_printer *p, unsigned int mask)
 {
 	struct flow_tmpl *t = &p->tmpl[mask];
@@ -289,14 +298,14 @@ static struct flow_tmpl *tmpl_get(struct flow_printer *p, unsigned int mask)
 	if (!t->obj)
 		return NULL;
 	t->kind = tmpl_add(t->obj, "kind", json_object_new_string(""));
-	t->proto = tmpl_add(t->obj, "proto", json_object_new_int(0));
+	t->proto = tmpl_add_u64(t->obj, "proto", json_object_new_int(0));
 	t->src = tmpl_add(t->obj, "src", json_object_new_string(""));
 	t->dst = tmpl_add(t->obj, "dst", json_object_new_string(""));
 	for (c = 0; c < NR_COUNTS; c++) {
 		if (!(mask & 1u << c))
 			continue;
-		t->count[c] = tmpl_add(t->obj, count_key[c],
-				       json_object_new_uint64(0));
+		t->count[c] = tmpl_add_u64(t->obj, count_key[c],
+					   json_object_new_uint64(0));
 		if (!t->count[c])
 			goto err;
 	}

@@ -179,19 +179,39 @@ static void sort_ties(struct sort_key *keys, size_t n, struct flow *flows)
 	}
 }
 
-/* Moves flows[keys[i].idx] to flows[i], cycle by cycle, in place. */
-static void permute(struct flow *flows, struct sort_key *keys, size_t n)
+/* How many steps of a cycle permute() prefetches ahead. */
+#define PERMUTE_AHEAD 8
+
+static inline void prefetch_flow(const struct flow *f)
+{
+	/* Both cache lines a flow may span. */
+	__builtin_prefetch(f);
+	__builtin_prefetch((const char *)f + sizeof(*f) - 1);
+}
+
+/*
+ * Moves flows[perm[i]] to flows[i], cycle by cycle, in place. Each step of a
+ * cycle waits on the one before, so the flows a few steps ahead are
+ * prefetched, found through @perm, which is small enough to stay in cache.
+ */
+static void permute(struct flow *flows, uint32_t *perm, size_t n)
 {
 	struct flow tmp;
-	size_t i, j, k;
+	size_t i, j, k, ahead, d;
 
 	for (i = 0; i < n; i++) {
-		if (keys[i].idx == i)
+		if (perm[i] == i)
 			continue;
 		tmp = flows[i];
+		for (ahead = i, d = 0; d < PERMUTE_AHEAD; d++) {
+			ahead = perm[ahead];
+			prefetch_flow(&flows[ahead]);
+		}
 		for (j = i;; j = k) {
-			k = keys[j].idx;
-			keys[j].idx = j;
+			k = perm[j];
+			perm[j] = j;
+			ahead = perm[ahead];
+			prefetch_flow(&flows[ahead]);
 			if (k == i) {
 				flows[j] = tmp;
 				break;
@@ -204,6 +224,7 @@ static void permute(struct flow *flows, struct sort_key *keys, size_t n)
 void window_sort(struct window *w)
 {
 	struct sort_key *keys;
+	uint32_t *perm;
 	size_t i;
 
 	if (w->nr < 2)
@@ -217,6 +238,10 @@ void window_sort(struct window *w)
 		sort_key(&keys[i], &w->flows[i], i);
 	radix_sort(keys, keys + w->nr, w->nr);
 	sort_ties(keys, w->nr, w->flows);
-	permute(w->flows, keys, w->nr);
+	/* The radix sort's scratch half of @keys holds the permutation. */
+	perm = (uint32_t *)(keys + w->nr);
+	for (i = 0; i < w->nr; i++)
+		perm[i] = keys[i].idx;
+	permute(w->flows, perm, w->nr);
 	free(keys);
 }

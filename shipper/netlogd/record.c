@@ -12,9 +12,10 @@
  * object is built and serialized by json-c. Three json-c serializers are
  * ours, for speed: the traffic arrays' (one reused object per entry shape
  * instead of a tree of a thousand entries; only their brackets and commas
- * are written here, see run_to_json()), the counters' (digits without
- * snprintf) and src/dst's (an address needs no escaping); test-record
- * checks that json-c's own serializers write the same bytes.
+ * are written here, see run_to_json()), the counters' (lib's
+ * json_u64_to_json(): digits without snprintf) and src/dst's (an address
+ * needs no escaping); test-record and test-json-build check that json-c's
+ * own serializers write the same bytes.
  */
 #include <endian.h>
 #include <errno.h>
@@ -201,21 +202,6 @@ json_object *record_node_json(const struct nodemap_node *n)
 	return obj;
 }
 
-int record_u64_to_json(json_object *jso, struct printbuf *pb, int level,
-		       int flags)
-{
-	char buf[20], *p = buf + sizeof(buf);
-	uint64_t v = json_object_get_uint64(jso);
-
-	(void)level;
-	(void)flags;
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	return printbuf_memappend(pb, p, buf + sizeof(buf) - p) < 0 ? -1 : 0;
-}
-
 static struct entry_tmpl *tmpl_get(struct builder *b, unsigned int mask)
 {
 	struct entry_tmpl *t = &b->tmpl[mask];
@@ -243,7 +229,7 @@ static struct entry_tmpl *tmpl_get(struct builder *b, unsigned int mask)
 						   &b->quoted[m == M_DST],
 						   NULL);
 		else
-			json_object_set_serializer(v, record_u64_to_json, NULL,
+			json_object_set_serializer(v, json_u64_to_json, NULL,
 						   NULL);
 		json_add(t->obj, member_key[m], v);
 		t->val[m] = v;

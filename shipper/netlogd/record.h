@@ -61,15 +61,6 @@ int record_build_stats(const struct window *w,
 		       bool log_exit_flows, record_emit_fn emit, void *arg,
 		       struct record_stats *stats);
 
-/*
- * json-c serializer of a non-negative integer object: the digits of
- * json_object_get_uint64(), as json-c's own serializer writes them but
- * without its snprintf(), a third of the cost of an entry. Set with
- * json_object_set_serializer() on the counters of reused entry objects.
- */
-int record_u64_to_json(json_object *jso, struct printbuf *pb, int level,
-		       int flags);
-
 /* An entry's src or dst, quoted: the text of its JSON string. */
 struct addrport_json {
 	char text[ADDRPORT_STRLEN + 2];

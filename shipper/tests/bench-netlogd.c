@@ -35,6 +35,7 @@
 #include "window.h"
 #include "nodemap.h"
 #include "record.h"
+#include "json-build.h"
 #include "routes.h"
 #include "spool.h"
 #include "upload.h"
@@ -685,7 +686,7 @@ static double json_floor(size_t entries, int reps)
 						   &ap[m - 1], NULL);
 		} else {
 			val[m] = json_object_new_uint64(0);
-			json_object_set_serializer(val[m], record_u64_to_json,
+			json_object_set_serializer(val[m], json_u64_to_json,
 						   NULL, NULL);
 		}
 		json_object_object_add(obj, keys[m], val[m]);

@@ -118,6 +118,94 @@ static void test_parse_dump_messages(void)
 	window_release(&w);
 }
 
+/* How test_malformed_flow_attrs() breaks a flow of put_flow()'s. */
+enum flow_damage {
+	FLOW_INTACT,
+	FLOW_SHORT_HEADER,	/* the flow ends in 2 bytes of a header */
+	FLOW_ZERO_LEN,		/* an attribute with nla_len 0 */
+	FLOW_PAST_NEST,		/* the last attribute's nla_len runs past it */
+	FLOW_SHORT_U64,		/* a u64 with a 4-byte payload */
+	FLOW_SHORT_U16,		/* a u16 with a 1-byte payload */
+	FLOWS_SHORT_HEADER,	/* the flows nest ends in 2 bytes of a header */
+};
+
+/* A GET_FLOWS message of one flow, damaged as @damage says. */
+static struct nlmsghdr *damaged_flow_msg(char *buf, enum flow_damage damage)
+{
+	struct addr a = addr("100.64.0.1"), b = addr("100.64.0.2");
+	struct nlmsghdr *nlh = msg_start(buf, NETLOG_CMD_GET_FLOWS);
+	struct nlattr *flows = mnl_attr_nest_start(nlh, NETLOG_A_FLOWS);
+	struct nlattr *nest, *tail;
+	uint32_t u32 = 7;
+	uint8_t u8 = 7;
+
+	if (damage == FLOWS_SHORT_HEADER) {
+		put_flow(nlh, NETLOG_KIND_VIRTUAL, 6, &a, 1, &b, 2, 0);
+		mnl_attr_put(nlh, 0, 0, NULL);
+		mnl_attr_nest_end(nlh, flows);
+		flows->nla_len -= 2;
+		return nlh;
+	}
+	nest = mnl_attr_nest_start(nlh, 0);
+	mnl_attr_put_u8(nlh, NETLOG_F_KIND, NETLOG_KIND_VIRTUAL);
+	mnl_attr_put_u8(nlh, NETLOG_F_PROTO, 6);
+	mnl_attr_put(nlh, NETLOG_F_LOCAL_ADDR, a.len, a.bytes);
+	mnl_attr_put(nlh, NETLOG_F_REMOTE_ADDR, b.len, b.bytes);
+	if (damage == FLOW_SHORT_U16)
+		mnl_attr_put(nlh, NETLOG_F_LOCAL_PORT, 1, &u8);
+	if (damage == FLOW_SHORT_U64)
+		mnl_attr_put(nlh, NETLOG_F_TX_PKTS, 4, &u32);
+	tail = mnl_nlmsg_get_payload_tail(nlh);
+	if (damage == FLOW_SHORT_HEADER || damage == FLOW_ZERO_LEN)
+		mnl_attr_put(nlh, 0, 0, NULL);
+	if (damage == FLOW_PAST_NEST)
+		mnl_attr_put_u64(nlh, NETLOG_F_RX_BYTES, 9);
+	mnl_attr_nest_end(nlh, nest);
+	if (damage == FLOW_SHORT_HEADER)
+		nest->nla_len -= 2;
+	if (damage == FLOW_ZERO_LEN)
+		tail->nla_len = 0;
+	if (damage == FLOW_PAST_NEST)
+		tail->nla_len += 4;
+	mnl_attr_nest_end(nlh, flows);
+	return nlh;
+}
+
+/*
+ * An attribute that does not fit its nest, or a fixed-size one of another
+ * size, makes the whole message malformed: no flow is kept from it, and
+ * none is cut short.
+ */
+static void test_malformed_flow_attrs(void)
+{
+	static char buf[1024];
+	static const enum flow_damage damages[] = {
+		FLOW_SHORT_HEADER, FLOW_ZERO_LEN, FLOW_PAST_NEST,
+		FLOW_SHORT_U64, FLOW_SHORT_U16, FLOWS_SHORT_HEADER,
+	};
+	struct nlmsghdr *nlh;
+	struct window w;
+	size_t i;
+
+	window_init(&w);
+	CHECK(nl_window_parse_msg(damaged_flow_msg(buf, FLOW_INTACT), &w) ==
+	      MNL_CB_OK);
+	CHECK_EQ(w.nr, 1);
+	window_release(&w);
+	for (i = 0; i < sizeof(damages) / sizeof(damages[0]); i++) {
+		window_init(&w);
+		errno = 0;
+		nlh = damaged_flow_msg(buf, damages[i]);
+		if (nl_window_parse_msg(nlh, &w) != MNL_CB_ERROR ||
+		    errno != EBADMSG) {
+			fprintf(stderr, "damage %d: accepted, %zu flows\n",
+				damages[i], w.nr);
+			failures++;
+		}
+		window_release(&w);
+	}
+}
+
 static void test_high_water_event(void)
 {
 	static char buf[1024];
@@ -157,6 +245,7 @@ static void test_high_water_event(void)
 int main(void)
 {
 	test_parse_dump_messages();
+	test_malformed_flow_attrs();
 	test_high_water_event();
 	return check_done("test-nl");
 }
