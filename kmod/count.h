@@ -21,22 +21,23 @@
  * over the random key that they share a bucket is at most 2 / buckets
  * (Thorup, "High Speed Hashing for Integers and Strings"), so nobody who
  * does not know the window's key can aim packets at one chain: hash-flooding
- * resistance at a tenth of hsiphash's cost. An IPv4 key's pairs past the
- * addresses' first words hold zeros and add only a constant: skipped.
+ * resistance at a tenth of hsiphash's cost. An IPv4 key is hashed as the
+ * four words that are not always zero, its addresses paired.
  */
 static __always_inline u64 netlog_key_hash(const struct netlog_window *w,
 					   const struct netlog_key *k)
 {
 	const u32 *m = (const u32 *)k, *key = w->hkey;
-	u64 h = (u64)(m[0] + key[0]) * (m[1] + key[1]) +
-		(u64)(m[2] + key[2]) * (m[3] + key[3]) +
-		(u64)(m[6] + key[6]) * (m[7] + key[7]);
+	u64 h = (u64)(m[0] + key[0]) * (m[1] + key[1]);
 
 	BUILD_BUG_ON(sizeof(*k) != sizeof(w->hkey));
-	if (k->family != AF_INET)
-		h += (u64)(m[4] + key[4]) * (m[5] + key[5]) +
-		     (u64)(m[8] + key[8]) * (m[9] + key[9]);
-	return h;
+	/* IPv4: the vector (m0, m1, m2, m6); the other words are zero. */
+	if (k->family == AF_INET)
+		return h + (u64)(m[2] + key[2]) * (m[6] + key[6]);
+	return h + (u64)(m[2] + key[2]) * (m[3] + key[3]) +
+	       (u64)(m[4] + key[4]) * (m[5] + key[5]) +
+	       (u64)(m[6] + key[6]) * (m[7] + key[7]) +
+	       (u64)(m[8] + key[8]) * (m[9] + key[9]);
 }
 
 static __always_inline u32 *netlog_bucket(const struct netlog_table *t, u64 hash)

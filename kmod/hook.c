@@ -273,14 +273,15 @@ static __always_inline bool maybe_physical(const struct netlog_config *cfg,
 }
 
 /*
- * Count @skb as virtual traffic, physical traffic, or both. Out of line, so
- * that the hooks' test of the device stays a few instructions for the
- * packets that are not counted.
+ * Count @skb as virtual traffic, physical traffic, or both. Inlined only
+ * into the out-of-line functions below, one for each set of constant
+ * arguments, so that the hooks' test of the device stays a few instructions
+ * for the packets that are not counted and each counted path is specialized.
  */
-static noinline void account(struct netlog_state *st,
-			     const struct netlog_config *cfg,
-			     struct sk_buff *skb, u8 family,
-			     enum netlog_dir dir, bool virt, bool phys)
+static __always_inline void account(struct netlog_state *st,
+				    const struct netlog_config *cfg,
+				    struct sk_buff *skb, u8 family,
+				    enum netlog_dir dir, bool virt, bool phys)
 {
 	/*
 	 * Written before it is read, as are the header copies of the parse:
@@ -303,6 +304,28 @@ static noinline void account(struct netlog_state *st,
 	}
 }
 
+static noinline void count_forward_rx(struct netlog_state *st,
+				      const struct netlog_config *cfg,
+				      struct sk_buff *skb, u8 family)
+{
+	account(st, cfg, skb, family, NETLOG_RX, true, false);
+}
+
+static noinline void count_forward_tx(struct netlog_state *st,
+				      const struct netlog_config *cfg,
+				      struct sk_buff *skb, u8 family)
+{
+	account(st, cfg, skb, family, NETLOG_TX, true, false);
+}
+
+static noinline void count_local(struct netlog_state *st,
+				 const struct netlog_config *cfg,
+				 struct sk_buff *skb, u8 family,
+				 enum netlog_dir dir, bool virt, bool phys)
+{
+	account(st, cfg, skb, family, dir, virt, phys);
+}
+
 /*
  * What each hook point counts, decided from the device or the port alone
  * before anything else of the packet is read.
@@ -314,9 +337,9 @@ static __always_inline void on_forward(struct netlog_state *st,
 				       const struct net_device *out)
 {
 	if (dev_configured(cfg, in))
-		account(st, cfg, skb, family, NETLOG_RX, true, false);
+		count_forward_rx(st, cfg, skb, family);
 	if (dev_configured(cfg, out))
-		account(st, cfg, skb, family, NETLOG_TX, true, false);
+		count_forward_tx(st, cfg, skb, family);
 }
 
 static __always_inline void on_local_in(struct netlog_state *st,
@@ -328,7 +351,7 @@ static __always_inline void on_local_in(struct netlog_state *st,
 	bool phys = maybe_physical(cfg, skb, family, true);
 
 	if (virt || phys)
-		account(st, cfg, skb, family, NETLOG_RX, virt, phys);
+		count_local(st, cfg, skb, family, NETLOG_RX, virt, phys);
 }
 
 /*
@@ -345,7 +368,7 @@ static __always_inline void on_local_out(struct netlog_state *st,
 	bool phys = maybe_physical(cfg, skb, family, false);
 
 	if (virt || phys)
-		account(st, cfg, skb, family, NETLOG_TX, virt, phys);
+		count_local(st, cfg, skb, family, NETLOG_TX, virt, phys);
 }
 
 /* The hooks run inside rcu_read_lock(), with the namespace's state as @priv. */

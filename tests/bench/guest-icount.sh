@@ -199,8 +199,10 @@ for n in ${NETLOG_BENCH_WINDOWS:-100000 1000000}; do
 	gw "$ctl" set devices ""
 
 	# As many conntrack entries, dumped raw and by conntrack -L.
-	gw sysctl -qw net.netfilter.nf_conntrack_max=2000000 \
-		net.netfilter.nf_conntrack_udp_timeout=3600
+	# The table's size is global, the UDP timeout per namespace: no entry
+	# may expire while the dump is timed.
+	sysctl -qw net.netfilter.nf_conntrack_max=2000000
+	gw sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600
 	echo 2000000 >/sys/module/nf_conntrack/parameters/hashsize
 	gw nft -f - <<'NFT'
 table ip track {
