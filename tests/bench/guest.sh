@@ -14,18 +14,6 @@ npkts=${NETLOG_BENCH_PKTS:-200000}
 
 . "$(dirname "$0")/topology.sh"
 
-conntrack_on() {
-	gw sysctl -qw net.netfilter.nf_conntrack_acct=1
-	gw nft -f - <<'EOF'
-table ip track {
-	chain fw {
-		type filter hook forward priority 0;
-		ct state new,established counter
-	}
-}
-EOF
-}
-
 declare -A pps
 for r in $(seq "$rounds"); do
 	pps[none]+="$(run_pps) "

@@ -71,3 +71,15 @@ run_pps() {
 	echo $(( (after - before) * 1000000000 / (t1 - t0) ))
 }
 
+# nf_conntrack with accounting, tracking the forwarded stream.
+conntrack_on() {
+	gw sysctl -qw net.netfilter.nf_conntrack_acct=1
+	gw nft -f - <<'EOF'
+table ip track {
+	chain fw {
+		type filter hook forward priority 0;
+		ct state new,established counter
+	}
+}
+EOF
+}
