@@ -32,7 +32,8 @@ ct=$(median <<<"${pps[conntrack]}")
 # Drain time over netlink for 100k and 1M flows, all on one CPU's table.
 gw "$ctl" set devices veth_gw max-flows 1048576
 gw "$ctl" flows --drain >/dev/null
-declare -A drain_ms lost
+declare -A drain_ms lost read_ms
+nlread=$PWD/shipper/tests/bench-nlread
 for n in 100000 1000000; do
 	pktgen_setup "$n" 1001
 	before=$(d0_tx)
@@ -40,6 +41,17 @@ for n in 100000 1000000; do
 	settle >/dev/null
 	# Each forwarded packet is a distinct flow, counted before d0 saw it.
 	want=$(( $(d0_tx) - before ))
+	# The readers of guest-icount.sh's table, on the same window (peeks).
+	for r in discard parse dump json; do
+		case $r in
+		discard|parse) cmd=("$nlread" "$r" peek) ;;
+		dump) cmd=("$ctl" dump) ;;
+		json) cmd=("$ctl" flows --json) ;;
+		esac
+		t0=$(date +%s%N)
+		gw "${cmd[@]}" >/dev/null
+		read_ms[$r-$n]=$(( ($(date +%s%N) - t0) / 1000000 ))
+	done
 	t0=$(date +%s%N)
 	got=$(gw "$ctl" dump --drain | wc -l)
 	t1=$(date +%s%N)
@@ -63,7 +75,8 @@ awk -v none="$none" -v nl="$nl" -v ct="$ct" -v rounds="$rounds" -v npkts="$npkts
 	-v new1m="$(k new_flow_ns_per_pkt_1000000)" -v kd100k="$(k drain_100000_flows_ns)" \
 	-v kd1m="$(k drain_1000000_flows_ns)" -v slot="$(k bytes_per_flow_slot)" \
 	-v nd100k="${drain_ms[100000]}" -v nd1m="${drain_ms[1000000]}" \
-	-v lost100k="${lost[100000]}" -v lost1m="${lost[1000000]}" '
+	-v lost100k="${lost[100000]}" -v lost1m="${lost[1000000]}" \
+	-v rd="${read_ms[discard-100000]} ${read_ms[discard-1000000]} ${read_ms[parse-100000]} ${read_ms[parse-1000000]} ${read_ms[dump-100000]} ${read_ms[dump-1000000]} ${read_ms[json-100000]} ${read_ms[json-1000000]}" '
 BEGIN {
 	cost_nl = 1e9 / nl - 1e9 / none
 	cost_ct = 1e9 / ct - 1e9 / none
@@ -86,5 +99,10 @@ BEGIN {
 	printf "| drain over netlink to netlogctl, 100k     | %9d ms |\n", nd100k
 	printf "| drain over netlink to netlogctl, 1M       | %9d ms |\n", nd1m
 	printf "| (packets pktgen lost before the hook: %d of 100k, %d of 1M)\n", lost100k, lost1m
+	split(rd, r, " ")
+	printf "| peek, discarding reader, 100k / 1M       | %5d / %5d ms |\n", r[1], r[2]
+	printf "| peek, netlogd fetch + decode, 100k / 1M  | %5d / %5d ms |\n", r[3], r[4]
+	printf "| netlogctl dump, 100k / 1M                | %5d / %5d ms |\n", r[5], r[6]
+	printf "| netlogctl flows --json, 100k / 1M        | %5d / %5d ms |\n", r[7], r[8]
 	printf "| memory per flow slot (entry + bucket)     | %7d B    |\n", slot
 }'
