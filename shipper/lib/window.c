@@ -5,6 +5,7 @@
 #include <string.h>
 #include <linux/netlog.h>
 
+#include "radix.h"
 #include "window.h"
 
 void window_init(struct window *w)
@@ -80,11 +81,6 @@ static int flow_qsort_cmp(const void *a, const void *b)
  * they count). It holds the whole key of a flow between IPv4 addresses;
  * flows whose keys tie are then ordered by flow_compare().
  */
-struct sort_key {
-	uint64_t hi, lo;
-	uint32_t idx;
-};
-
 static uint64_t be64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -104,7 +100,7 @@ static size_t put_side(uint8_t *p, const struct addr *a, uint16_t port)
 	return 3 + a->len;
 }
 
-static void sort_key(struct sort_key *k, const struct flow *f, uint32_t idx)
+static void sort_key(struct radix_key *k, const struct flow *f, uint32_t idx)
 {
 	uint8_t s[2 * (3 + sizeof(f->local.bytes)) + 2];
 	size_t n = 1;
@@ -118,65 +114,12 @@ static void sort_key(struct sort_key *k, const struct flow *f, uint32_t idx)
 	k->idx = idx;
 }
 
-static uint8_t key_byte(const struct sort_key *k, unsigned int byte)
-{
-	return (byte < 8 ? k->lo >> 8 * byte : k->hi >> 8 * (byte - 8)) & 0xff;
-}
-
-/*
- * LSD radix sort of the keys, least significant byte first, skipping the
- * bytes that every key shares; the sorted keys end in @keys.
- */
-static void radix_sort(struct sort_key *keys, struct sort_key *tmp, size_t n)
-{
-	size_t count[16][256];
-	struct sort_key *src = keys, *dst = tmp, *swap;
-	unsigned int byte, b;
-	size_t i, pos, c;
-
-	memset(count, 0, sizeof(count));
-	for (i = 0; i < n; i++)
-		for (byte = 0; byte < 16; byte++)
-			count[byte][key_byte(&keys[i], byte)]++;
-	for (byte = 0; byte < 16; byte++) {
-		if (count[byte][key_byte(&keys[0], byte)] == n)
-			continue;
-		for (b = 0, pos = 0; b < 256; b++) {
-			c = count[byte][b];
-			count[byte][b] = pos;
-			pos += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[count[byte][key_byte(&src[i], byte)]++] = src[i];
-		swap = src;
-		src = dst;
-		dst = swap;
-	}
-	if (src != keys)
-		memcpy(keys, src, n * sizeof(*keys));
-}
-
 static int key_flow_cmp(const void *a, const void *b, void *flows)
 {
-	const struct sort_key *x = a, *y = b;
+	const struct radix_key *x = a, *y = b;
 	const struct flow *f = flows;
 
 	return flow_compare(&f[x->idx], &f[y->idx]);
-}
-
-/* Orders each run of equal keys by the flows themselves. */
-static void sort_ties(struct sort_key *keys, size_t n, struct flow *flows)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && keys[j].hi == keys[i].hi &&
-		     keys[j].lo == keys[i].lo; j++)
-			;
-		if (j - i > 1)
-			qsort_r(keys + i, j - i, sizeof(*keys), key_flow_cmp,
-				flows);
-	}
 }
 
 /* How many steps of a cycle permute() prefetches ahead. */
@@ -223,7 +166,7 @@ static void permute(struct flow *flows, uint32_t *perm, size_t n)
 
 void window_sort(struct window *w)
 {
-	struct sort_key *keys;
+	struct radix_key *keys;
 	uint32_t *perm;
 	size_t i;
 
@@ -236,8 +179,7 @@ void window_sort(struct window *w)
 	}
 	for (i = 0; i < w->nr; i++)
 		sort_key(&keys[i], &w->flows[i], i);
-	radix_sort(keys, keys + w->nr, w->nr);
-	sort_ties(keys, w->nr, w->flows);
+	radix_sort(keys, keys + w->nr, w->nr, key_flow_cmp, w->flows);
 	/* The radix sort's scratch half of @keys holds the permutation. */
 	perm = (uint32_t *)(keys + w->nr);
 	for (i = 0; i < w->nr; i++)

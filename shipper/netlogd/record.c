@@ -28,6 +28,7 @@
 #include "fmt.h"
 #include "goquote.h"
 #include "hash.h"
+#include "radix.h"
 #include "record.h"
 #include "json-build.h"
 #include "array.h"
@@ -443,11 +444,10 @@ static int conn_compare(const void *x, const void *y)
  * message is sorted by key when it is written. An entry's place in that
  * order, in 24 bytes rather than its 80:
  */
-struct sort_ent {
-	uint64_t group;		/* peer rank + 1, other rank + 1 */
-	uint64_t place;		/* see place_of() */
-	uint32_t idx;		/* in b->conns */
-};
+/*
+ * A connection's sort key (struct radix_key): hi its group (peer rank + 1,
+ * other rank + 1), lo its place (see place_of()), idx its index in b->conns.
+ */
 
 static uint64_t group_of(const struct builder *b, const struct conn *c)
 {
@@ -489,70 +489,12 @@ static uint64_t place_of(const uint8_t *k)
 	       (h & 0xfffffffffULL);
 }
 
-/* Byte @i of an entry's sort key, least significant first. */
-static unsigned int ent_byte(const struct sort_ent *e, int i)
-{
-	return (i < 8 ? e->place >> 8 * i : e->group >> 8 * (i - 8)) & 0xff;
-}
-
 static int idx_compare(const void *x, const void *y, void *arg)
 {
 	const struct conn *conns = arg;
 
-	return conn_compare(&conns[((const struct sort_ent *)x)->idx],
-			    &conns[((const struct sort_ent *)y)->idx]);
-}
-
-/*
- * Sorts @v by group and place with an LSD radix sort over their 16 bytes
- * (one scratch array; all the byte histograms come from one pass, and a
- * byte that is the same in every entry, such as the high bytes of the
- * ranks, costs no pass), then the runs of equal group and place by key:
- * equal keys, and the rare colliding ones.
- */
-static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
-{
-	struct sort_ent *src = *v, *dst, *t;
-	size_t (*count)[256];
-	size_t i, j, sum, c;
-	int byte;
-
-	count = calloc(16, sizeof(*count));
-	dst = malloc(n * sizeof(*dst));
-	if (!count || !dst) {
-		free(count);
-		free(dst);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		for (byte = 0; byte < 16; byte++)
-			count[byte][ent_byte(&src[i], byte)]++;
-	for (byte = 0; byte < 16; byte++) {
-		if (count[byte][ent_byte(&src[0], byte)] == n)
-			continue;
-		for (i = 0, sum = 0; i < 256; i++) {
-			c = count[byte][i];
-			count[byte][i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[count[byte][ent_byte(&src[i], byte)]++] = src[i];
-		t = src;
-		src = dst;
-		dst = t;
-	}
-	free(count);
-	free(dst);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && src[j].group == src[i].group &&
-		     src[j].place == src[i].place; j++)
-			;
-		if (j - i > 1)
-			qsort_r(src + i, j - i, sizeof(*src), idx_compare,
-				(void *)conns);
-	}
-	*v = src;
-	return 0;
+	return conn_compare(&conns[((const struct radix_key *)x)->idx],
+			    &conns[((const struct radix_key *)y)->idx]);
 }
 
 /*
@@ -560,7 +502,7 @@ static int sort_ents(struct sort_ent **v, size_t n, const struct conn *conns)
  * (no second array): from here on the passes over the entries (merge,
  * cut, sort and write each message) read them in order, not at random.
  */
-static void permute_conns(struct conn *conns, struct sort_ent *v, size_t n)
+static void permute_conns(struct conn *conns, struct radix_key *v, size_t n)
 {
 	struct conn tmp;
 	size_t i, j, k;
@@ -587,24 +529,22 @@ static void permute_conns(struct conn *conns, struct sort_ent *v, size_t n)
 static int merge_conns(struct builder *b)
 {
 	struct conn *last = NULL;
-	struct sort_ent *v;
+	struct radix_key *v;
 	size_t i, n = 0;
-	int ret;
 
-	v = malloc(b->nconns * sizeof(*v));
+	/* The keys, then the radix sort's scratch. */
+	v = malloc(2 * b->nconns * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < b->nconns; i++) {
-		v[i].group = group_of(b, &b->conns[i]);
-		v[i].place = place_of(b->conns[i].key);
+		v[i].hi = group_of(b, &b->conns[i]);
+		v[i].lo = place_of(b->conns[i].key);
 		v[i].idx = i;
 	}
-	ret = sort_ents(&v, b->nconns, b->conns);
-	if (!ret)
-		permute_conns(b->conns, v, b->nconns);
+	/* Equal keys, and the rare colliding ones, by the key itself. */
+	radix_sort(v, v + b->nconns, b->nconns, idx_compare, b->conns);
+	permute_conns(b->conns, v, b->nconns);
 	free(v);
-	if (ret)
-		return ret;
 	for (i = 0; i < b->nconns; i++) {
 		const struct conn *c = &b->conns[i];
 
