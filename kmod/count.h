@@ -57,7 +57,8 @@ static __always_inline bool netlog_key_equal(const struct netlog_key *a,
 }
 
 static __always_inline struct netlog_entry *
-netlog_table_lookup(const struct netlog_table *t, const struct netlog_key *k, u64 hash)
+netlog_table_lookup(const struct netlog_table *t, const struct netlog_key *k,
+		    u64 hash)
 {
 	/* Pairs with the release in netlog_count_new(): the entry is filled. */
 	u32 i = smp_load_acquire(netlog_bucket(t, hash));
@@ -87,7 +88,8 @@ static __always_inline void netlog_counts_add(struct netlog_counts *c,
 
 static __always_inline void netlog_stats_add(struct netlog_stats *s,
 					     const struct netlog_key *key,
-				      enum netlog_dir dir, u32 pkts, u64 bytes)
+					     enum netlog_dir dir, u32 pkts,
+					     u64 bytes)
 {
 	enum netlog_stat i = NETLOG_STAT_VIRT_TX_PKTS;
 

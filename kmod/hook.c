@@ -246,9 +246,10 @@ static __always_inline bool port_configured(const struct netlog_config *cfg,
 }
 
 /*
- * Whether an IPv4 packet can be physical traffic: UDP, a first fragment,
- * with a configured local port (@dport for received packets). Read before
- * the full parse, so that other local traffic costs two header reads.
+ * Whether a packet that is not virtual traffic can be physical: for IPv4,
+ * UDP, a first fragment, with a configured local port (@dport for received
+ * packets). A peek before the full parse, so that other local traffic costs
+ * two header reads; account() checks the port of what it parses.
  */
 static __always_inline bool maybe_physical(const struct netlog_config *cfg,
 					   const struct sk_buff *skb, u8 family,
@@ -348,7 +349,8 @@ static __always_inline void on_local_in(struct netlog_state *st,
 					const struct net_device *in)
 {
 	bool virt = dev_configured(cfg, in);
-	bool phys = maybe_physical(cfg, skb, family, true);
+	/* A packet parsed anyway needs no peek: account() checks its port. */
+	bool phys = virt ? cfg->nports : maybe_physical(cfg, skb, family, true);
 
 	if (virt || phys)
 		count_local(st, cfg, skb, family, NETLOG_RX, virt, phys);
@@ -365,7 +367,7 @@ static __always_inline void on_local_out(struct netlog_state *st,
 {
 	const struct dst_entry *dst = skb_dst(skb);
 	bool virt = dev_configured(cfg, dst ? dst->dev : out);
-	bool phys = maybe_physical(cfg, skb, family, false);
+	bool phys = virt ? cfg->nports : maybe_physical(cfg, skb, family, false);
 
 	if (virt || phys)
 		count_local(st, cfg, skb, family, NETLOG_TX, virt, phys);

@@ -11,7 +11,6 @@
 #include <linux/netlink.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
-#include <linux/siphash.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/netlog.h>
