@@ -60,12 +60,12 @@ static int get_addr(const struct nlattr *attr, struct addr *addr)
 }
 
 /*
- * The attributes of a nest that the caller's walk has already fitted to its
- * parent, walked with <linux/netlink.h>'s macros as iproute2 does, not with
- * mnl_attr_for_each_nested(): a window of 1M flows has 11M attributes, and
- * libmnl's out-of-line mnl_attr_ok(), mnl_attr_next() and payload calls were
- * most of its decode time. Stricter than libmnl's walk, which stops quietly
- * at an attribute that does not fit: one makes the message malformed.
+ * Every reply's attributes, a message's and each nest's, walked with
+ * <linux/netlink.h>'s macros as iproute2 does, not with libmnl's
+ * mnl_attr_for_each(): a window of 1M flows has 11M attributes, and libmnl's
+ * out-of-line mnl_attr_ok(), mnl_attr_next() and payload calls were most of
+ * its decode time. Stricter than libmnl's walk, which stops quietly at an
+ * attribute that does not fit: one makes the message malformed.
  */
 struct nest_walk {
 	const char *pos;
@@ -77,6 +77,23 @@ static inline void nest_walk_start(struct nest_walk *nw,
 {
 	nw->pos = (const char *)nest + NLA_HDRLEN;
 	nw->left = nest->nla_len - NLA_HDRLEN;
+}
+
+/* The attributes after a generic netlink message's header. */
+static int msg_walk_start(struct nest_walk *nw, const struct nlmsghdr *nlh)
+{
+	size_t len = mnl_nlmsg_get_payload_len(nlh);
+
+	if (len < GENL_HDRLEN_ALIGNED)
+		return -EBADMSG;
+	nw->pos = (const char *)mnl_nlmsg_get_payload(nlh) + GENL_HDRLEN_ALIGNED;
+	nw->left = len - GENL_HDRLEN_ALIGNED;
+	return 0;
+}
+
+static inline int attr_type(const struct nlattr *attr)
+{
+	return attr->nla_type & NLA_TYPE_MASK;
 }
 
 /* 1 and the next attribute in @attr, 0 at the nest's end, or -EBADMSG. */
@@ -134,7 +151,8 @@ static int config_list_item(const struct nlattr *attr, struct nl_config *c,
 static int config_attr(const struct nlattr *attr, struct nl_config *c)
 {
 	const struct nlattr *item;
-	int type = mnl_attr_get_type(attr);
+	int type = attr_type(attr);
+	struct nest_walk nw;
 	int ret;
 
 	switch (type) {
@@ -142,12 +160,13 @@ static int config_attr(const struct nlattr *attr, struct nl_config *c)
 	case NETLOG_A_DEVICE_IFINDEXES:
 	case NETLOG_A_PORTS:
 	case NETLOG_A_EXCLUDE:
-		mnl_attr_for_each_nested(item, attr) {
+		nest_walk_start(&nw, attr);
+		while ((ret = nest_walk_next(&nw, &item)) > 0) {
 			ret = config_list_item(item, c, type);
 			if (ret)
 				return ret;
 		}
-		return 0;
+		return ret;
 	case NETLOG_A_MAX_FLOWS:
 		return get_u32(attr, &c->max_flows);
 	case NETLOG_A_HIGH_WATER:
@@ -159,14 +178,13 @@ static int config_attr(const struct nlattr *attr, struct nl_config *c)
 static int config_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *attr;
+	struct nest_walk nw;
 	int ret;
 
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+	ret = msg_walk_start(&nw, nlh);
+	while (!ret && (ret = nest_walk_next(&nw, &attr)) > 0)
 		ret = config_attr(attr, data);
-		if (ret)
-			return cb_fail(ret);
-	}
-	return MNL_CB_OK;
+	return ret ? cb_fail(ret) : MNL_CB_OK;
 }
 
 int nl_config_get(struct genl_ctx *ctx, struct nl_config *c)
@@ -223,11 +241,13 @@ int nl_config_set(struct genl_ctx *ctx, const struct nl_config *c)
 static int stats_parse(const struct nlattr *nest, struct nl_stats *st)
 {
 	const struct nlattr *attr;
+	struct nest_walk nw;
 	uint32_t val32;
 	int type, ret;
 
-	mnl_attr_for_each_nested(attr, nest) {
-		type = mnl_attr_get_type(attr);
+	nest_walk_start(&nw, nest);
+	while ((ret = nest_walk_next(&nw, &attr)) > 0) {
+		type = attr_type(attr);
 		if (type <= NETLOG_S_PAD || type > NETLOG_S_MAX)
 			continue;
 		if (type == NETLOG_S_LIVE_FLOWS ||
@@ -241,19 +261,20 @@ static int stats_parse(const struct nlattr *nest, struct nl_stats *st)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return ret;
 }
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *attr;
+	struct nest_walk nw;
+	int ret;
 
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == NETLOG_A_STATS &&
-		    stats_parse(attr, data))
-			return cb_fail(-EBADMSG);
-	}
-	return MNL_CB_OK;
+	ret = msg_walk_start(&nw, nlh);
+	while (!ret && (ret = nest_walk_next(&nw, &attr)) > 0)
+		ret = attr_type(attr) == NETLOG_A_STATS ?
+		      stats_parse(attr, data) : 0;
+	return ret ? cb_fail(ret) : MNL_CB_OK;
 }
 
 int nl_stats_get(struct genl_ctx *ctx, struct nl_stats *st)
@@ -269,15 +290,17 @@ int nl_high_water_parse(const struct nlmsghdr *nlh, struct nl_high_water *hw)
 {
 	const struct nlattr *attr;
 	struct nl_stats st = { 0 };
-	int ret = 0;
+	struct nest_walk nw;
+	int ret;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
-		return -EBADMSG;
+	ret = msg_walk_start(&nw, nlh);
+	if (ret)
+		return ret;
 	if (genl_msg_cmd(nlh) != NETLOG_CMD_HIGH_WATER)
 		return -ENOMSG;
 	memset(hw, 0, sizeof(*hw));
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		switch (mnl_attr_get_type(attr)) {
+	while ((ret = nest_walk_next(&nw, &attr)) > 0) {
+		switch (attr_type(attr)) {
 		case NETLOG_A_MAX_FLOWS:
 			ret = get_u32(attr, &hw->max_flows);
 			break;
@@ -288,6 +311,8 @@ int nl_high_water_parse(const struct nlmsghdr *nlh, struct nl_high_water *hw)
 		if (ret)
 			return ret;
 	}
+	if (ret)
+		return ret;
 	hw->live_flows = st.val[NETLOG_S_LIVE_FLOWS];
 	hw->fill_max = st.val[NETLOG_S_LIVE_FILL_MAX];
 	return 0;
@@ -298,39 +323,47 @@ int nl_high_water_parse(const struct nlmsghdr *nlh, struct nl_high_water *hw)
 static int counts_parse(const struct nlattr *nest, struct counts *c)
 {
 	const struct nlattr *attr;
-	int ret = 0;
+	struct nest_walk nw;
+	int ret;
 
-	mnl_attr_for_each_nested(attr, nest) {
-		switch (mnl_attr_get_type(attr)) {
+	nest_walk_start(&nw, nest);
+	while ((ret = nest_walk_next(&nw, &attr)) > 0) {
+		switch (attr_type(attr)) {
 		case NETLOG_C_PKTS:
 			ret = get_u64(attr, &c->pkts);
 			break;
 		case NETLOG_C_BYTES:
 			ret = get_u64(attr, &c->bytes);
 			break;
+		default:
+			ret = 0;
 		}
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return ret;
 }
 
 static int misses_parse(const struct nlattr *nest, struct window *w)
 {
 	const struct nlattr *attr;
+	struct nest_walk nw;
+	int ret;
 
-	mnl_attr_for_each_nested(attr, nest) {
-		if (mnl_attr_get_type(attr) != NETLOG_MISS_TABLE_FULL)
+	nest_walk_start(&nw, nest);
+	while ((ret = nest_walk_next(&nw, &attr)) > 0) {
+		if (attr_type(attr) != NETLOG_MISS_TABLE_FULL)
 			continue;
-		if (counts_parse(attr, &w->miss_table_full))
-			return -EBADMSG;
+		ret = counts_parse(attr, &w->miss_table_full);
+		if (ret)
+			return ret;
 	}
-	return 0;
+	return ret;
 }
 
 static int window_attr(const struct nlattr *attr, struct window *w)
 {
-	switch (mnl_attr_get_type(attr)) {
+	switch (attr_type(attr)) {
 	case NETLOG_W_SEQ:
 		return get_u64(attr, &w->seq);
 	case NETLOG_W_START_NS:
@@ -350,13 +383,17 @@ static int window_attr(const struct nlattr *attr, struct window *w)
 static int window_parse(const struct nlattr *nest, struct window *w)
 {
 	const struct nlattr *attr;
+	struct nest_walk nw;
 	int ret;
 
-	mnl_attr_for_each_nested(attr, nest) {
+	nest_walk_start(&nw, nest);
+	while ((ret = nest_walk_next(&nw, &attr)) > 0) {
 		ret = window_attr(attr, w);
 		if (ret)
 			return ret;
 	}
+	if (ret)
+		return ret;
 	w->seen = true;
 	if (w->nflows)
 		return window_reserve(w, w->nflows < FLOWS_RESERVE_MAX ?
@@ -368,7 +405,7 @@ static int window_parse(const struct nlattr *nest, struct window *w)
 static inline int flow_attr(const struct nlattr *attr, struct flow *f,
 			    unsigned int *seen)
 {
-	switch (attr->nla_type & NLA_TYPE_MASK) {
+	switch (attr_type(attr)) {
 	case NETLOG_F_KIND:
 		*seen |= 1;
 		return get_u8(attr, &f->kind);
@@ -438,23 +475,23 @@ int nl_window_parse_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct window *w = data;
 	const struct nlattr *attr;
-	int ret = 0;
+	struct nest_walk nw;
+	int ret;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
-		return cb_fail(-EBADMSG);
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		switch (mnl_attr_get_type(attr)) {
+	ret = msg_walk_start(&nw, nlh);
+	while (!ret && (ret = nest_walk_next(&nw, &attr)) > 0) {
+		switch (attr_type(attr)) {
 		case NETLOG_A_WINDOW:
 			ret = window_parse(attr, w);
 			break;
 		case NETLOG_A_FLOWS:
 			ret = flows_parse(attr, w);
 			break;
+		default:
+			ret = 0;
 		}
-		if (ret)
-			return cb_fail(ret);
 	}
-	return MNL_CB_OK;
+	return ret ? cb_fail(ret) : MNL_CB_OK;
 }
 
 int nl_window_fetch(struct genl_ctx *ctx, bool drain, struct window *w)

@@ -240,6 +240,14 @@ static void test_high_water_event(void)
 	nlh = msg_start(buf, NETLOG_CMD_HIGH_WATER);
 	mnl_attr_put_u16(nlh, NETLOG_A_MAX_FLOWS, 64);
 	CHECK_EQ(nl_high_water_parse(nlh, &hw), -EBADMSG);
+
+	/* A counter that runs past its nest is malformed, not the end. */
+	nlh = msg_start(buf, NETLOG_CMD_HIGH_WATER);
+	st = mnl_attr_nest_start(nlh, NETLOG_A_STATS);
+	mnl_attr_put_u32(nlh, NETLOG_S_LIVE_FLOWS, 97);
+	mnl_attr_nest_end(nlh, st);
+	st->nla_len -= 4;
+	CHECK_EQ(nl_high_water_parse(nlh, &hw), -EBADMSG);
 }
 
 int main(void)
