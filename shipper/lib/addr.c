@@ -127,10 +127,10 @@ int addr_format(const struct addr *addr, char *buf, size_t size)
 	return 0;
 }
 
-int addrport_format(const struct addr *addr, uint16_t port, char *buf,
-		    size_t size)
+/* "a.b.c.d" or "[v6]" into @buf (ADDRPORT_STRLEN); its length, or -errno. */
+static int format_host(const struct addr *addr, char *buf)
 {
-	char str[ADDRPORT_STRLEN], *p = str;
+	char *p = buf;
 	int ret;
 
 	if (addr->len == 16)
@@ -141,26 +141,52 @@ int addrport_format(const struct addr *addr, uint16_t port, char *buf,
 	p += strlen(p);
 	if (addr->len == 16)
 		*p++ = ']';
+	return p - buf;
+}
+
+/* ":port" and a NUL after the host's text; the whole length. */
+static size_t put_port(char *buf, size_t host_len, uint16_t port)
+{
+	char *p = buf + host_len;
+
 	*p++ = ':';
 	p += fmt_u64(p, port);
-	*p++ = '\0';
-	if ((size_t)(p - str) > size)
+	*p = '\0';
+	return p - buf;
+}
+
+int addrport_format(const struct addr *addr, uint16_t port, char *buf,
+		    size_t size)
+{
+	char str[ADDRPORT_STRLEN];
+	int n = format_host(addr, str);
+
+	if (n < 0)
+		return n;
+	n = put_port(str, n, port);
+	if ((size_t)n >= size)
 		return -ENOSPC;
-	memcpy(buf, str, p - str);
+	memcpy(buf, str, n + 1);
 	return 0;
 }
 
 const char *addrport_text(struct addrport_text *t, const struct addr *addr,
 			  uint16_t port)
 {
-	if (t->len && t->port == port && t->addr.len == addr->len &&
-	    !memcmp(t->addr.bytes, addr->bytes, addr->len))
-		return t->text;
-	t->addr = *addr;
-	t->port = port;
-	if (addrport_format(addr, port, t->text, sizeof(t->text)))
-		t->text[0] = '\0';
-	t->len = strlen(t->text);
+	int n;
+
+	if (!t->addr_len || t->addr.len != addr->len ||
+	    memcmp(t->addr.bytes, addr->bytes, addr->len)) {
+		t->addr = *addr;
+		n = format_host(addr, t->text);
+		t->addr_len = n > 0 ? n : 0;
+		if (n < 0) {
+			t->text[0] = '\0';
+			t->len = 0;
+			return t->text;
+		}
+	}
+	t->len = put_port(t->text, t->addr_len, port);
 	return t->text;
 }
 

@@ -26,14 +26,14 @@ int addr_format(const struct addr *addr, char *buf, size_t size);
 int addrport_format(const struct addr *addr, uint16_t port, char *buf,
 		    size_t size);
 /*
- * addrport_format()'s text of the last address and port asked for, kept
- * for the next flow, which often has the same (a sorted window's local side).
- * Zero-initialize it.
+ * addrport_format()'s text, keeping the last address's text for the next
+ * call, which often has the same address (a sorted window's local side, a
+ * record's node): only the port is written again. Zero-initialize it.
  */
 struct addrport_text {
 	struct addr addr;
-	uint16_t port;
-	size_t len;		/* 0 until the first call */
+	size_t addr_len;	/* of "a.b.c.d" or "[v6]"; 0 until the first call */
+	size_t len;
 	char text[ADDRPORT_STRLEN];
 };
 

@@ -111,12 +111,6 @@ struct entry_tmpl {
  * The text of the last address seen on one side: consecutive entries
  * mostly share their src (self), so inet_ntop() runs once per change.
  */
-struct side_text {
-	uint8_t side[K_PORT];	/* family and address, as in the key */
-	char text[INET6_ADDRSTRLEN + 2];
-	size_t len;
-};
-
 /* One traffic array, b->order[first..end - 1], for its serializer. */
 struct run {
 	struct builder *b;
@@ -139,7 +133,7 @@ struct builder {
 	struct msg_ent *msg_ents;	/* its keys, for sorting */
 	json_object *msg;	/* the message object, reused */
 	struct entry_tmpl tmpl[1 << NR_MEMBERS];
-	struct side_text text[2];	/* last src and dst formatted */
+	struct addrport_text text[2];	/* last src and dst formatted */
 	struct addrport_json quoted[2];	/* this entry's src and dst */
 };
 
@@ -238,47 +232,19 @@ static struct entry_tmpl *tmpl_get(struct builder *b, unsigned int mask)
 	return t;
 }
 
-/*
- * "a.b.c.d:port" or "[v6]:port" as addrport_format() writes it, quoted,
- * into @q for the template's src or dst value to serialize.
- */
-static void set_addrport(struct addrport_json *q, struct side_text *t,
+/* addrport_format()'s text of a key's side, quoted, into @q. */
+static void set_addrport(struct addrport_json *q, struct addrport_text *t,
 			 const uint8_t *k)
 {
-	unsigned int port = k[K_PORT] << 8 | k[K_PORT + 1];
 	struct addr a;
-	uint16_t unused;
-	char *p;
+	uint16_t port;
 
-	if (!t->len || memcmp(t->side, k, K_PORT)) {
-		side_of(k, &a, &unused);
-		if (a.len == 16) {
-			t->text[0] = '[';
-			addr_format(&a, t->text + 1, sizeof(t->text) - 2);
-			t->len = strlen(t->text);
-			t->text[t->len++] = ']';
-		} else {
-			addr_format(&a, t->text, sizeof(t->text));
-			t->len = strlen(t->text);
-		}
-		memcpy(t->side, k, K_PORT);
-	}
-	p = q->text;
-	*p++ = '"';
-	memcpy(p, t->text, t->len);
-	p += t->len;
-	*p++ = ':';
-	if (port >= 10000)
-		*p++ = '0' + port / 10000;
-	if (port >= 1000)
-		*p++ = '0' + port / 1000 % 10;
-	if (port >= 100)
-		*p++ = '0' + port / 100 % 10;
-	if (port >= 10)
-		*p++ = '0' + port / 10 % 10;
-	*p++ = '0' + port % 10;
-	*p++ = '"';
-	q->len = p - q->text;
+	side_of(k, &a, &port);
+	addrport_text(t, &a, port);
+	q->text[0] = '"';
+	memcpy(q->text + 1, t->text, t->len);
+	q->text[t->len + 1] = '"';
+	q->len = t->len + 2;
 }
 
 int record_addrport_to_json(json_object *jso, struct printbuf *pb, int level,
