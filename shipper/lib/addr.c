@@ -91,11 +91,7 @@ static int format_v4(const uint8_t *b, char *buf, size_t size)
 	for (i = 0; i < 4; i++) {
 		if (i)
 			*p++ = '.';
-		if (b[i] >= 100)
-			*p++ = '0' + b[i] / 100;
-		if (b[i] >= 10)
-			*p++ = '0' + b[i] / 10 % 10;
-		*p++ = '0' + b[i] % 10;
+		p += fmt_u64(p, b[i]);
 	}
 	*p++ = '\0';
 	if ((size_t)(p - tmp) > size)
