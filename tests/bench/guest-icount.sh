@@ -137,9 +137,9 @@ micro() {
 	cat "$out/micro.txt" >&2
 }
 [[ $parts != *" micro "* ]] || micro
-[[ $parts == *" forward "* ]] || configs=""
-
-configs=${configs-"bare noop idle existing new conntrack nftset ebpf"}
+configs=""
+[[ $parts != *" forward "* ]] ||
+	configs="bare noop idle existing new conntrack nftset ebpf"
 declare -A ins
 for r in $(seq "$rounds"); do
 	for cfg in $configs; do
