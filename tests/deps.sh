@@ -8,6 +8,7 @@ PKGS="build-essential pkg-config libmnl-dev libjson-c-dev libcurl4-openssl-dev z
  wireguard-go wireguard-tools sparse nftables util-linux procps"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
+PKGS="$PKGS mmdebstrap prometheus" # tests/system: the guest image (mmdebstrap), promtool (prometheus)
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

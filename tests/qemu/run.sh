@@ -4,21 +4,27 @@
 #
 # usage: tests/qemu/run.sh --kernel <bzImage|stock-6.1|stock-6.12|test> [--smp N]
 #        [--mem MB] [--timeout S] [--share DIR] [--append ARGS] [--icount]
-#        -- <script> [args...]
+#        [--root-image IMG] -- <script> [args...]
 #        tests/qemu/run.sh --check-log <console.log>   (exit 1 if it has kernel reports)
+#        tests/qemu/run.sh --kernel K --release        (print K's uname -r)
 #
 # The script runs as root in the host's current directory, with NETLOG_KREL (guest
 # uname -r), NETLOG_KBUILD (kernel build dir for modules) and NETLOG_SHARE (a
 # writable directory, the same path on host and guest). DIR/console.log holds
 # the console. Exits with the script's exit code, or 1 if the guest timed out,
 # crashed or printed a kernel report (BUG, WARNING, KASAN, kmemleak, lockdep...).
+#
+# --root-image IMG boots a stock kernel with IMG (ext4, booted with qemu's
+# snapshot=on: never written) as its root and systemd as PID 1, instead of the
+# host root: tests/system/image.sh builds it, and its netlog-system-test.service
+# plays guest-init.sh's part. The checkout ($PWD) is shared at the same path.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NETLOG_CACHE:-/var/cache/netlog}
 
 usage() {
-	sed -n '5,7s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,9s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -35,16 +41,17 @@ kernel_reports() {
 	grep -aE "\[ *[0-9]+\.[0-9]+\] .*($reports)|unreferenced object" "$1" | head -n 20 | tr -d '\r'
 }
 
-kernel='' smp=2 mem=2048 timeout=600 share='' append='' icount=''
+kernel='' smp=2 mem=2048 timeout=600 share='' append='' icount='' rootimg='' release=''
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kernel|--smp|--mem|--timeout|--share|--append)
+	--kernel|--smp|--mem|--timeout|--share|--append|--root-image)
 		[ $# -ge 2 ] || usage
 		opt=${1#--} val=$2
 		shift 2
 		case $opt in
 		kernel) kernel=$val ;; smp) smp=$val ;; mem) mem=$val ;;
 		timeout) timeout=$val ;; share) share=$val ;; append) append=$val ;;
+		root-image) rootimg=$val ;;
 		esac ;;
 	--icount)
 		# One guest instruction per nanosecond of guest time, whatever
@@ -52,6 +59,7 @@ while [ $# -gt 0 ]; do
 		# vCPU: 6.1 hangs bringing up a second under icount.
 		icount="-icount shift=0,sleep=off" smp=1
 		shift ;;
+	--release) release=1; shift ;;
 	--check-log)
 		[ $# -eq 2 ] || usage
 		[ -r "$2" ] || die "cannot read '$2'"
@@ -62,8 +70,9 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-[ -n "$kernel" ] && [ $# -ge 1 ] || usage
+[ -n "$kernel" ] && { [ $# -ge 1 ] || [ -n "$release" ]; } || usage
 [ -z "$icount" ] || smp=1
+[ -z "$rootimg" ] || [ -r "$rootimg" ] || die "cannot read root image '$rootimg'"
 
 # The release string that a bzImage carries in its setup header (boot protocol:
 # kernel_version at 0x20e, an offset from 0x200).
@@ -99,10 +108,12 @@ resolve_kernel() {
 }
 
 # Stock kernels have virtio and 9p as modules: build (once) an initramfs that
-# loads them from this host's /lib/modules/$krel, in dependency order.
+# loads them from this host's /lib/modules/$krel, in dependency order; for a
+# root image also ext4 (crc32c_generic first: its metadata checksums) and
+# virtio_blk.
 make_initramfs() {
 	mods=
-	for m in virtio_pci 9pnet_virtio 9p; do
+	for m in virtio_pci 9pnet_virtio 9p ${rootimg:+crc32c_generic ext4 virtio_blk}; do
 		deps=$(modprobe -S "$krel" --show-depends "$m") || die "cannot resolve module $m for $krel"
 		mods="$mods $(echo "$deps" | awk '$1 == "insmod" { print $2 }')"
 	done
@@ -133,6 +144,10 @@ make_initramfs() {
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 resolve_kernel "$kernel"
+if [ -n "$release" ]; then
+	echo "$krel"
+	exit 0
+fi
 
 if [ -n "$share" ]; then
 	mkdir -p "$share"
@@ -157,8 +172,9 @@ hidden() {
 }
 # A checkout there (CI may clone into /tmp or /root) is shared again, at
 # the same path, over the guest's tmpfs.
+# A root image has nothing of the host's: the checkout is always shared.
 repo=
-if hidden "$PWD"; then
+if hidden "$PWD" || [ -n "$rootimg" ]; then
 	repo=$PWD
 	case $repo in
 	*[!A-Za-z0-9._/+-]*) die "path '$repo' must be plain: it goes on the kernel command line" ;;
@@ -168,8 +184,9 @@ case $1 in
 */*) script=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") ||
 	die "no directory for script '$1'"
 	case $script in
-	"$repo"/*) ;;
-	*) ! hidden "$script" || die "script $script is hidden in the guest (tmpfs there): move it or put it in the share" ;;
+	"$repo"/*|"$share"/*) ;;
+	*) [ -z "$rootimg" ] || die "script $script is not in the checkout or the share: the root image cannot see it"
+		! hidden "$script" || die "script $script is hidden in the guest (tmpfs there): move it or put it in the share" ;;
 	esac ;;
 esac
 log=$share/console.log
@@ -200,12 +217,20 @@ fi
 if [ -d "/lib/modules/$krel/kernel" ]; then
 	make_initramfs
 	set -- "$@" -initrd "$initrd"
+elif [ -n "$rootimg" ]; then
+	die "--root-image needs a stock kernel (modules in /lib/modules/$krel)"
 else
 	cmdline="$cmdline root=hostroot rootfstype=9p ro init=/bin/sh"
 	cmdline="$cmdline rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144"
 fi
-# After "--", the kernel passes the words to init (initramfs /init or /bin/sh).
-cmdline="$cmdline -- $here/guest-init.sh"
+if [ -n "$rootimg" ]; then
+	# The initramfs mounts it and hands over to systemd.
+	cmdline="$cmdline netlog.root=/dev/vda"
+	set -- "$@" -drive "file=$rootimg,if=virtio,format=raw,snapshot=on"
+else
+	# After "--", the kernel passes the words to init (initramfs /init or /bin/sh).
+	cmdline="$cmdline -- $here/guest-init.sh"
+fi
 
 echo "run.sh: booting $krel ($kimage), log: $log" >&2
 start=$(date +%s)
