@@ -6,6 +6,8 @@ PKGS="build-essential pkg-config libmnl-dev libjson-c-dev libcurl4-openssl-dev z
  linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
  linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves ccache xz-utils
  wireguard-go wireguard-tools sparse nftables util-linux procps"
+# netlogd as a systemd service: sd_notify, /metrics; promtool and logrotate for their tests.
+PKGS="$PKGS libsystemd-dev libmicrohttpd-dev prometheus logrotate"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
 missing=

@@ -77,7 +77,7 @@ static const struct {
 	{ "file_path", "/var/log/netlog/flows.jsonl" },
 	{ "server", UPLOAD_SERVER },
 	{ "collection", UPLOAD_COLLECTION },
-	{ "spool_dir", "/var/spool/netlog" },
+	{ "spool_dir", "/var/lib/netlog/spool" },
 	{ "spool_cap", "64M" },
 	{ "retry_min", "30s" },
 	{ "retry_max", "60s" },

@@ -51,7 +51,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK_STR(cfg.server, "https://log.tailscale.com");
 	CHECK_STR(cfg.collection, "tailtraffic.log.tailscale.io");
 	CHECK(cfg.private_id == NULL && cfg.domain_id == NULL);
-	CHECK_STR(cfg.spool_dir, "/var/spool/netlog");
+	CHECK_STR(cfg.spool_dir, "/var/lib/netlog/spool");
 	CHECK_EQ(cfg.spool_cap, 64 << 20);
 	CHECK_EQ(cfg.retry_min_ms, 30000);
 	CHECK_EQ(cfg.retry_max_ms, 60000);
