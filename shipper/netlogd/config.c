@@ -64,6 +64,7 @@ static const struct key keys[] = {
 	  0, NULL },
 	KEY(netns, T_OPTIONAL),
 	KEY(status_file, T_OPTIONAL),
+	KEY(metrics_textfile, T_OPTIONAL),
 };
 
 static const struct {

@@ -40,6 +40,7 @@ struct netlogd_config {
 	bool compress;
 	char *netns;
 	char *status_file;
+	char *metrics_textfile;		/* Prometheus text, for node-exporter */
 };
 
 /* The defaults. 0 or -ENOMEM; config_free() in both cases. */

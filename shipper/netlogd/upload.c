@@ -47,6 +47,8 @@ struct uploader {
 	char *url;
 	bool compress;
 	uint64_t timeout_ms, retry_min_ms, retry_max_ms, retry_cap_ms;
+	void (*tick)(void *arg);
+	void *tick_arg;
 
 	CURL *curl;
 	char curl_err[CURL_ERROR_SIZE];
@@ -396,6 +398,20 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* libcurl's progress callback, once a second at least: the caller's tick. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct uploader *up = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	up->tick(up->tick_arg);
+	return 0;
+}
+
 /* Without a value, the header is removed from libcurl's defaults. */
 static int add_header(struct curl_slist **list, const char *header)
 {
@@ -596,6 +612,11 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 	curl_easy_setopt(up->curl, CURLOPT_ERRORBUFFER, up->curl_err);
 	curl_easy_setopt(up->curl, CURLOPT_WRITEFUNCTION, on_response);
 	curl_easy_setopt(up->curl, CURLOPT_WRITEDATA, up);
+	if (up->tick) {
+		curl_easy_setopt(up->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(up->curl, CURLOPT_XFERINFODATA, up);
+		curl_easy_setopt(up->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	return 0;
 }
 
@@ -613,6 +634,8 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 	up->retry_min_ms = cfg->retry_min_ms;
 	up->retry_max_ms = cfg->retry_max_ms;
 	up->retry_cap_ms = cfg->retry_cap_ms;
+	up->tick = cfg->tick;
+	up->tick_arg = cfg->tick_arg;
 	if (!cfg->timeout_ms || cfg->retry_max_ms < cfg->retry_min_ms) {
 		log_err("upload: timeout must be positive and retry_min at most retry_max");
 		goto err;

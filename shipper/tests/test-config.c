@@ -59,6 +59,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK_EQ(cfg.upload_timeout_ms, 45000);
 	CHECK_EQ(cfg.compress, true);
 	CHECK(cfg.netns == NULL && cfg.status_file == NULL);
+	CHECK(cfg.metrics_textfile == NULL);
 	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
 
 	CHECK_EQ(config_init(&ex), 0);
@@ -115,6 +116,7 @@ static void test_config_file_values(void)
 		   "compression = none\n"
 		   "netns = /run/netns/gw\n"
 		   "status_file = /run/netlog/status.json\n"
+		   "metrics_textfile = /var/lib/prometheus/node-exporter/netlogd.prom\n"
 		   "domain_id =\n");
 	CHECK_EQ(config_init(&cfg), 0);
 	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
@@ -136,6 +138,8 @@ static void test_config_file_values(void)
 	CHECK_EQ(cfg.compress, false);
 	CHECK_STR(cfg.netns, "/run/netns/gw");
 	CHECK_STR(cfg.status_file, "/run/netlog/status.json");
+	CHECK_STR(cfg.metrics_textfile,
+		  "/var/lib/prometheus/node-exporter/netlogd.prom");
 	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
 	/* What the check let through, netlogd starts with. */
 	CHECK_EQ(routes_build(&rt, NULL, cfg.routes, err, sizeof(err)), 0);
