@@ -36,6 +36,7 @@
 #include "upload.h"
 #include "clock.h"
 #include "metrics.h"
+#include "metrics-http.h"
 #include "notify.h"
 
 #define SHUTDOWN_UPLOAD_MS 5000
@@ -47,6 +48,7 @@ struct daemon {
 	struct genl_ctx *events;	/* the "events" group */
 	struct spool *spool;
 	struct uploader *up;
+	struct metrics_http *http;	/* metrics_listen, or NULL */
 	struct nodemap *nm;
 	struct routes *rt;
 	int sigfd;
@@ -394,7 +396,10 @@ static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
 	return text;
 }
 
-/* The node-exporter textfile; a failure is logged when it changes. */
+/*
+ * The node-exporter textfile (a failure is logged when it changes) and the
+ * text /metrics serves.
+ */
 static void metrics_update(struct daemon *d, const struct spool_stats *ss,
 			   const struct upload_stats *us)
 {
@@ -403,14 +408,20 @@ static void metrics_update(struct daemon *d, const struct spool_stats *ss,
 	char *text;
 	int ret;
 
-	if (!path)
+	if (!path && !d->http)
 		return;
 	text = metrics_text(d, ss, us, &len);
-	ret = text ? metrics_write_file(path, text, len) : -ENOMEM;
-	if (ret && ret != d->metrics_err)
-		log_warn("metrics_textfile %s: %s", path, strerror(-ret));
-	d->metrics_err = ret;
-	free(text);
+	if (path) {
+		ret = text ? metrics_write_file(path, text, len) : -ENOMEM;
+		if (ret && ret != d->metrics_err)
+			log_warn("metrics_textfile %s: %s", path,
+				 strerror(-ret));
+		d->metrics_err = ret;
+	}
+	if (d->http && text)
+		metrics_http_set(d->http, text, len);
+	else
+		free(text);
 }
 
 /* systemctl status's line: the last window, what waits, a failing sink. */
@@ -526,6 +537,7 @@ static void daemon_free(struct daemon *d)
 		close(d->inofd);
 	genl_close(d->events);
 	genl_close(d->ctl);
+	metrics_http_close(d->http);
 	upload_close(d->up);
 	spool_close(d->spool);
 	routes_free(d->rt);
@@ -540,10 +552,38 @@ static void watchdog_tick(void *arg)
 	notify_watchdog(&d->notify, clock_ms());
 }
 
-static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
+/* The spool, the /metrics server and the uploader. */
+static int open_delivery(struct daemon *d)
 {
+	const struct netlogd_config *cfg = d->cfg;
 	struct upload_config uc;
 	struct spool_stats ss;
+	int ret;
+
+	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
+	if (ret) {
+		log_err("spool %s: %s", cfg->spool_dir, strerror(-ret));
+		return ret;
+	}
+	spool_stats(d->spool, &ss);
+	d->st.dropped_at_start = ss.dropped;
+	/* the signals are blocked: the server's thread never takes them */
+	if (cfg->metrics_listen) {
+		ret = metrics_http_open(cfg->metrics_listen, &d->http);
+		if (ret)
+			return ret;
+	}
+	config_upload(cfg, &uc);
+	uc.tick = watchdog_tick;
+	uc.tick_arg = d;
+	ret = upload_open(&uc, &d->up);
+	if (ret)
+		logerr("uploader", ret);
+	return ret;
+}
+
+static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
+{
 	sigset_t mask;
 	int ret;
 
@@ -583,21 +623,9 @@ static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 			return ret;
 		}
 	}
-	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
-	if (ret) {
-		log_err("spool %s: %s", cfg->spool_dir, strerror(-ret));
+	ret = open_delivery(d);
+	if (ret)
 		return ret;
-	}
-	spool_stats(d->spool, &ss);
-	d->st.dropped_at_start = ss.dropped;
-	config_upload(cfg, &uc);
-	uc.tick = watchdog_tick;
-	uc.tick_arg = d;
-	ret = upload_open(&uc, &d->up);
-	if (ret) {
-		logerr("uploader", ret);
-		return ret;
-	}
 	ret = genl_open(&d->ctl, NETLOG_GENL_NAME, NETLOG_GENL_VERSION);
 	if (!ret)
 		ret = genl_open(&d->events, NETLOG_GENL_NAME,

@@ -16,11 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <curl/curl.h>
 #include <linux/netlog.h>
 
 #include "check.h"
 #include "tmpdir.h"
 #include "metrics.h"
+#include "metrics-http.h"
 #include "spool.h"
 #include "upload.h"
 #include "window.h"
@@ -268,6 +270,83 @@ static void test_spool_oldest_batch(void)
 	spool_close(sp);
 }
 
+struct reply {
+	long status;
+	char type[128];
+	char body[16384];
+	size_t len;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	size_t room = sizeof(r->body) - 1 - r->len;
+
+	n *= size;
+	memcpy(r->body + r->len, data, n < room ? n : room);
+	r->len += n < room ? n : room;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+/* One request to the server with libcurl, as a scraper makes it. */
+static void fetch(const char *url, const char *method, struct reply *r)
+{
+	CURL *c = curl_easy_init();
+	char *type = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (!c)
+		die("curl_easy_init");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	CHECK_EQ(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
+	snprintf(r->type, sizeof(r->type), "%s", type ? type : "");
+	curl_easy_cleanup(c);
+}
+
+/*
+ * metrics_listen: 503 before the first text, then exactly the text set
+ * last, with Prometheus' content type; 404 and 405 for anything else. On
+ * IPv4 and IPv6 loopback, a free port each.
+ */
+static void test_http_serves_last_text(const char *listen, const char *host)
+{
+	struct metrics_http *mh;
+	struct reply r;
+	char url[128];
+	char *text;
+
+	CHECK_EQ(metrics_http_open(listen, &mh), 0);
+	if (failures)
+		return;
+	CHECK(metrics_http_port(mh) != 0);
+	snprintf(url, sizeof(url), "http://%s:%u/metrics", host,
+		 metrics_http_port(mh));
+	fetch(url, "GET", &r);
+	CHECK_EQ(r.status, 503);
+	text = strdup("a_total 1\n");
+	metrics_http_set(mh, text, strlen(text));
+	text = strdup(want_text);
+	metrics_http_set(mh, text, strlen(text));
+	fetch(url, "GET", &r);
+	CHECK_EQ(r.status, 200);
+	check_str("content type", r.type,
+		  "text/plain; version=0.0.4; charset=utf-8");
+	check_str("/metrics", r.body, want_text);
+	fetch(url, "POST", &r);
+	CHECK_EQ(r.status, 405);
+	snprintf(url, sizeof(url), "http://%s:%u/", host, metrics_http_port(mh));
+	fetch(url, "GET", &r);
+	CHECK_EQ(r.status, 404);
+	metrics_http_close(mh);
+}
+
 int main(void)
 {
 	snprintf(root, sizeof(root), "/tmp/test-metrics.XXXXXX");
@@ -277,6 +356,10 @@ int main(void)
 	test_empty_spool_is_age_zero();
 	test_textfile_replaced();
 	test_spool_oldest_batch();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	test_http_serves_last_text("127.0.0.1:0", "127.0.0.1");
+	test_http_serves_last_text("[::1]:0", "[::1]");
+	curl_global_cleanup();
 	if (!failures)
 		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	else
