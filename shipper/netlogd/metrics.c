@@ -63,28 +63,24 @@ static void seconds(FILE *f, const char *name, const char *help, uint64_t ns)
 		ns / 1000000 % 1000);
 }
 
-/* netlogd_flow_{packets,bytes}_total{kind,direction}. */
-static void flow_totals(FILE *f, const struct netlogd_stats *st)
+/* A counter family by kind and direction: @v[kind][METRICS_TX or _RX]. */
+static void by_kind(FILE *f, const char *name, const char *help,
+		    const uint64_t v[METRICS_KINDS][2])
 {
 	static const char *const kinds[METRICS_KINDS] = {
 		[NETLOG_KIND_VIRTUAL] = "virtual",
 		[NETLOG_KIND_PHYSICAL] = "physical",
 	};
-	static const char *const dirs[2] = { "tx", "rx" };
+	static const char *const dirs[2] = {
+		[METRICS_TX] = "tx", [METRICS_RX] = "rx",
+	};
 	int k, d;
 
-	family(f, "netlogd_flow_packets_total", "counter",
-	       "Packets of the flows of the windows netlogd spooled.");
+	family(f, name, "counter", help);
 	for (k = 0; k < METRICS_KINDS; k++)
 		for (d = 0; d < 2; d++)
-			fprintf(f, "netlogd_flow_packets_total{kind=\"%s\",direction=\"%s\"} %" PRIu64 "\n",
-				kinds[k], dirs[d], st->pkts[k][d]);
-	family(f, "netlogd_flow_bytes_total", "counter",
-	       "Bytes of the flows of the windows netlogd spooled: IP lengths (virtual), UDP payload (physical).");
-	for (k = 0; k < METRICS_KINDS; k++)
-		for (d = 0; d < 2; d++)
-			fprintf(f, "netlogd_flow_bytes_total{kind=\"%s\",direction=\"%s\"} %" PRIu64 "\n",
-				kinds[k], dirs[d], st->bytes[k][d]);
+			fprintf(f, "%s{kind=\"%s\",direction=\"%s\"} %" PRIu64 "\n",
+				name, kinds[k], dirs[d], v[k][d]);
 }
 
 static void kernel_totals(FILE *f, const struct netlogd_stats *st)
@@ -139,7 +135,12 @@ int metrics_format(FILE *f, const struct netlogd_stats *st,
 		   const struct spool_stats *sp, const struct upload_stats *up,
 		   uint64_t now_ns)
 {
-	flow_totals(f, st);
+	by_kind(f, "netlogd_flow_packets_total",
+		"Packets of the flows of the windows netlogd spooled.",
+		st->pkts);
+	by_kind(f, "netlogd_flow_bytes_total",
+		"Bytes of the flows of the windows netlogd spooled: IP lengths (virtual), UDP payload (physical).",
+		st->bytes);
 	one(f, "netlogd_flows_total", "counter",
 	    "Flow entries of the windows netlogd spooled.", st->flows);
 	one(f, "netlogd_windows_total", "counter",
