@@ -3,8 +3,8 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
+# BINDIR, SBINDIR, SYSCONFDIR and MANDIR given to make reach shipper/'s
+# install, whose defaults follow PREFIX.
 # The one version: shipper/Makefile's (debian/changelog must agree;
 # tests/packaging/run.sh checks).
 VERSION := $(shell sed -n 's/^VERSION ?= *//p' shipper/Makefile)
@@ -39,7 +39,7 @@ tools:
 	$(Q)$(MAKE) -C shipper
 
 install: all
-	$(Q)$(MAKE) -C shipper install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+	$(Q)$(MAKE) -C shipper install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 # The module's source for DKMS, which builds it for every kernel installed

@@ -8,6 +8,8 @@ PKGS="build-essential pkg-config libmnl-dev libjson-c-dev libcurl4-openssl-dev z
  wireguard-go wireguard-tools sparse nftables util-linux procps"
 # tests/packaging: the .debs, lintian and DKMS builds in scratch trees.
 PKGS="$PKGS dkms dh-dkms debhelper dpkg-dev fakeroot lintian libsystemd-dev logrotate"
+# netlogd as a systemd service: sd_notify, /metrics; promtool and logrotate for their tests.
+PKGS="$PKGS libsystemd-dev libmicrohttpd-dev prometheus logrotate"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
 missing=

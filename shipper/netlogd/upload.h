@@ -59,6 +59,13 @@ struct upload_config {
 	uint64_t retry_min_ms;		/* failed attempt: wait in [min, max) */
 	uint64_t retry_max_ms;
 	uint64_t retry_cap_ms;		/* bound of any wait, Retry-After too */
+	/*
+	 * Called with @tick_arg at least once a second while an HTTP attempt
+	 * runs (up to timeout_ms): netlogd pings systemd's watchdog there.
+	 * NULL: none.
+	 */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 struct upload_stats {
