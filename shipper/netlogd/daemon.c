@@ -643,8 +643,8 @@ static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 }
 
 /*
- * STOPPING=1, the final drain, then uploads for up to 5 s; the rest stays
- * spooled. The watchdog is still pinged while it waits.
+ * STOPPING=1, the final drain, then uploads for up to 5 s, an attempt still
+ * running then included; the rest stays spooled. The watchdog is still pinged while it waits.
  */
 static void daemon_shutdown(struct daemon *d)
 {
@@ -654,6 +654,7 @@ static void daemon_shutdown(struct daemon *d)
 	drain_cycle(d);
 	now = clock_ms();
 	deadline = now + SHUTDOWN_UPLOAD_MS;
+	upload_set_deadline(d->up, deadline);
 	while (now < deadline) {
 		notify_watchdog(&d->notify, now);
 		upload_due(d, now);

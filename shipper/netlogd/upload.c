@@ -50,6 +50,7 @@ struct uploader {
 	uint64_t timeout_ms, retry_min_ms, retry_max_ms, retry_cap_ms;
 	void (*tick)(void *arg);
 	void *tick_arg;
+	uint64_t deadline_ms;	/* clock_ms() past which an attempt stops */
 
 	CURL *curl;
 	char curl_err[CURL_ERROR_SIZE];
@@ -427,7 +428,10 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* libcurl's progress callback, once a second at least: the caller's tick. */
+/*
+ * libcurl's progress callback, once a second at least: the caller's tick, and
+ * the end of an attempt that runs past the deadline.
+ */
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
@@ -437,8 +441,14 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	up->tick(up->tick_arg);
-	return 0;
+	if (up->tick)
+		up->tick(up->tick_arg);
+	return up->deadline_ms && clock_ms() >= up->deadline_ms;
+}
+
+void upload_set_deadline(struct uploader *up, uint64_t deadline_ms)
+{
+	up->deadline_ms = deadline_ms;
 }
 
 /* Without a value, the header is removed from libcurl's defaults. */
@@ -641,11 +651,9 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 	curl_easy_setopt(up->curl, CURLOPT_ERRORBUFFER, up->curl_err);
 	curl_easy_setopt(up->curl, CURLOPT_WRITEFUNCTION, on_response);
 	curl_easy_setopt(up->curl, CURLOPT_WRITEDATA, up);
-	if (up->tick) {
-		curl_easy_setopt(up->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(up->curl, CURLOPT_XFERINFODATA, up);
-		curl_easy_setopt(up->curl, CURLOPT_NOPROGRESS, 0L);
-	}
+	curl_easy_setopt(up->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(up->curl, CURLOPT_XFERINFODATA, up);
+	curl_easy_setopt(up->curl, CURLOPT_NOPROGRESS, 0L);
 	return 0;
 }
 

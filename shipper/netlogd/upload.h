@@ -114,6 +114,12 @@ int upload_send(struct uploader *up, const char *body, size_t len,
 int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		uint64_t *next_ms);
 
+/*
+ * An attempt still running at @deadline_ms (clock_ms(); 0: none) is stopped
+ * within a second and counts as failed: its batch stays spooled.
+ */
+void upload_set_deadline(struct uploader *up, uint64_t deadline_ms);
+
 void upload_stats(const struct uploader *up, struct upload_stats *stats);
 
 /* A logtail private or domain ID: 64 hex digits. */
