@@ -89,6 +89,16 @@ sed 's/ netlog netlog$/ root root/' "$root/etc/logrotate.d/netlog" >"$out/logrot
 logrotate -d -s "$out/logrotate.state" "$out/logrotate.conf" >"$out/logrotate.txt" 2>&1 ||
 	{ cat "$out/logrotate.txt"; fail "logrotate rejects its file"; }
 
+# The units' sandbox, as systemd rates it: at most 2.5 ("OK"). --threshold is
+# the exposure times ten; an instance of the template is rated as netlogd@gw.
+step "systemd-analyze security"
+cp "$root/lib/systemd/system/netlogd@.service" "$out/netlogd@gw.service"
+for unit in "$root/lib/systemd/system/netlogd.service" "$out/netlogd@gw.service"; do
+	systemd-analyze security --offline=true --threshold=25 "$unit" >"$out/security.txt" 2>&1 ||
+		{ cat "$out/security.txt"; fail "$(basename "$unit") scores over 2.5"; }
+	echo "  $(basename "$unit"): $(grep -o 'Overall exposure level.*' "$out/security.txt")"
+done
+
 # The guest's modprobe.d: the shipped example, uncommented, with a capacity
 # that is not the default.
 sed -n 's/^# options \(.*\) max_flows=65536$/options \1 max_flows=4096/p' \
