@@ -3,8 +3,12 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
+# BINDIR, SBINDIR, SYSCONFDIR and MANDIR given to make reach shipper/'s
+# install, whose defaults follow PREFIX.
+# The one version: shipper/Makefile's (debian/changelog must agree;
+# tests/packaging/run.sh checks).
+VERSION := $(shell sed -n 's/^VERSION ?= *//p' shipper/Makefile)
+DKMS_SRC = $(DESTDIR)/usr/src/netlog-$(VERSION)
 
 # The running kernel's build dir, else the newest Debian headers installed.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -35,8 +39,35 @@ tools:
 	$(Q)$(MAKE) -C shipper
 
 install: all
-	$(Q)$(MAKE) -C shipper install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+	$(Q)$(MAKE) -C shipper install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+# The module's source for DKMS, which builds it for every kernel installed
+# (with DESTDIR, only the copy: a package's staging tree).
+dkms-install:
+	$(Q)rm -rf $(DKMS_SRC)
+	$(Q)install -d $(DKMS_SRC)
+	$(Q)cp -a Kbuild kmod uapi $(DKMS_SRC)/
+	$(Q)sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+	$(Q)if [ -z "$(DESTDIR)" ]; then \
+		dkms add -m netlog -v $(VERSION) && \
+		dkms build -m netlog -v $(VERSION) && \
+		dkms install -m netlog -v $(VERSION); \
+	fi
+
+dkms-remove:
+	$(Q)dkms remove -m netlog -v $(VERSION) --all || true
+	$(Q)rm -rf $(DKMS_SRC)
+
+# netlog-dkms and netlog .debs in build/deb/, built from the committed files
+# only (git ls-files), so that no stray object gets in.
+deb:
+	$(Q)rm -rf build/deb
+	$(Q)mkdir -p build/deb/src/netlog-$(VERSION)
+	$(Q)git ls-files -z | xargs -0 cp -a --parents -t build/deb/src/netlog-$(VERSION)
+	$(Q)cd build/deb/src/netlog-$(VERSION) && dpkg-buildpackage -b -us -uc
+	$(Q)mv build/deb/src/*.deb build/deb/src/*.buildinfo build/deb/src/*.changes build/deb/
+	$(Q)ls build/deb/*.deb
 
 # Kernel style and static checks on kmod/ (checkpatch from the test kernel's tree).
 lint:
@@ -57,4 +88,4 @@ clean:
 	$(Q)rm -rf build
 	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
-.PHONY: all module module-in tools install lint check bench demo clean
+.PHONY: all module module-in tools install dkms-install dkms-remove deb lint check bench demo clean

@@ -9,6 +9,7 @@
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
 #include <linux/string.h>
+#include <net/genetlink.h>
 #include <net/net_namespace.h>
 
 #include "compat.h"
@@ -134,3 +135,5 @@ module_exit(netlog_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Per-CPU flow counting on WireGuard tunnels for flow logs");
 MODULE_AUTHOR("netlog developers");
+/* Resolving the family "netlog" (CTRL_CMD_GETFAMILY) loads the module. */
+MODULE_ALIAS_GENL_FAMILY(NETLOG_GENL_NAME);

@@ -6,6 +6,10 @@ PKGS="build-essential pkg-config libmnl-dev libjson-c-dev libcurl4-openssl-dev z
  linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
  linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves ccache xz-utils
  wireguard-go wireguard-tools sparse nftables util-linux procps"
+# tests/packaging: the .debs, lintian and DKMS builds in scratch trees.
+PKGS="$PKGS dkms dh-dkms debhelper dpkg-dev fakeroot lintian libsystemd-dev logrotate"
+# netlogd as a systemd service: sd_notify, /metrics; promtool and logrotate for their tests.
+PKGS="$PKGS libsystemd-dev libmicrohttpd-dev prometheus logrotate"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
 PKGS="$PKGS mmdebstrap prometheus" # tests/system: the guest image (mmdebstrap), promtool (prometheus)

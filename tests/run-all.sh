@@ -4,7 +4,8 @@
 # the debug test kernel, and the end-to-end scenarios (wireguard-go and
 # kernel WireGuard) on Debian's 6.1 and 6.12 kernels and on the debug
 # kernel, plus netlogd shipping to the collector through 50 SIGKILLs and
-# hostile callers (privileges, memory limits, the genetlink fuzzer).
+# hostile callers (privileges, memory limits, the genetlink fuzzer); the
+# Debian packages, DKMS and the module's autoload.
 set -euo pipefail
 # Root for apt, /boot and network namespaces: as root, or through sudo.
 [ "$(id -u)" = 0 ] || exec sudo "$0" "$@"
@@ -19,6 +20,8 @@ tests/deps.sh
 step "host unit tests"
 make -s tools
 make -s -C shipper check
+step "packages: make deb, lintian, DKMS for 6.1 and 6.12, modprobe and autoload in QEMU"
+tests/packaging/run.sh
 step "test kernel"
 tests/kernel/build.sh >/dev/null
 step "checkpatch and sparse"

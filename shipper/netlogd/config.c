@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "addr.h"
 #include "routes.h"
 #include "array.h"
 
@@ -24,6 +25,7 @@ enum key_type {
 	T_SERVER,
 	T_COLLECTION,
 	T_ROUTES,
+	T_LISTEN,	/* a loopback address:port; empty means unset */
 };
 
 struct key {
@@ -64,6 +66,8 @@ static const struct key keys[] = {
 	  0, NULL },
 	KEY(netns, T_OPTIONAL),
 	KEY(status_file, T_OPTIONAL),
+	KEY(metrics_textfile, T_OPTIONAL),
+	KEY(metrics_listen, T_LISTEN),
 };
 
 static const struct {
@@ -77,7 +81,7 @@ static const struct {
 	{ "file_path", "/var/log/netlog/flows.jsonl" },
 	{ "server", UPLOAD_SERVER },
 	{ "collection", UPLOAD_COLLECTION },
-	{ "spool_dir", "/var/spool/netlog" },
+	{ "spool_dir", "/var/lib/netlog/spool" },
 	{ "spool_cap", "64M" },
 	{ "retry_min", "30s" },
 	{ "retry_max", "60s" },
@@ -273,6 +277,25 @@ static int set_collection(char **field, const char *value, const char **why)
 }
 
 /*
+ * /metrics is for a scraper on this host (or a proxy that adds TLS and
+ * authentication): 127.0.0.0/8 or ::1, never a public address.
+ */
+static int set_listen(char **field, const char *value, const char **why)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	struct addr a;
+	uint16_t port;
+
+	if (*value && (addrport_parse(&a, &port, value) ||
+		       (a.len == 4 && a.bytes[0] != 127) ||
+		       (a.len == 16 && memcmp(a.bytes, v6_loopback, 16)))) {
+		*why = "must be a loopback address and port such as 127.0.0.1:9586 or [::1]:9586";
+		return -EINVAL;
+	}
+	return set_string(field, value);
+}
+
+/*
  * Sets @k from @value, or says why not: a fixed reason in @why, or for a
  * list of routes a message in @msg (then @why stays NULL).
  */
@@ -312,6 +335,8 @@ static int set_key(struct netlogd_config *cfg, const struct key *k,
 		return set_server(field, value, why);
 	case T_COLLECTION:
 		return set_collection(field, value, why);
+	case T_LISTEN:
+		return set_listen(field, value, why);
 	case T_ROUTES:
 		/* The parser netlogd runs with at start-up, not a second one. */
 		ret = routes_parse_list(value, NULL, NULL, msg, msglen);
@@ -470,7 +495,8 @@ void config_free(struct netlogd_config *cfg)
 		enum key_type t = keys[i].type;
 
 		if (t == T_PATH || t == T_OPTIONAL || t == T_HEX64 ||
-		    t == T_SERVER || t == T_COLLECTION || t == T_ROUTES) {
+		    t == T_SERVER || t == T_COLLECTION || t == T_ROUTES ||
+		    t == T_LISTEN) {
 			char **field = (char **)((char *)cfg + keys[i].offset);
 
 			free(*field);

@@ -40,6 +40,8 @@ struct netlogd_config {
 	bool compress;
 	char *netns;
 	char *status_file;
+	char *metrics_textfile;		/* Prometheus text, for node-exporter */
+	char *metrics_listen;		/* loopback address:port of /metrics */
 };
 
 /* The defaults. 0 or -ENOMEM; config_free() in both cases. */

@@ -35,20 +35,11 @@
 #include "spool.h"
 #include "upload.h"
 #include "clock.h"
+#include "metrics.h"
+#include "metrics-http.h"
+#include "notify.h"
 
 #define SHUTDOWN_UPLOAD_MS 5000
-
-struct daemon_stats {
-	uint64_t windows;		/* drained and spooled or empty */
-	uint64_t empty_windows;
-	uint64_t duplicate_windows;	/* spooled before a crash */
-	uint64_t messages;
-	uint64_t message_bytes;
-	uint64_t drain_errors;
-	uint64_t high_water_events;
-	uint64_t nodes_loads;
-	uint64_t nodes_errors;
-};
 
 /* Owns every resource of the running daemon; daemon_free() releases them. */
 struct daemon {
@@ -57,6 +48,7 @@ struct daemon {
 	struct genl_ctx *events;	/* the "events" group */
 	struct spool *spool;
 	struct uploader *up;
+	struct metrics_http *http;	/* metrics_listen, or NULL */
 	struct nodemap *nm;
 	struct routes *rt;
 	int sigfd;
@@ -66,7 +58,10 @@ struct daemon {
 	uint64_t next_upload;
 	uint64_t next_nodes;
 	struct command cmd;		/* nodes_command, while it runs */
-	struct daemon_stats st;
+	struct netlogd_stats st;
+	struct notify notify;
+	bool reloading;			/* RELOADING=1 sent, READY=1 not yet */
+	int metrics_err;		/* the textfile's last error, said once */
 };
 
 static void logerr(const char *what, int err)
@@ -209,8 +204,12 @@ static void nodes_step(struct daemon *d)
 	if (!command_running(&d->cmd))
 		return;
 	ret = command_poll(&d->cmd, &buf, &len, &status);
-	if (ret != 1)
-		nodes_take(d, ret, buf, len, status);
+	if (ret == 1)
+		return;
+	nodes_take(d, ret, buf, len, status);
+	if (d->reloading)
+		notify_ready(&d->notify);
+	d->reloading = false;
 }
 
 /* record_build()'s emitter: each message goes straight into the spool. */
@@ -286,6 +285,8 @@ static int drain_cycle(struct daemon *d)
 		ret = spool_records(d, &w, &s);
 	if (ret < 0)
 		goto out;
+	if (ret != SPOOL_DUPLICATE)
+		metrics_count_window(&d->st, &w);
 	if (ret == SPOOL_DUPLICATE) {
 		d->st.duplicate_windows++;
 		log_debug("window %" PRIu64 ": %zu flows, spooled before a restart",
@@ -330,18 +331,15 @@ static void put_u64(json_object *o, const char *key, uint64_t v)
 }
 
 /* Counters for people and monitoring, replaced atomically. */
-static void status_write(struct daemon *d)
+static void status_write(struct daemon *d, const struct spool_stats *ss,
+			 const struct upload_stats *us)
 {
-	struct spool_stats ss;
-	struct upload_stats us;
 	json_object *o;
 	char tmp[PATH_MAX];
 	FILE *f;
 
 	if (!d->cfg->status_file)
 		return;
-	spool_stats(d->spool, &ss);
-	upload_stats(d->up, &us);
 	o = json_object_new_object();
 	put_u64(o, "windows", d->st.windows);
 	put_u64(o, "emptyWindows", d->st.empty_windows);
@@ -352,14 +350,14 @@ static void status_write(struct daemon *d)
 	put_u64(o, "highWaterEvents", d->st.high_water_events);
 	put_u64(o, "nodesLoads", d->st.nodes_loads);
 	put_u64(o, "nodesErrors", d->st.nodes_errors);
-	put_u64(o, "uploadedBatches", us.batches);
-	put_u64(o, "uploadedBytes", us.bytes);
-	put_u64(o, "uploadedWireBytes", us.wire_bytes);
-	put_u64(o, "uploadFailures", us.failures);
-	put_u64(o, "spoolBatches", ss.batches);
-	put_u64(o, "spoolBytes", ss.bytes);
-	put_u64(o, "spoolDropped", ss.dropped);
-	put_u64(o, "nextProcSeq", ss.next_seq);
+	put_u64(o, "uploadedBatches", us->batches);
+	put_u64(o, "uploadedBytes", us->bytes);
+	put_u64(o, "uploadedWireBytes", us->wire_bytes);
+	put_u64(o, "uploadFailures", us->failures);
+	put_u64(o, "spoolBatches", ss->batches);
+	put_u64(o, "spoolBytes", ss->bytes);
+	put_u64(o, "spoolDropped", ss->dropped);
+	put_u64(o, "nextProcSeq", ss->next_seq);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->status_file);
 	f = fopen(tmp, "w");
 	if (f) {
@@ -369,6 +367,94 @@ static void status_write(struct daemon *d)
 			rename(tmp, d->cfg->status_file);
 	}
 	json_object_put(o);
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The Prometheus text of the counters (free() it), or NULL. */
+static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
+			  const struct upload_stats *us, size_t *len)
+{
+	char *text = NULL;
+	FILE *f;
+	int ret;
+
+	f = open_memstream(&text, len);
+	if (!f)
+		return NULL;
+	ret = metrics_format(f, &d->st, ss, us, wall_ns());
+	if (fclose(f) || ret) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * The node-exporter textfile (a failure is logged when it changes) and the
+ * text /metrics serves.
+ */
+static void metrics_update(struct daemon *d, const struct spool_stats *ss,
+			   const struct upload_stats *us)
+{
+	const char *path = d->cfg->metrics_textfile;
+	size_t len = 0;
+	char *text;
+	int ret;
+
+	if (!path && !d->http)
+		return;
+	text = metrics_text(d, ss, us, &len);
+	if (path) {
+		ret = text ? metrics_write_file(path, text, len) : -ENOMEM;
+		if (ret && ret != d->metrics_err)
+			log_warn("metrics_textfile %s: %s", path,
+				 strerror(-ret));
+		d->metrics_err = ret;
+	}
+	if (d->http && text)
+		metrics_http_set(d->http, text, len);
+	else
+		free(text);
+}
+
+/* systemctl status's line: the last window, what waits, a failing sink. */
+static void status_notify(struct daemon *d, const struct spool_stats *ss,
+			  const struct upload_stats *us)
+{
+	char head[96], text[sizeof(head) + sizeof(us->last_error) + 32];
+
+	if (d->st.last_window_seq)
+		snprintf(head, sizeof(head), "window %" PRIu64 " spooled, %" PRIu64 " batches pending",
+			 d->st.last_window_seq, ss->batches);
+	else
+		snprintf(head, sizeof(head), "no window yet, %" PRIu64 " batches pending",
+			 ss->batches);
+	if (us->consecutive_failures)
+		snprintf(text, sizeof(text), "%s; upload failing: %s", head,
+			 us->last_error);
+	else
+		snprintf(text, sizeof(text), "%s", head);
+	notify_status(&d->notify, text);
+}
+
+/* Counters out: the status file, the metrics, systemd's status line. */
+static void report(struct daemon *d)
+{
+	struct spool_stats ss;
+	struct upload_stats us;
+
+	spool_stats(d->spool, &ss);
+	upload_stats(d->up, &us);
+	status_write(d, &ss, &us);
+	metrics_update(d, &ss, &us);
+	status_notify(d, &ss, &us);
 }
 
 static int on_event(const struct nlmsghdr *nlh, void *data)
@@ -451,21 +537,62 @@ static void daemon_free(struct daemon *d)
 		close(d->inofd);
 	genl_close(d->events);
 	genl_close(d->ctl);
+	metrics_http_close(d->http);
 	upload_close(d->up);
 	spool_close(d->spool);
 	routes_free(d->rt);
 	nodemap_free(d->nm);
 }
 
+/* The uploader's tick during a long attempt, and the loop's. */
+static void watchdog_tick(void *arg)
+{
+	struct daemon *d = arg;
+
+	notify_watchdog(&d->notify, clock_ms());
+}
+
+/* The spool, the /metrics server and the uploader. */
+static int open_delivery(struct daemon *d)
+{
+	const struct netlogd_config *cfg = d->cfg;
+	struct upload_config uc;
+	struct spool_stats ss;
+	int ret;
+
+	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
+	if (ret) {
+		log_err("spool %s: %s", cfg->spool_dir, strerror(-ret));
+		return ret;
+	}
+	spool_stats(d->spool, &ss);
+	d->st.dropped_at_start = ss.dropped;
+	/* the signals are blocked: the server's thread never takes them */
+	if (cfg->metrics_listen) {
+		ret = metrics_http_open(cfg->metrics_listen, &d->http);
+		if (ret)
+			return ret;
+	}
+	config_upload(cfg, &uc);
+	uc.tick = watchdog_tick;
+	uc.tick_arg = d;
+	ret = upload_open(&uc, &d->up);
+	if (ret)
+		logerr("uploader", ret);
+	return ret;
+}
+
 static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 {
-	struct upload_config uc;
 	sigset_t mask;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->inofd = -1;
+	d->st.start_ns = wall_ns();
+	notify_init(&d->notify);
+	notify_watchdog(&d->notify, clock_ms());
 	/* netlogd's main() blocks them already; a library caller may not. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -496,17 +623,9 @@ static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 			return ret;
 		}
 	}
-	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
-	if (ret) {
-		log_err("spool %s: %s", cfg->spool_dir, strerror(-ret));
+	ret = open_delivery(d);
+	if (ret)
 		return ret;
-	}
-	config_upload(cfg, &uc);
-	ret = upload_open(&uc, &d->up);
-	if (ret) {
-		logerr("uploader", ret);
-		return ret;
-	}
 	ret = genl_open(&d->ctl, NETLOG_GENL_NAME, NETLOG_GENL_VERSION);
 	if (!ret)
 		ret = genl_open(&d->events, NETLOG_GENL_NAME,
@@ -523,37 +642,47 @@ static int daemon_open(struct daemon *d, const struct netlogd_config *cfg)
 	return 0;
 }
 
-/* Final drain, then upload for up to 5 s; the rest stays spooled. */
+/*
+ * STOPPING=1, the final drain, then uploads for up to 5 s, an attempt still
+ * running then included; the rest stays spooled. The watchdog is still pinged while it waits.
+ */
 static void daemon_shutdown(struct daemon *d)
 {
-	uint64_t deadline, now;
+	uint64_t deadline, now, wake;
 
+	notify_stopping(&d->notify);
 	drain_cycle(d);
 	now = clock_ms();
 	deadline = now + SHUTDOWN_UPLOAD_MS;
+	upload_set_deadline(d->up, deadline);
 	while (now < deadline) {
+		notify_watchdog(&d->notify, now);
 		upload_due(d, now);
 		if (d->next_upload == UINT64_MAX || d->next_upload >= deadline)
 			break;
-		if (d->next_upload > now)
-			usleep((d->next_upload - now) * 1000);
+		wake = notify_watchdog_next(&d->notify);
+		if (d->next_upload < wake)
+			wake = d->next_upload;
+		now = clock_ms();
+		if (wake > now)
+			usleep((wake - now) * 1000);
 		now = clock_ms();
 	}
-	status_write(d);
+	report(d);
 }
 
-static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t min2(uint64_t a, uint64_t b)
 {
-	uint64_t m = a < b ? a : b;
-
-	return m < c ? m : c;
+	return a < b ? a : b;
 }
 
 /* Milliseconds to wait for: the next timer, or nodes_command's output. */
 static int poll_timeout(struct daemon *d, int *cmd_fd)
 {
 	uint64_t now = clock_ms();
-	uint64_t next = min3(d->next_drain, d->next_upload, d->next_nodes);
+	uint64_t next = min2(min2(d->next_drain, d->next_upload),
+			     min2(d->next_nodes,
+				  notify_watchdog_next(&d->notify)));
 	int timeout, wait;
 
 	timeout = next <= now ? 0 : next - now > INT_MAX ? INT_MAX :
@@ -577,10 +706,16 @@ static bool on_signal(struct daemon *d)
 		daemon_shutdown(d);
 		return true;
 	}
-	if (d->cfg->nodes)
+	notify_reloading(&d->notify);
+	if (d->cfg->nodes) {
 		nodes_load(d);
-	else
+	} else {
 		nodes_start(d);
+		/* READY=1 once the run ends (nodes_step()) */
+		d->reloading = command_running(&d->cmd);
+	}
+	if (!d->reloading)
+		notify_ready(&d->notify);
 	return false;
 }
 
@@ -624,12 +759,20 @@ int daemon_run(const struct netlogd_config *cfg)
 		daemon_free(&d);
 		return ret;
 	}
+	/*
+	 * At once: a window left unacknowledged by a crash goes first. Ready
+	 * (READY=1) once that drain is done: configuration read, node map
+	 * loaded, spool recovered, netlink family resolved, and the loop
+	 * about to run. Uploads begin in the loop.
+	 */
+	drain_cycle(&d);
 	now = clock_ms();
-	/* At once: a window left unacknowledged by a crash goes first. */
-	d.next_drain = now;
+	d.next_drain = now + cfg->poll_period_ms;
 	d.next_upload = now;
 	d.next_nodes = cfg->nodes_command ? now + cfg->nodes_refresh_ms :
 					    UINT64_MAX;
+	report(&d);
+	notify_ready(&d.notify);
 	for (;;) {
 		struct pollfd pfd[4] = {
 			{ .fd = d.sigfd, .events = POLLIN },
@@ -643,6 +786,7 @@ int daemon_run(const struct netlogd_config *cfg)
 			ret = -errno;
 			break;
 		}
+		notify_watchdog(&d.notify, clock_ms());
 		if (pfd[0].revents & POLLIN && on_signal(&d)) {
 			ret = 0;
 			break;
@@ -653,7 +797,7 @@ int daemon_run(const struct netlogd_config *cfg)
 			nodes_load(&d);
 		nodes_step(&d);
 		run_due(&d);
-		status_write(&d);
+		report(&d);
 	}
 	daemon_free(&d);
 	return ret;

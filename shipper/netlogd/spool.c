@@ -1037,8 +1037,25 @@ int spool_delete_oldest(struct spool *sp)
 	return sync_dir(sp);
 }
 
+/* When the oldest batch was written: its file's mtime; 0 if unknown. */
+static uint64_t oldest_ns(const struct spool *sp)
+{
+	const struct batch *b;
+	char name[NAME_MAX_LEN];
+	struct stat st;
+
+	if (!sp->qlen)
+		return 0;
+	b = &sp->q[sp->qhead];
+	batch_name(name, b->first_seq, b->entries, "batch");
+	if (fstatat(sp->dirfd, name, &st, 0))
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 void spool_stats(const struct spool *sp, struct spool_stats *st)
 {
+	st->oldest_ns = oldest_ns(sp);
 	st->batches = sp->qlen;
 	st->entries = sp->entries;
 	st->bytes = sp->bytes;

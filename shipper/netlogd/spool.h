@@ -26,6 +26,8 @@ struct spool_stats {
 	uint64_t dropped;	/* entries deleted by the byte cap, ever */
 	uint64_t next_seq;	/* proc_seq of the next entry */
 	uint32_t proc_id;
+	uint64_t oldest_ns;	/* the oldest batch written (its mtime, ns
+				 * since the epoch); 0 when empty */
 };
 
 /*

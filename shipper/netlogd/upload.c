@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,9 @@ struct uploader {
 	char *url;
 	bool compress;
 	uint64_t timeout_ms, retry_min_ms, retry_max_ms, retry_cap_ms;
+	void (*tick)(void *arg);
+	void *tick_arg;
+	uint64_t deadline_ms;	/* clock_ms() past which an attempt stops */
 
 	CURL *curl;
 	char curl_err[CURL_ERROR_SIZE];
@@ -135,42 +139,35 @@ static int make_parents(const char *file)
 }
 
 /*
- * Finds the file sink's last entry, cutting a torn last line (a crash in
- * the middle of a write: the batch is still in the spool and will be
- * written again).
+ * The last complete entry of @name, open at @fd, into up->last_*. A torn
+ * last line (a crash in the middle of a write: the batch is still in the
+ * spool and will be written again) is cut when @cut, else only skipped.
  */
-static int file_tail(struct uploader *up)
+static int last_entry(struct uploader *up, int fd, const char *name, bool cut)
 {
 	struct json_object *obj;
 	struct stat st;
 	char *buf, *end, *start;
 	size_t len;
 	off_t off;
-	int fd, ret = 0;
+	int ret = 0;
 
-	fd = open(up->file_path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out_close;
-	}
+	if (fstat(fd, &st))
+		return -errno;
 	if (!st.st_size)
-		goto out_close;
+		return 0;
 	len = st.st_size < TAIL_MAX ? st.st_size : TAIL_MAX;
 	off = st.st_size - len;
 	buf = malloc(len + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
+	if (!buf)
+		return -ENOMEM;
 	if (pread(fd, buf, len, off) != (ssize_t)len) {
 		ret = errno ? -errno : -EIO;
 		goto out_free;
 	}
 	buf[len] = '\0';
 	end = memrchr(buf, '\n', len);
-	if (end != buf + len - 1) {
+	if (end != buf + len - 1 && cut) {
 		off_t keep = end ? off + (end - buf) + 1 : off ? -1 : 0;
 
 		if (keep >= 0 && ftruncate(fd, keep)) {
@@ -179,10 +176,10 @@ static int file_tail(struct uploader *up)
 		}
 		if (keep >= 0)
 			log_warn("%s: cut a torn last line of %lld bytes",
-				 up->file_path, (long long)(st.st_size - keep));
-		if (!end)
-			goto out_free;
+				 name, (long long)(st.st_size - keep));
 	}
+	if (!end)
+		goto out_free;
 	*end = '\0';
 	start = memrchr(buf, '\n', end - buf);
 	start = start ? start + 1 : buf;
@@ -192,9 +189,44 @@ static int file_tail(struct uploader *up)
 	json_object_put(obj);
 out_free:
 	free(buf);
-out_close:
-	close(fd);
 	return ret;
+}
+
+/*
+ * Finds the file sink's last entry, so that a batch delivered again after
+ * a crash adds no line twice. When the file is missing or has none, it was
+ * rotated (logrotate's create: a new empty file), and the last entry is
+ * the last of "<file>.1": uncompressed, as logrotate leaves it with
+ * delaycompress or without compress.
+ */
+static int file_tail(struct uploader *up)
+{
+	char rotated[PATH_MAX];
+	int fd, ret;
+
+	fd = open(up->file_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return -errno;
+	if (fd >= 0) {
+		ret = last_entry(up, fd, up->file_path, true);
+		close(fd);
+		if (ret || up->have_last)
+			return ret;
+	}
+	snprintf(rotated, sizeof(rotated), "%s.1", up->file_path);
+	fd = open(rotated, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("%s: %s; entries it has may be written again",
+				 rotated, strerror(errno));
+		return 0;
+	}
+	ret = last_entry(up, fd, rotated, false);
+	close(fd);
+	if (ret)
+		log_warn("%s: %s; entries it has may be written again",
+			 rotated, strerror(-ret));
+	return 0;
 }
 
 /* One batch as lines, and the file sink's last entry once they are written. */
@@ -394,6 +426,29 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
 	up->response_len += room;
 	up->response[up->response_len] = '\0';
 	return n;
+}
+
+/*
+ * libcurl's progress callback, once a second at least: the caller's tick, and
+ * the end of an attempt that runs past the deadline.
+ */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct uploader *up = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (up->tick)
+		up->tick(up->tick_arg);
+	return up->deadline_ms && clock_ms() >= up->deadline_ms;
+}
+
+void upload_set_deadline(struct uploader *up, uint64_t deadline_ms)
+{
+	up->deadline_ms = deadline_ms;
 }
 
 /* Without a value, the header is removed from libcurl's defaults. */
@@ -596,6 +651,9 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 	curl_easy_setopt(up->curl, CURLOPT_ERRORBUFFER, up->curl_err);
 	curl_easy_setopt(up->curl, CURLOPT_WRITEFUNCTION, on_response);
 	curl_easy_setopt(up->curl, CURLOPT_WRITEDATA, up);
+	curl_easy_setopt(up->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(up->curl, CURLOPT_XFERINFODATA, up);
+	curl_easy_setopt(up->curl, CURLOPT_NOPROGRESS, 0L);
 	return 0;
 }
 
@@ -613,6 +671,8 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 	up->retry_min_ms = cfg->retry_min_ms;
 	up->retry_max_ms = cfg->retry_max_ms;
 	up->retry_cap_ms = cfg->retry_cap_ms;
+	up->tick = cfg->tick;
+	up->tick_arg = cfg->tick_arg;
 	if (!cfg->timeout_ms || cfg->retry_max_ms < cfg->retry_min_ms) {
 		log_err("upload: timeout must be positive and retry_min at most retry_max");
 		goto err;

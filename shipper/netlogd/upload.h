@@ -59,6 +59,13 @@ struct upload_config {
 	uint64_t retry_min_ms;		/* failed attempt: wait in [min, max) */
 	uint64_t retry_max_ms;
 	uint64_t retry_cap_ms;		/* bound of any wait, Retry-After too */
+	/*
+	 * Called with @tick_arg at least once a second while an HTTP attempt
+	 * runs (up to timeout_ms): netlogd pings systemd's watchdog there.
+	 * NULL: none.
+	 */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 struct upload_stats {
@@ -106,6 +113,12 @@ int upload_send(struct uploader *up, const char *body, size_t len,
  */
 int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		uint64_t *next_ms);
+
+/*
+ * An attempt still running at @deadline_ms (clock_ms(); 0: none) is stopped
+ * within a second and counts as failed: its batch stays spooled.
+ */
+void upload_set_deadline(struct uploader *up, uint64_t deadline_ms);
 
 void upload_stats(const struct uploader *up, struct upload_stats *stats);
 

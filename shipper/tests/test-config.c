@@ -51,7 +51,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK_STR(cfg.server, "https://log.tailscale.com");
 	CHECK_STR(cfg.collection, "tailtraffic.log.tailscale.io");
 	CHECK(cfg.private_id == NULL && cfg.domain_id == NULL);
-	CHECK_STR(cfg.spool_dir, "/var/spool/netlog");
+	CHECK_STR(cfg.spool_dir, "/var/lib/netlog/spool");
 	CHECK_EQ(cfg.spool_cap, 64 << 20);
 	CHECK_EQ(cfg.retry_min_ms, 30000);
 	CHECK_EQ(cfg.retry_max_ms, 60000);
@@ -59,6 +59,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK_EQ(cfg.upload_timeout_ms, 45000);
 	CHECK_EQ(cfg.compress, true);
 	CHECK(cfg.netns == NULL && cfg.status_file == NULL);
+	CHECK(cfg.metrics_textfile == NULL && cfg.metrics_listen == NULL);
 	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
 
 	CHECK_EQ(config_init(&ex), 0);
@@ -115,6 +116,8 @@ static void test_config_file_values(void)
 		   "compression = none\n"
 		   "netns = /run/netns/gw\n"
 		   "status_file = /run/netlog/status.json\n"
+		   "metrics_textfile = /var/lib/prometheus/node-exporter/netlogd.prom\n"
+		   "metrics_listen = [::1]:9586\n"
 		   "domain_id =\n");
 	CHECK_EQ(config_init(&cfg), 0);
 	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
@@ -136,6 +139,12 @@ static void test_config_file_values(void)
 	CHECK_EQ(cfg.compress, false);
 	CHECK_STR(cfg.netns, "/run/netns/gw");
 	CHECK_STR(cfg.status_file, "/run/netlog/status.json");
+	CHECK_STR(cfg.metrics_textfile,
+		  "/var/lib/prometheus/node-exporter/netlogd.prom");
+	CHECK_STR(cfg.metrics_listen, "[::1]:9586");
+	CHECK_EQ(config_set(&cfg, "metrics-listen", "127.0.0.2:9586", err,
+			    sizeof(err)), 0);
+	CHECK_STR(cfg.metrics_listen, "127.0.0.2:9586");
 	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
 	/* What the check let through, netlogd starts with. */
 	CHECK_EQ(routes_build(&rt, NULL, cfg.routes, err, sizeof(err)), 0);
@@ -237,6 +246,16 @@ static void test_config_errors_name_line_key_and_cause(void)
 		{ "routes = 10.0.0.1\n",
 		  ":1: routes: bad prefix '10.0.0.1': missing '/length'" },
 		{ "spool_dir =\n", ":1: spool_dir: must not be empty: ''" },
+		{ "metrics_listen = 0.0.0.0:9586\n",
+		  ":1: metrics_listen: must be a loopback address and port such as 127.0.0.1:9586 or [::1]:9586: '0.0.0.0:9586'" },
+		{ "metrics_listen = [::]:9586\n",
+		  ":1: metrics_listen: must be a loopback address and port such as 127.0.0.1:9586 or [::1]:9586: '[::]:9586'" },
+		{ "metrics_listen = 192.168.1.1:9586\n",
+		  ":1: metrics_listen: must be a loopback address and port such as 127.0.0.1:9586 or [::1]:9586: '192.168.1.1:9586'" },
+		{ "metrics_listen = localhost:9586\n",
+		  ":1: metrics_listen: must be a loopback address and port such as 127.0.0.1:9586 or [::1]:9586: 'localhost:9586'" },
+		{ "metrics_listen = 127.0.0.1\n",
+		  ":1: metrics_listen: must be a loopback address and port such as 127.0.0.1:9586 or [::1]:9586: '127.0.0.1'" },
 	};
 	char err[CONFIG_ERR_LEN], want[CONFIG_ERR_LEN];
 	const char *p = path("bad.conf");

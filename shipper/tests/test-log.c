@@ -86,7 +86,7 @@ static char *capture(const char *prog, int verbosity, enum journal j,
 
 static void emit_each_level(void)
 {
-	log_err("spool %s: %s", "/var/spool/netlog", "Permission denied");
+	log_err("spool %s: %s", "/var/lib/netlog/spool", "Permission denied");
 	log_warn("node map rejected, keeping the previous one: %s", "bad JSON");
 	log_info("%d windows", 3);
 	log_debug("window %llu: %u flows, %zu records", 7ULL, 12U, (size_t)2);
@@ -97,7 +97,7 @@ static void test_default_drops_debug_only(void)
 	char *out = capture("netlogd", 0, NO_JOURNAL, emit_each_level);
 
 	CHECK_STR(out,
-		  "netlogd: spool /var/spool/netlog: Permission denied\n"
+		  "netlogd: spool /var/lib/netlog/spool: Permission denied\n"
 		  "netlogd: node map rejected, keeping the previous one: bad JSON\n"
 		  "netlogd: 3 windows\n");
 	free(out);
@@ -108,7 +108,7 @@ static void test_verbose_keeps_debug(void)
 	char *out = capture("netlogd", 1, NO_JOURNAL, emit_each_level);
 
 	CHECK_STR(out,
-		  "netlogd: spool /var/spool/netlog: Permission denied\n"
+		  "netlogd: spool /var/lib/netlog/spool: Permission denied\n"
 		  "netlogd: node map rejected, keeping the previous one: bad JSON\n"
 		  "netlogd: 3 windows\n"
 		  "netlogd: window 7: 12 flows, 2 records\n");
@@ -120,7 +120,7 @@ static void test_journal_gets_priorities(void)
 	char *out = capture("netlogd", 1, JOURNAL_IS_STDERR, emit_each_level);
 
 	CHECK_STR(out,
-		  "<3>netlogd: spool /var/spool/netlog: Permission denied\n"
+		  "<3>netlogd: spool /var/lib/netlog/spool: Permission denied\n"
 		  "<4>netlogd: node map rejected, keeping the previous one: bad JSON\n"
 		  "<6>netlogd: 3 windows\n"
 		  "<7>netlogd: window 7: 12 flows, 2 records\n");
@@ -138,7 +138,7 @@ static void test_journal_elsewhere_gets_none(void)
 		char *out = capture("netlogd", 0, cases[i], emit_each_level);
 
 		CHECK_STR(out,
-			  "netlogd: spool /var/spool/netlog: Permission denied\n"
+			  "netlogd: spool /var/lib/netlog/spool: Permission denied\n"
 			  "netlogd: node map rejected, keeping the previous one: bad JSON\n"
 			  "netlogd: 3 windows\n");
 		free(out);

@@ -552,6 +552,94 @@ static void test_slow_reply_times_out(void)
 	collector_stop(&c);
 }
 
+/* The ticks of an attempt: how many, and the longest time between two. */
+struct ticks {
+	unsigned int n;
+	uint64_t last, max_gap;
+};
+
+static void count_tick(void *arg)
+{
+	struct ticks *t = arg;
+	uint64_t now = clock_ms();
+
+	if (now - t->last > t->max_gap)
+		t->max_gap = now - t->last;
+	t->last = now;
+	t->n++;
+}
+
+/*
+ * A reply that takes 2.5 s: the tick (netlogd's watchdog ping) comes at
+ * least once a second all along, and the batch is delivered.
+ */
+static void test_tick_during_slow_reply(void)
+{
+	static const char *const args[] = { "--fault", "slow*1/2.5", NULL };
+	struct collector c;
+	struct upload_config cfg;
+	struct uploader *up;
+	struct spool *sp = new_spool("tick");
+	struct ticks t = { 0 };
+	uint64_t t0, next;
+
+	collector_start(&c, "tick", args);
+	http_config(&cfg, &c);
+	cfg.timeout_ms = 10000;
+	cfg.tick = count_tick;
+	cfg.tick_arg = &t;
+	up = new_uploader(&cfg);
+	spool_window(sp, 1, 2, 300);
+
+	t0 = t.last = clock_ms();
+	CHECK_EQ(upload_step(up, sp, t0, &next), 1);
+	count_tick(&t);
+	CHECK(clock_ms() - t0 >= 2500);
+	CHECK(t.n >= 4);
+	CHECK(t.max_gap <= 1100);
+	printf("  slow reply: %u ticks in %" PRIu64 " ms, at most %" PRIu64
+	       " ms apart\n", t.n, clock_ms() - t0, t.max_gap);
+	upload_close(up);
+	spool_close(sp);
+	collector_stop(&c);
+}
+
+/*
+ * netlogd's stop: an attempt still running at the deadline is given up within
+ * a second of it, whatever the upload timeout; the batch stays spooled.
+ */
+static void test_deadline_stops_an_attempt(void)
+{
+	static const char *const args[] = { "--fault", "slow*1/4", NULL };
+	struct collector c;
+	struct upload_config cfg;
+	struct upload_stats us;
+	struct uploader *up;
+	struct spool *sp = new_spool("deadline");
+	uint64_t t0, t1, next;
+
+	collector_start(&c, "deadline", args);
+	http_config(&cfg, &c);
+	cfg.timeout_ms = 10000;
+	up = new_uploader(&cfg);
+	spool_window(sp, 1, 2, 300);
+
+	t0 = clock_ms();
+	upload_set_deadline(up, t0 + 1000);
+	CHECK_EQ(upload_step(up, sp, t0, &next), -EAGAIN);
+	t1 = clock_ms();
+	CHECK(t1 - t0 >= 1000 && t1 - t0 < 2500);
+	upload_stats(up, &us);
+	CHECK_EQ(us.last_status, 0);
+	printf("  deadline: attempt stopped after %" PRIu64 " ms: %s\n",
+	       t1 - t0, us.last_error);
+	upload_set_deadline(up, 0);
+	CHECK_EQ(drain(up, sp, 5), 1);
+	upload_close(up);
+	spool_close(sp);
+	collector_stop(&c);
+}
+
 /* The connection dropped in the middle of the request: retried. */
 static void test_dropped_connection_is_retried(void)
 {
@@ -776,6 +864,8 @@ int main(int argc, char **argv)
 	RUN(test_500_is_retried());
 	RUN(test_429_retry_after());
 	RUN(test_slow_reply_times_out());
+	RUN(test_tick_during_slow_reply());
+	RUN(test_deadline_stops_an_attempt());
 	RUN(test_dropped_connection_is_retried());
 	RUN(test_many_batches_in_order());
 	RUN(test_file_sink());
