@@ -12,7 +12,7 @@ PKGS="$PKGS dkms dh-dkms debhelper dpkg-dev fakeroot lintian libsystemd-dev logr
 PKGS="$PKGS libsystemd-dev libmicrohttpd-dev prometheus logrotate"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
-PKGS="$PKGS mmdebstrap prometheus" # tests/system: the guest image (mmdebstrap), promtool (prometheus)
+PKGS="$PKGS mmdebstrap" # tests/system: mmdebstrap builds the guest image (promtool: above)
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

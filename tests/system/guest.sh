@@ -134,7 +134,7 @@ def shipped(name):
     for f in s["live"]["flows"]:
         for dr in ("Tx", "Rx"):
             for u in ("Pkts", "Bytes"):
-                d[KINDS[f["kind"]] + dr + u] -= f[dr.lower() + u]
+                d[KINDS[f["kind"]] + dr + u] -= f.get(dr.lower() + u, 0)
     return d
 '
 

@@ -50,6 +50,7 @@ module() {
 	mkdir -p "$k"
 	if [[ -n $dkmsdeb ]]; then
 		rm -rf "$k/root" "$k/dkms" "$k/install"
+		mkdir -p "$k/dkms" "$k/install/$krel"
 		dpkg-deb -x "$dkmsdeb" "$k/root"
 		ver=$(dpkg-deb -f "$dkmsdeb" Version)
 		ver=${ver%-*}
@@ -63,7 +64,9 @@ module() {
 		echo "$k/build/netlog.ko" >"$k/ko"
 	fi
 }
-step "netlog.ko for ${kernels[*]} (${dkmsdeb:+dkms}${dkmsdeb:-make module-in})"
+how="make module-in"
+[[ -z $dkmsdeb ]] || how="dkms, $(basename "$dkmsdeb")"
+step "netlog.ko for ${kernels[*]} ($how)"
 declare -A krel
 mods=()
 for k in "${kernels[@]}"; do
