@@ -70,7 +70,8 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-[ -n "$kernel" ] && { [ $# -ge 1 ] || [ -n "$release" ]; } || usage
+[ -n "$kernel" ] || usage
+[ $# -ge 1 ] || [ -n "$release" ] || usage
 [ -z "$icount" ] || smp=1
 [ -z "$rootimg" ] || [ -r "$rootimg" ] || die "cannot read root image '$rootimg'"
 

@@ -227,6 +227,7 @@ install -d -o netlog -g netlog "$textdir"
 pair host wg0 peer wg1
 eq "$(systemctl is-enabled netlogd.service || true)" disabled "netlogd.service not started at boot (the test starts it)"
 started netlogd
+# shellcheck disable=SC2086 # $traffic: python3 and the script, as in tests/e2e
 at peer $traffic udp-echo 100.64.0.2 53 >"$out/udp-echo" &
 pids+=($!)
 listening "$out/udp-echo"

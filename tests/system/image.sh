@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-[ -n "$debs" ] && [ -n "$kos" ] || usage
+if [ -z "$debs" ] || [ -z "$kos" ]; then usage; fi
 
 key=$( {
 	echo "$suite $mirror $packages $modules"
@@ -116,7 +116,7 @@ mkfs.ext4 -q -F -L netlog-root -d "$tree" "$tmp/root.img" 2G >&2
 mv "$tmp/root.img" "$img"
 echo "$(($(date +%s) - start))" >"$dir/build-seconds"
 # Keep the three newest images (2 GB each, sparse).
-# shellcheck disable=SC2012 # names of 16 hex digits
-ls -dt "$cache"/system-* | grep -E '/system-[0-9a-f]{16}$' | tail -n +4 | xargs -r rm -rf
+find "$cache" -maxdepth 1 -regextype posix-extended -regex '.*/system-[0-9a-f]{16}' -printf '%T@ %p\n' |
+	sort -rn | tail -n +4 | cut -d' ' -f2- | xargs -r rm -rf
 echo "image.sh: built $img in $(cat "$dir/build-seconds") s" >&2
 echo "$img"

@@ -9,7 +9,9 @@
 #
 # NETLOG_SYSTEM_DEBS="a.deb b.deb" takes these .debs instead of `make deb`
 # (the netlog-dkms one, if given, builds the module; without it, make
-# module-in does). Results stay in the directory printed at the end on failure.
+# module-in does). NETLOG_SYSTEM_APPEND adds kernel arguments (for a
+# boot that hangs: systemd.log_target=console systemd.log_level=debug).
+# Results stay in the directory printed at the end on failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 t0=$SECONDS
@@ -90,7 +92,7 @@ for k in "${kernels[@]}"; do
 		s=$SECONDS
 		rc=0
 		tests/qemu/run.sh --kernel "$k" --smp 1 --mem 1024 --timeout 300 --share "$work/$k" \
-			--root-image "$img" -- tests/system/guest.sh >"$work/$k.log" 2>&1 || rc=$?
+			--append "${NETLOG_SYSTEM_APPEND:-}" --root-image "$img" -- tests/system/guest.sh >"$work/$k.log" 2>&1 || rc=$?
 		echo "$rc $((SECONDS - s))" >"$work/$k.rc"
 	) &
 done
@@ -101,7 +103,7 @@ summary=()
 for k in "${kernels[@]}"; do
 	read -r rc secs <"$work/$k.rc"
 	out=$work/$k/out
-	problems=()
+	problems=() checked=0
 	[[ $rc == 0 ]] || problems+=("guest (exit $rc)")
 	# The metrics: valid exposition format, and the counts guest.sh expects.
 	for p in netlogd netlogd-gw; do
@@ -112,11 +114,12 @@ for k in "${kernels[@]}"; do
 		fi
 		[[ -s $exp ]] || { problems+=("no $(basename "$exp")"); continue; }
 		while read -r line; do
+			checked=$((checked + 1))
 			grep -qxF "$line" "$out/$p.prom" || problems+=("$p.prom lacks '$line'")
 		done <"$exp"
 	done
 	if [[ ${#problems[@]} == 0 ]]; then
-		summary+=("PASS $k (${krel[$k]}): boot to result in $secs s")
+		summary+=("PASS $k (${krel[$k]}): boot to result in $secs s; $checked metric values as sent")
 	else
 		failed=1
 		summary+=("FAIL $k (${krel[$k]}) after $secs s: ${problems[*]}")
