@@ -240,7 +240,13 @@ shipped /var/log/netlog/flows.jsonl k1 \
 	1:100.64.0.1:0:100.64.0.2:0=3/252/3/252 17:100.64.0.1:40000:100.64.0.2:53=4/512/4/512
 
 # Stop drains the live window: the pings just before it are in the file.
+# netlogd is paused while they go, so that no poll takes them first; the
+# stop's SIGTERM comes with a SIGCONT (systemd.kill(5)).
+systemctl kill -s STOP netlogd
 ping -q -c 2 -i 0.2 100.64.0.2 >/dev/null
+netlogctl flows --json >"$out/live-at-stop.json"
+eq "$($py "$root/tests/e2e/flowq.py" "$out/live-at-stop.json" get virtual 1 100.64.0.1:0 100.64.0.2:0)" \
+	"2 168 2 168" "the pings are in the live window when the stop comes"
 stopped netlogd
 snap host wg0 k2
 shipped /var/log/netlog/flows.jsonl k2 \
