@@ -184,6 +184,14 @@ sys.exit(0 if ok else 1)
 ' "$file" "$out/$snapshot.json" "$@" || fail "$file: see above"
 }
 
+# drained UNIT NS DEV SNAP FILE [FLOWS...]: stop UNIT (netlogd of netns NS,
+# tunnel DEV), snapshot NS as SNAP, and check FILE against it (shipped).
+drained() {
+	stopped "$1"
+	snap "$2" "$3" "$4"
+	shipped "$5" "$4" "${@:6}"
+}
+
 # expect PROM K0 K1 VTXP VRXP VTXB VRXB: the metric lines the textfile PROM
 # must hold (checked on the host, after promtool): what the kernel shipped
 # from snapshot K0 (none: from the start) to K1, the virtual part as given.
@@ -247,9 +255,7 @@ ping -q -c 2 -i 0.2 100.64.0.2 >/dev/null
 netlogctl flows --json >"$out/live-at-stop.json"
 eq "$($py "$root/tests/e2e/flowq.py" "$out/live-at-stop.json" get virtual 1 100.64.0.1:0 100.64.0.2:0)" \
 	"2 168 2 168" "the pings are in the live window when the stop comes"
-stopped netlogd
-snap host wg0 k2
-shipped /var/log/netlog/flows.jsonl k2 \
+drained netlogd host wg0 k2 /var/log/netlog/flows.jsonl \
 	1:100.64.0.1:0:100.64.0.2:0=5/420/5/420 17:100.64.0.1:40000:100.64.0.2:53=4/512/4/512
 
 # SIGKILL while traffic flows; Restart=on-failure brings it back; nothing lost.
@@ -266,18 +272,14 @@ eq "$(unit netlogd)" "ActiveState=active ExecMainStatus=0 NRestarts=1 Result=suc
 	"netlogd restarted after SIGKILL (Restart=on-failure)"
 wait $ping
 sleep 3
-stopped netlogd
-snap host wg0 k3
-shipped /var/log/netlog/flows.jsonl k3 \
+drained netlogd host wg0 k3 /var/log/netlog/flows.jsonl \
 	1:100.64.0.1:0:100.64.0.2:0=65/5460/65/5460 17:100.64.0.1:40000:100.64.0.2:53=4/512/4/512
 
 # One more run for the metrics: its counters are this process's.
 started netlogd
 ping -q -c 7 -s 372 -i 0.2 100.64.0.2 >/dev/null
 sleep 3
-stopped netlogd
-snap host wg0 k4
-shipped /var/log/netlog/flows.jsonl k4 \
+drained netlogd host wg0 k4 /var/log/netlog/flows.jsonl \
 	1:100.64.0.1:0:100.64.0.2:0=72/8260/72/8260
 expect expected.prom k3 k4 7 7 2800 2800
 before=$(sha256sum </var/log/netlog/flows.jsonl)
@@ -291,9 +293,7 @@ pair gw wg2 gwpeer wg3
 started netlogd@gw
 at gw ping -q -c 4 -i 0.2 100.64.0.2 >/dev/null
 sleep 3
-stopped netlogd@gw
-snap gw wg2 g1
-shipped /var/log/netlog/gw/flows.jsonl g1 1:100.64.0.1:0:100.64.0.2:0=4/336/4/336
+drained netlogd@gw gw wg2 g1 /var/log/netlog/gw/flows.jsonl 1:100.64.0.1:0:100.64.0.2:0=4/336/4/336
 # Its first drain took everything since wg2 appeared: the counters start at 0.
 expect expected-gw.prom none g1 4 4 336 336
 eq "$(sha256sum </var/log/netlog/flows.jsonl)" "$before" "the initial namespace's file saw none of it"
