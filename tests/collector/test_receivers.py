@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,7 @@ class Receiver:
         self.proc.terminate()
         self.proc.wait()
         self.proc.stdout.close()
+        shutil.rmtree(self.dir)
 
     def fault(self, *specs):
         with open(self.control, "w") as f:
