@@ -427,7 +427,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 		       struct record_stats *rs)
 {
 	struct emitted em = { 0 };
-	struct upload_gz gz = { 0 };
+	struct compressor gz;
 	struct record_stats local = { 0 };
 	const char *body;
 	double t0, t1;
@@ -435,6 +435,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 	int ret;
 
 	memset(t, 0, sizeof(*t));
+	compress_init(&gz, COMPRESS_GZIP);
 	if (!rs)
 		rs = &local;
 	t0 = now_ms();
@@ -460,7 +461,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 	t->msg_bytes = em.bytes;
 
 	for (;;) {
-		size_t out;
+		ssize_t out;
 
 		t0 = now_ms();
 		ret = spool_peek_oldest(sp, &body, &len);
@@ -472,12 +473,14 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 			die("spool_peek_oldest", ret);
 
 		t0 = now_ms();
-		out = upload_gzip(&gz, body, len);
+		out = compress_body(&gz, body, len);
+		if (out < 0)
+			die("compress_body", out);
 		t1 = now_ms();
 		t->gzip += t1 - t0;
 		t->batches++;
 		t->body_bytes += len;
-		t->gz_bytes += out ? out : len;
+		t->gz_bytes += out ? (size_t)out : len;
 		t->compressed += !!out;
 		if (keep)
 			bodies_add(keep, body, len);
@@ -489,7 +492,7 @@ static void run_window(const struct fixture *fx, struct spool *sp,
 		if (ret)
 			die("spool_delete_oldest", ret);
 	}
-	upload_gz_free(&gz);
+	compress_free(&gz);
 }
 
 /*
@@ -507,7 +510,7 @@ static double zlib_alone(const struct bodies *b, size_t *gz_bytes)
 		if (b->off[i + 1] - b->off[i] > max)
 			max = b->off[i + 1] - b->off[i];
 	t0 = now_ms();
-	if (deflateInit2(&zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&zs, COMPRESS_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		die("deflateInit2", -ENOMEM);
 	max = deflateBound(&zs, max);
@@ -819,8 +822,8 @@ int main(int argc, char **argv)
 		usage();
 
 	printf("netlogd: drained window -> record_build -> spool -> gzip, one core\n");
-	printf("zlib %s, level UPLOAD_GZIP_LEVEL (%d), gzip wrapper; spool in %s; best of %d (1M: of 2)\n\n",
-	       zlibVersion(), UPLOAD_GZIP_LEVEL, parent, reps);
+	printf("zlib %s, level COMPRESS_GZIP_LEVEL (%d), gzip wrapper; spool in %s; best of %d (1M: of 2)\n\n",
+	       zlibVersion(), COMPRESS_GZIP_LEVEL, parent, reps);
 	for (i = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= max; i++)
 		rss_fork(sizes[i], parent);
 	printf("\n");
