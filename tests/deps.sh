@@ -10,6 +10,10 @@ PKGS="build-essential pkg-config libmnl-dev libjson-c-dev libcurl4-openssl-dev z
 PKGS="$PKGS dkms dh-dkms debhelper dpkg-dev fakeroot lintian libsystemd-dev logrotate"
 # netlogd as a systemd service: sd_notify, /metrics; promtool and logrotate for their tests.
 PKGS="$PKGS libsystemd-dev libmicrohttpd-dev prometheus logrotate"
+# tests/collector/receiver.py: the sink receivers' SigV4 check (botocore) and zstd bodies.
+PKGS="$PKGS python3-botocore python3-zstandard curl"
+# netlogd's zstd bodies (libzstd) and the test collector's check of them (Debian's python3).
+PKGS="$PKGS libzstd-dev python3-zstandard"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
 PKGS="$PKGS mmdebstrap" # tests/system: mmdebstrap builds the guest image (promtool: above)

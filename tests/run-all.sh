@@ -20,6 +20,8 @@ tests/deps.sh
 step "host unit tests"
 make -s tools
 make -s -C shipper check
+step "sink receivers' self-test"
+/usr/bin/python3 tests/collector/test_receivers.py
 step "packages: make deb, lintian, DKMS for 6.1 and 6.12, modprobe and autoload in QEMU"
 tests/packaging/run.sh
 step "test kernel"

@@ -122,48 +122,6 @@ static int key_flow_cmp(const void *a, const void *b, void *flows)
 	return flow_compare(&f[x->idx], &f[y->idx]);
 }
 
-/* How many steps of a cycle permute() prefetches ahead. */
-#define PERMUTE_AHEAD 8
-
-static inline void prefetch_flow(const struct flow *f)
-{
-	/* Both cache lines a flow may span. */
-	__builtin_prefetch(f);
-	__builtin_prefetch((const char *)f + sizeof(*f) - 1);
-}
-
-/*
- * Moves flows[perm[i]] to flows[i], cycle by cycle, in place. Each step of a
- * cycle waits on the one before, so the flows a few steps ahead are
- * prefetched, found through @perm, which is small enough to stay in cache.
- */
-static void permute(struct flow *flows, uint32_t *perm, size_t n)
-{
-	struct flow tmp;
-	size_t i, j, k, ahead, d;
-
-	for (i = 0; i < n; i++) {
-		if (perm[i] == i)
-			continue;
-		tmp = flows[i];
-		for (ahead = i, d = 0; d < PERMUTE_AHEAD; d++) {
-			ahead = perm[ahead];
-			prefetch_flow(&flows[ahead]);
-		}
-		for (j = i;; j = k) {
-			k = perm[j];
-			perm[j] = j;
-			ahead = perm[ahead];
-			prefetch_flow(&flows[ahead]);
-			if (k == i) {
-				flows[j] = tmp;
-				break;
-			}
-			flows[j] = flows[k];
-		}
-	}
-}
-
 void window_sort(struct window *w)
 {
 	struct radix_key *keys;
@@ -184,6 +142,6 @@ void window_sort(struct window *w)
 	perm = (uint32_t *)(keys + w->nr);
 	for (i = 0; i < w->nr; i++)
 		perm[i] = keys[i].idx;
-	permute(w->flows, perm, w->nr);
+	radix_permute(w->flows, sizeof(*w->flows), perm, w->nr);
 	free(keys);
 }

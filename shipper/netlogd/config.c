@@ -62,8 +62,7 @@ static const struct key keys[] = {
 	MS(retry_max, 1, "must be positive"),
 	MS(retry_cap, 1, "must be positive"),
 	MS(upload_timeout, 1, "must be positive"),
-	{ "compression", T_COMPRESSION, offsetof(struct netlogd_config, compress),
-	  0, NULL },
+	KEY(compression, T_COMPRESSION),
 	KEY(netns, T_OPTIONAL),
 	KEY(status_file, T_OPTIONAL),
 	KEY(metrics_textfile, T_OPTIONAL),
@@ -87,7 +86,7 @@ static const struct {
 	{ "retry_max", "60s" },
 	{ "retry_cap", "5m" },
 	{ "upload_timeout", "45s" },
-	{ "compression", "gzip" },
+	{ "compression", "zstd" },
 };
 
 /* A decimal number at the start of @s: 0, or -EINVAL. */
@@ -323,11 +322,10 @@ static int set_key(struct netlogd_config *cfg, const struct key *k,
 	case T_SINK:
 		return set_sink(&cfg->sink, value, why);
 	case T_COMPRESSION:
-		if (strcmp(value, "gzip") && strcmp(value, "none")) {
-			*why = "must be gzip or none";
+		if (compress_parse(value, &cfg->compression)) {
+			*why = "must be zstd, gzip or none";
 			return -EINVAL;
 		}
-		cfg->compress = !strcmp(value, "gzip");
 		return 0;
 	case T_HEX64:
 		return set_hex64(field, value, why);
@@ -480,7 +478,7 @@ void config_upload(const struct netlogd_config *cfg, struct upload_config *up)
 	up->collection = cfg->collection;
 	up->private_id = cfg->private_id;
 	up->domain_id = cfg->domain_id;
-	up->compress = cfg->compress;
+	up->codec = cfg->compression;
 	up->timeout_ms = cfg->upload_timeout_ms;
 	up->retry_min_ms = cfg->retry_min_ms;
 	up->retry_max_ms = cfg->retry_max_ms;

@@ -37,7 +37,7 @@ struct netlogd_config {
 	uint64_t retry_max_ms;
 	uint64_t retry_cap_ms;
 	uint64_t upload_timeout_ms;
-	bool compress;
+	enum compress_codec compression;	/* of the logtail sink */
 	char *netns;
 	char *status_file;
 	char *metrics_textfile;		/* Prometheus text, for node-exporter */

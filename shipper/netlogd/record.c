@@ -464,30 +464,6 @@ static int idx_compare(const void *x, const void *y, void *arg)
 }
 
 /*
- * Moves each entry to its place in @v, following the permutation's cycles
- * (no second array): from here on the passes over the entries (merge,
- * cut, sort and write each message) read them in order, not at random.
- */
-static void permute_conns(struct conn *conns, struct radix_key *v, size_t n)
-{
-	struct conn tmp;
-	size_t i, j, k;
-
-	for (i = 0; i < n; i++) {
-		if (v[i].idx == i)
-			continue;
-		tmp = conns[i];
-		for (j = i; v[j].idx != i; j = k) {
-			k = v[j].idx;
-			conns[j] = conns[k];
-			v[j].idx = j;
-		}
-		conns[j] = tmp;
-		v[j].idx = j;
-	}
-}
-
-/*
  * Puts the entries in cutting order and sums those that share a key
  * (Counts.Add wraps around like Go's uint64) into the first of them;
  * equal keys name the same nodes, so they end up next to each other.
@@ -496,6 +472,7 @@ static int merge_conns(struct builder *b)
 {
 	struct conn *last = NULL;
 	struct radix_key *v;
+	uint32_t *perm;
 	size_t i, n = 0;
 
 	/* The keys, then the radix sort's scratch. */
@@ -509,7 +486,15 @@ static int merge_conns(struct builder *b)
 	}
 	/* Equal keys, and the rare colliding ones, by the key itself. */
 	radix_sort(v, v + b->nconns, b->nconns, idx_compare, b->conns);
-	permute_conns(b->conns, v, b->nconns);
+	/*
+	 * The entries move to their places, in the sort's scratch half: from
+	 * here on the passes over them (merge, cut, sort and write each
+	 * message) read them in order, not at random.
+	 */
+	perm = (uint32_t *)(v + b->nconns);
+	for (i = 0; i < b->nconns; i++)
+		perm[i] = v[i].idx;
+	radix_permute(b->conns, sizeof(*b->conns), perm, b->nconns);
 	free(v);
 	for (i = 0; i < b->nconns; i++) {
 		const struct conn *c = &b->conns[i];

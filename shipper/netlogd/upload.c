@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The request is logtail's: POST of the batch to
- * {server}/c/{collection}/{private_id}?copyId={domain_id}, gzipped when that
- * saves more than 64 bytes of a body over 256 bytes (logtail uses zstd;
- * gzip is what every HTTP stack decodes), with Orig-Content-Length. Like
+ * {server}/c/{collection}/{private_id}?copyId={domain_id}, compressed with
+ * zstd as logtail does (or gzip, or not at all) when that saves more than
+ * 64 bytes of a body over 256 bytes, with Orig-Content-Length. Like
  * logtail it sends no User-Agent (libcurl sends none unless asked), no
  * Content-Type and no Accept-Encoding. Only 2xx is success; anything else is
  * retried after Retry-After or a random 30-60 s, capped, forever: the spool,
@@ -26,7 +26,6 @@
 #include <sys/stat.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <zlib.h>
 
 #include "log.h"
 #include "buf.h"
@@ -35,9 +34,6 @@
 #include "clock.h"
 
 #define RESPONSE_MAX 1024
-/* logtail compresses only bodies over 256 bytes, when it saves over 64 */
-#define COMPRESS_MIN 256
-#define COMPRESS_GAIN 64
 /* How far back the file sink looks for its last complete line. */
 #define TAIL_MAX (4 << 20)
 
@@ -46,7 +42,6 @@ struct uploader {
 	char *file_path;
 	char *server;		/* for messages: no private ID */
 	char *url;
-	bool compress;
 	uint64_t timeout_ms, retry_min_ms, retry_max_ms, retry_cap_ms;
 	void (*tick)(void *arg);
 	void *tick_arg;
@@ -56,7 +51,7 @@ struct uploader {
 	char curl_err[CURL_ERROR_SIZE];
 	char response[RESPONSE_MAX + 1];
 	size_t response_len;
-	struct upload_gz gz;
+	struct compressor comp;
 
 	/* file sink: the last entry in the file, to skip redelivered ones */
 	bool have_last;
@@ -369,52 +364,6 @@ out:
 	return ret;
 }
 
-size_t upload_gzip(struct upload_gz *gz, const char *body, size_t len)
-{
-	size_t bound, out;
-
-	if (len <= COMPRESS_MIN)
-		return 0;
-	if (!gz->zs) {
-		gz->zs = calloc(1, sizeof(*gz->zs));
-		if (!gz->zs)
-			return 0;
-		if (deflateInit2(gz->zs, UPLOAD_GZIP_LEVEL, Z_DEFLATED, 15 + 16,
-				 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-			free(gz->zs);
-			gz->zs = NULL;
-			return 0;
-		}
-	} else if (deflateReset(gz->zs) != Z_OK) {
-		return 0;
-	}
-	bound = deflateBound(gz->zs, len);
-	if (bound > gz->size) {
-		unsigned char *p = realloc(gz->buf, bound);
-
-		if (!p)
-			return 0;
-		gz->buf = p;
-		gz->size = bound;
-	}
-	gz->zs->next_in = (unsigned char *)body;
-	gz->zs->avail_in = len;
-	gz->zs->next_out = gz->buf;
-	gz->zs->avail_out = bound;
-	out = deflate(gz->zs, Z_FINISH) == Z_STREAM_END ? gz->zs->total_out : 0;
-	return out && out + COMPRESS_GAIN < len ? out : 0;
-}
-
-void upload_gz_free(struct upload_gz *gz)
-{
-	if (gz->zs) {
-		deflateEnd(gz->zs);
-		free(gz->zs);
-	}
-	free(gz->buf);
-	memset(gz, 0, sizeof(*gz));
-}
-
 static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct uploader *up = arg;
@@ -466,17 +415,24 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 		     uint64_t *delay_ms)
 {
 	struct curl_slist *hdr = NULL;
-	char orig[64];
+	char orig[64], enc[64];
 	curl_off_t retry_after = 0;
-	size_t gzlen;
+	ssize_t zlen;
 	long status = 0;
 	CURLcode rc;
 
-	gzlen = up->compress ? upload_gzip(&up->gz, body, len) : 0;
+	zlen = compress_body(&up->comp, body, len);
+	if (zlen < 0) {
+		log_warn("logtail %s: %s of a %zu-byte body: %s; sent uncompressed",
+			 up->server, compress_name(up->comp.codec), len,
+			 up->comp.err);
+		zlen = 0;
+	}
 	snprintf(orig, sizeof(orig), "Orig-Content-Length: %zu", len);
+	snprintf(enc, sizeof(enc), "Content-Encoding: %s",
+		 compress_name(up->comp.codec));
 	if (add_header(&hdr, "Content-Type:") || add_header(&hdr, "Expect:") ||
-	    (gzlen && (add_header(&hdr, "Content-Encoding: gzip") ||
-		       add_header(&hdr, orig)))) {
+	    (zlen && (add_header(&hdr, enc) || add_header(&hdr, orig)))) {
 		curl_slist_free_all(hdr);
 		set_error(up, "logtail %s: out of memory", up->server);
 		*delay_ms = retry_delay(up, 0);
@@ -487,9 +443,9 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	up->curl_err[0] = '\0';
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDS,
-			 gzlen ? (const char *)up->gz.buf : body);
+			 zlen ? (const char *)up->comp.buf : body);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)(gzlen ? gzlen : len));
+			 (curl_off_t)(zlen ? (size_t)zlen : len));
 	rc = curl_easy_perform(up->curl);
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdr);
@@ -504,8 +460,8 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	curl_easy_getinfo(up->curl, CURLINFO_RESPONSE_CODE, &status);
 	up->stats.last_status = status;
 	if (status >= 200 && status < 300) {
-		up->stats.wire_bytes += gzlen ? gzlen : len;
-		up->stats.compressed += !!gzlen;
+		up->stats.wire_bytes += zlen ? (size_t)zlen : len;
+		up->stats.compressed += !!zlen;
 		return 0;
 	}
 	curl_easy_getinfo(up->curl, CURLINFO_RETRY_AFTER, &retry_after);
@@ -666,7 +622,7 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 	if (!up)
 		return -ENOMEM;
 	up->sink = cfg->sink;
-	up->compress = cfg->compress;
+	compress_init(&up->comp, cfg->codec);
 	up->timeout_ms = cfg->timeout_ms;
 	up->retry_min_ms = cfg->retry_min_ms;
 	up->retry_max_ms = cfg->retry_max_ms;
@@ -721,7 +677,7 @@ void upload_close(struct uploader *up)
 		curl_easy_cleanup(up->curl);
 		curl_global_cleanup();
 	}
-	upload_gz_free(&up->gz);
+	compress_free(&up->comp);
 	free(up->url);
 	free(up->server);
 	free(up->file_path);

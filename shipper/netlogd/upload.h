@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compress.h"
 #include "spool.h"
 
 #define UPLOAD_COLLECTION "tailtraffic.log.tailscale.io"
@@ -23,30 +24,6 @@ enum upload_sink {
 	UPLOAD_SINK_LOGTAIL,	/* POST {server}/c/{collection}/{private_id} */
 };
 
-/*
- * zlib's fastest level (Z_BEST_SPEED), as logtail uses zstd's fastest: flow
- * logs are repetitive JSON, and the shipper must keep up with the kernel.
- */
-#define UPLOAD_GZIP_LEVEL 1
-
-/*
- * A gzip stream (gzip wrapper at UPLOAD_GZIP_LEVEL) and its output buffer,
- * reused from one body to the next. Zero-initialize it.
- */
-struct upload_gz {
-	struct z_stream_s *zs;
-	unsigned char *buf;
-	size_t size;
-};
-
-/*
- * gzip of @body into gz->buf: its length, or 0 when it does not pay (as
- * logtail: bodies of at most 256 bytes, or savings of at most 64 bytes) or
- * zlib fails; the body is then sent as it is.
- */
-size_t upload_gzip(struct upload_gz *gz, const char *body, size_t len);
-void upload_gz_free(struct upload_gz *gz);
-
 struct upload_config {
 	enum upload_sink sink;
 	const char *file_path;		/* file sink */
@@ -54,7 +31,7 @@ struct upload_config {
 	const char *collection;
 	const char *private_id;		/* 64 hex digits */
 	const char *domain_id;		/* 64 hex digits, or NULL: no copyId */
-	bool compress;			/* gzip when it saves more than 64 bytes */
+	enum compress_codec codec;	/* logtail sink: when it pays (compress.h) */
 	uint64_t timeout_ms;		/* per attempt */
 	uint64_t retry_min_ms;		/* failed attempt: wait in [min, max) */
 	uint64_t retry_max_ms;
@@ -73,7 +50,7 @@ struct upload_stats {
 	uint64_t entries;		/* delivered (file and stdout sinks) */
 	uint64_t bytes;			/* delivered bodies, uncompressed */
 	uint64_t wire_bytes;		/* as sent: compressed or not */
-	uint64_t compressed;		/* batches sent gzipped */
+	uint64_t compressed;		/* batches sent compressed */
 	uint64_t skipped;		/* entries a file sink already had */
 	uint64_t discarded;		/* unreadable batches deleted */
 	uint64_t failures;		/* failed attempts, ever */

@@ -57,7 +57,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK_EQ(cfg.retry_max_ms, 60000);
 	CHECK_EQ(cfg.retry_cap_ms, 300000);
 	CHECK_EQ(cfg.upload_timeout_ms, 45000);
-	CHECK_EQ(cfg.compress, true);
+	CHECK_EQ(cfg.compression, COMPRESS_ZSTD);
 	CHECK(cfg.netns == NULL && cfg.status_file == NULL);
 	CHECK(cfg.metrics_textfile == NULL && cfg.metrics_listen == NULL);
 	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
@@ -79,7 +79,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK_EQ(ex.retry_max_ms, cfg.retry_max_ms);
 	CHECK_EQ(ex.retry_cap_ms, cfg.retry_cap_ms);
 	CHECK_EQ(ex.upload_timeout_ms, cfg.upload_timeout_ms);
-	CHECK_EQ(ex.compress, cfg.compress);
+	CHECK_EQ(ex.compression, cfg.compression);
 	CHECK_EQ(ex.log_exit_flows, cfg.log_exit_flows);
 	config_free(&cfg);
 	config_free(&ex);
@@ -136,7 +136,7 @@ static void test_config_file_values(void)
 	CHECK_EQ(cfg.retry_max_ms, 2000);
 	CHECK_EQ(cfg.retry_cap_ms, 3600000);
 	CHECK_EQ(cfg.upload_timeout_ms, 750);
-	CHECK_EQ(cfg.compress, false);
+	CHECK_EQ(cfg.compression, COMPRESS_NONE);
 	CHECK_STR(cfg.netns, "/run/netns/gw");
 	CHECK_STR(cfg.status_file, "/run/netlog/status.json");
 	CHECK_STR(cfg.metrics_textfile,
@@ -151,7 +151,11 @@ static void test_config_file_values(void)
 	routes_free(rt);
 	config_upload(&cfg, &up);
 	CHECK_EQ(up.timeout_ms, 750);
+	CHECK_EQ(up.codec, COMPRESS_NONE);
 	CHECK(up.private_id == cfg.private_id && up.domain_id == NULL);
+	CHECK_EQ(config_set(&cfg, "compression", "gzip", err, sizeof(err)), 0);
+	config_upload(&cfg, &up);
+	CHECK_EQ(up.codec, COMPRESS_GZIP);
 
 	/* command-line overrides, with dashes */
 	CHECK_EQ(config_set(&cfg, "retry-min", "3s", err, sizeof(err)), 0);
@@ -235,7 +239,8 @@ static void test_config_errors_name_line_key_and_cause(void)
 		  ":1: spool_cap: must be a size in bytes with an optional K, M or G: '99999999999999999999'" },
 		{ "spool_cap = 99999999999G\n", ":1: spool_cap: is too large: '99999999999G'" },
 		{ "sink = s3\n", ":1: sink: must be file, stdout or logtail: 's3'" },
-		{ "compression = zstd\n", ":1: compression: must be gzip or none: 'zstd'" },
+		{ "compression = lz4\n", ":1: compression: must be zstd, gzip or none: 'lz4'" },
+		{ "compression = ZSTD\n", ":1: compression: must be zstd, gzip or none: 'ZSTD'" },
 		{ "log_exit_flows = maybe\n", ":1: log_exit_flows: must be true or false: 'maybe'" },
 		{ "server = log.tailscale.com\n",
 		  ":1: server: must be an http:// or https:// URL without a query: 'log.tailscale.com'" },

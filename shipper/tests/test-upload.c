@@ -190,6 +190,15 @@ static const char *stat_str(struct json_object *st, const char *key, size_t i)
 	return json_object_get_string(json_object_array_get_idx(v, i));
 }
 
+static size_t stat_len(struct json_object *st, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(st, key, &v))
+		return 0;
+	return json_object_array_length(v);
+}
+
 /* The proc_seq of each line of a JSON-lines file, in order. */
 static size_t file_seqs(const char *p, uint64_t *seqs, size_t max)
 {
@@ -263,7 +272,7 @@ static void http_config(struct upload_config *cfg, const struct collector *c)
 	cfg->collection = UPLOAD_COLLECTION;
 	cfg->private_id = PRIV;
 	cfg->domain_id = DOM;
-	cfg->compress = true;
+	cfg->codec = COMPRESS_ZSTD;
 	cfg->timeout_ms = 5000;
 	cfg->retry_min_ms = 50;
 	cfg->retry_max_ms = 100;
@@ -306,30 +315,34 @@ static int drain(struct uploader *up, struct spool *sp, int max_attempts)
 /* --- the tests ------------------------------------------------------- */
 
 /*
- * One window, gzipped: the collector decompresses the body to the spooled
- * bytes exactly; the request carries what logtail's does and no more.
+ * One window, compressed with @codec: the collector decodes the body to the
+ * spooled bytes exactly (for zstd: one frame with its content size and a
+ * checksum), and the request carries what logtail's does and no more.
  */
-static void test_gzip_round_trip(void)
+static void round_trip(enum compress_codec codec)
 {
 	static const char *const args[] = { "--collection", UPLOAD_COLLECTION,
 					    "--copy-id", DOM, NULL };
+	const char *name = compress_name(codec);
 	struct collector c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
 	struct uploader *up;
-	struct spool *sp = new_spool("gzip");
+	struct spool *sp = new_spool(name);
 	const char *body;
-	char *spooled, *got;
+	char *spooled, *got, orig[32];
 	size_t len, glen;
 	uint64_t next, seqs[8];
 
-	collector_start(&c, "gzip", args);
+	collector_start(&c, name, args);
 	http_config(&cfg, &c);
+	cfg.codec = codec;
 	up = new_uploader(&cfg);
 	spool_window(sp, 1, 3, 2000);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
 	spooled = strdup(body);
+	snprintf(orig, sizeof(orig), "%zu", len);
 
 	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), 1);
 	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), 0);
@@ -344,18 +357,21 @@ static void test_gzip_round_trip(void)
 	st = collector_stats(&c);
 	CHECK_EQ(stat_int(st, "requests"), 1);
 	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "gzip"), 1);
+	CHECK_EQ(stat_int(st, "zstd"), codec == COMPRESS_ZSTD);
+	CHECK_EQ(stat_int(st, "gzip"), codec == COMPRESS_GZIP);
 	CHECK_EQ(stat_int(st, "identity"), 0);
 	CHECK_EQ(stat_int(st, "entries"), 3);
 	CHECK_EQ(stat_int(st, "duplicates"), 0);
 	CHECK_EQ(stat_int(st, "max_body"), len);
+	CHECK_STR(stat_str(st, "content_encoding", 0), name);
+	CHECK_STR(stat_str(st, "orig_length", 0), orig);
 	CHECK_STR(stat_str(st, "paths", 0),
 		  "/c/" UPLOAD_COLLECTION "/" PRIV "?copyId=" DOM);
 	CHECK(stat_str(st, "user_agent", 0) == NULL);
 	CHECK(stat_str(st, "content_type", 0) == NULL);
 	json_object_put(st);
 
-	got = read_all(path("gzip.bodies/req-1.json"), &glen);
+	got = read_all(path("%s.bodies/req-1.json", name), &glen);
 	CHECK(got && glen == len && !memcmp(got, spooled, len));
 	CHECK_EQ(file_seqs(c.out, seqs, 8), 3);
 	CHECK_EQ(seqs[0], 1);
@@ -367,9 +383,20 @@ static void test_gzip_round_trip(void)
 	collector_stop(&c);
 }
 
+static void test_zstd_round_trip(void)
+{
+	round_trip(COMPRESS_ZSTD);
+}
+
+static void test_gzip_round_trip(void)
+{
+	round_trip(COMPRESS_GZIP);
+}
+
 /*
- * Not compressed: a body of 256 bytes or less, and any body with
- * compression off. Without a domain ID there is no copyId.
+ * Not compressed, without Content-Encoding or Orig-Content-Length: a body
+ * of 256 bytes or less, and any body with compression off. Without a
+ * domain ID there is no copyId.
  */
 static void test_identity_and_no_copy_id(void)
 {
@@ -389,9 +416,12 @@ static void test_identity_and_no_copy_id(void)
 	up = new_uploader(&cfg);
 	CHECK_EQ(spool_put_window(sp, 1, 1, 2, small, lens, 1), 0);
 	CHECK_EQ(drain(up, sp, 5), 1);
+	upload_stats(up, &us);
+	CHECK(us.bytes > 64 && us.bytes <= COMPRESS_MIN);
+	CHECK_EQ(us.compressed, 0);
 	upload_close(up);
 
-	cfg.compress = false;
+	cfg.codec = COMPRESS_NONE;
 	up = new_uploader(&cfg);
 	spool_window(sp, 2, 2, 5000);
 	CHECK_EQ(drain(up, sp, 5), 1);
@@ -402,8 +432,15 @@ static void test_identity_and_no_copy_id(void)
 	st = collector_stats(&c);
 	CHECK_EQ(stat_int(st, "errors"), 0);
 	CHECK_EQ(stat_int(st, "gzip"), 0);
+	CHECK_EQ(stat_int(st, "zstd"), 0);
 	CHECK_EQ(stat_int(st, "identity"), 2);
 	CHECK_EQ(stat_int(st, "entries"), 3);
+	CHECK_EQ(stat_len(st, "content_encoding"), 2);
+	CHECK_EQ(stat_len(st, "orig_length"), 2);
+	CHECK(stat_str(st, "content_encoding", 0) == NULL);
+	CHECK(stat_str(st, "content_encoding", 1) == NULL);
+	CHECK(stat_str(st, "orig_length", 0) == NULL);
+	CHECK(stat_str(st, "orig_length", 1) == NULL);
 	CHECK_STR(stat_str(st, "paths", 0), "/c/" UPLOAD_COLLECTION "/" PRIV);
 	json_object_put(st);
 	upload_close(up);
@@ -859,6 +896,7 @@ int main(int argc, char **argv)
 		       clock_ms() - t);					\
 		fflush(stdout);						\
 	} while (0)
+	RUN(test_zstd_round_trip());
 	RUN(test_gzip_round_trip());
 	RUN(test_identity_and_no_copy_id());
 	RUN(test_500_is_retried());

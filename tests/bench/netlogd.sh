@@ -1,7 +1,9 @@
 #!/bin/bash
-# make bench, userspace half: netlogd from a drained window to gzipped upload
-# bodies (record_build, spool, gzip) for 1k/100k/1M-flow windows, beside zlib
-# alone on the same bodies, and netlogd's peak RSS per window size. One core.
+# make bench, userspace half: netlogd from a drained window to zstd and gzip upload
+# bodies (record_build, spool, compress) for 1k/100k/1M-flow windows, beside
+# json-c alone and the codec alone on the same bodies (their sum the floor,
+# measured in the same round), medians with min-max, and netlogd's peak RSS
+# at 1k, 100k and 1M flows per window. Pinned to one core (taskset).
 #
 #   tests/bench/netlogd.sh [bench-netlogd options]
 #

@@ -8,8 +8,10 @@
 Listens on 127.0.0.1 (port 0 picks one) and prints the port on stdout.
 
 POST /c/<collection>/<64 hex>[?copyId=<64 hex>] is checked strictly: the
-path, Content-Length, Content-Encoding (gzip or none; with gzip,
-Orig-Content-Length must equal the decompressed length), no Accept-Encoding,
+path, Content-Length, Content-Encoding (zstd, gzip or none; with zstd or
+gzip, Orig-Content-Length must equal the decompressed length, and a zstd
+body must be one frame with its content size and a checksum, as Tailscale's
+client sends it), no Accept-Encoding,
 a JSON array of objects whose first member is "logtail" with client_time
 (RFC 3339, UTC), proc_id (1..2^32-1) and proc_seq (>= 1), and at most
 262144 bytes unless it holds one entry. A bad request gets 400 and a line on
@@ -44,6 +46,11 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+try:
+    import zstandard  # Debian's python3-zstandard
+except ImportError:
+    zstandard = None
+
 BATCH_MAX = 262144
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 PATH = re.compile(r"^/c/([A-Za-z0-9._-]+)/([0-9a-f]{64})$")
@@ -74,9 +81,10 @@ class State:
         self.out = open(args.out, "a") if args.out else None
         self.stats = {
             "requests": 0, "ok": 0, "errors": 0, "entries": 0,
-            "duplicates": 0, "gzip": 0, "identity": 0, "max_body": 0,
+            "duplicates": 0, "gzip": 0, "zstd": 0, "identity": 0, "max_body": 0,
             "faults": 0, "paths": [], "last_seq": {},
-            "user_agent": [], "content_type": [],
+            "user_agent": [], "content_type": [], "content_encoding": [],
+            "orig_length": [],
         }
 
     def next_fault(self):
@@ -123,6 +131,28 @@ def no_duplicates(pairs):
     if len(d) != len(pairs):
         raise BadRequest(f"duplicate member in {sorted(k for k, _ in pairs)}")
     return d
+
+
+def zstd_decompress(raw):
+    """One frame, its size and checksum in it, nothing after it."""
+    if zstandard is None:
+        raise BadRequest("zstd body, but python3-zstandard is not installed")
+    try:
+        fp = zstandard.get_frame_parameters(raw)
+        d = zstandard.ZstdDecompressor().decompressobj()
+        body = d.decompress(raw)
+    except zstandard.ZstdError as e:
+        raise BadRequest(f"bad zstd: {e}")
+    if fp.content_size == zstandard.CONTENTSIZE_UNKNOWN:
+        raise BadRequest("zstd frame without its content size")
+    if not fp.has_checksum:
+        raise BadRequest("zstd frame without a checksum")
+    if not d.eof or d.unused_data:
+        raise BadRequest(f"zstd body is not exactly one frame "
+                         f"({'truncated' if not d.eof else f'{len(d.unused_data)} bytes after it'})")
+    if fp.content_size != len(body):
+        raise BadRequest(f"zstd frame content size {fp.content_size}, body is {len(body)}")
+    return body
 
 
 def check_entries(body, raw_len):
@@ -235,15 +265,18 @@ class Handler(BaseHTTPRequestHandler):
         if "Accept-Encoding" in self.headers:
             raise BadRequest("unexpected Accept-Encoding")
         enc = self.headers.get("Content-Encoding")
-        if enc == "gzip":
-            try:
-                body = gzip.decompress(raw)
-            except (OSError, EOFError, zlib.error) as e:
-                raise BadRequest(f"bad gzip: {e}")
-            orig = self.headers.get("Orig-Content-Length")
+        orig = self.headers.get("Orig-Content-Length")
+        if enc in ("gzip", "zstd"):
+            if enc == "zstd":
+                body = zstd_decompress(raw)
+            else:
+                try:
+                    body = gzip.decompress(raw)
+                except (OSError, EOFError, zlib.error) as e:
+                    raise BadRequest(f"bad gzip: {e}")
             if orig is None or not orig.isdigit() or int(orig) != len(body):
                 raise BadRequest(f"Orig-Content-Length {orig!r}, body is {len(body)}")
-            kind = "gzip"
+            kind = enc
         elif enc is None:
             body, kind = raw, "identity"
         else:
@@ -255,6 +288,8 @@ class Handler(BaseHTTPRequestHandler):
             st.stats["paths"].append(self.path)
             st.stats["user_agent"].append(self.headers.get("User-Agent"))
             st.stats["content_type"].append(self.headers.get("Content-Type"))
+            st.stats["content_encoding"].append(enc)
+            st.stats["orig_length"].append(orig)
         return entries, body
 
     def bad(self, why):

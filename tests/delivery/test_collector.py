@@ -15,6 +15,8 @@ import tempfile
 import time
 import unittest
 
+import zstandard
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECTOR = os.path.join(HERE, "..", "collector", "collector.py")
 PRIV = "ab" * 32
@@ -31,6 +33,12 @@ def entry(seq, pid=1234, **members):
 
 def body(*entries):
     return json.dumps(list(entries), separators=(",", ":")).encode()
+
+
+def zstd(data, checksum=True, size=True):
+    """One frame, with a checksum and the content size unless told."""
+    return zstandard.ZstdCompressor(level=1, write_checksum=checksum,
+                                    write_content_size=size).compress(data)
 
 
 class CollectorTest(unittest.TestCase):
@@ -75,12 +83,19 @@ class CollectorTest(unittest.TestCase):
         self.assertEqual(self.post(gz, headers={
             "Content-Encoding": "gzip",
             "Orig-Content-Length": str(len(body(entry(2), entry(3))))})[0], 200)
+        b = body(entry(4))
+        self.assertEqual(self.post(zstd(b), headers={
+            "Content-Encoding": "zstd",
+            "Orig-Content-Length": str(len(b))})[0], 200)
         s = self.stats()
         self.assertEqual((s["entries"], s["duplicates"], s["errors"], s["gzip"],
-                          s["identity"]), (3, 1, 0, 1, 1))
+                          s["zstd"], s["identity"]), (4, 1, 0, 1, 1, 1))
+        self.assertEqual(s["content_encoding"], [None, "gzip", "zstd"])
+        self.assertEqual(s["orig_length"], [None, str(len(body(entry(2), entry(3)))),
+                                            str(len(b))])
         with open(self.out) as f:
             seqs = [json.loads(line)["logtail"]["proc_seq"] for line in f]
-        self.assertEqual(seqs, [1, 2, 3])
+        self.assertEqual(seqs, [1, 2, 3, 4])
 
     def test_bad_requests_get_400(self):
         good = body(entry(1))
@@ -96,6 +111,18 @@ class CollectorTest(unittest.TestCase):
                                          "Orig-Content-Length": "1"}),
             (gzip.compress(good), PATH, {"Content-Encoding": "gzip"}),
             (good, PATH, {"Content-Encoding": "zstd"}),
+            (good, PATH, {"Content-Encoding": "br"}),
+            (zstd(good), PATH, {"Content-Encoding": "zstd",
+                                "Orig-Content-Length": str(len(good) + 1)}),
+            (zstd(good), PATH, {"Content-Encoding": "zstd"}),
+            (zstd(good, checksum=False), PATH, {
+                "Content-Encoding": "zstd", "Orig-Content-Length": str(len(good))}),
+            (zstd(good, size=False), PATH, {
+                "Content-Encoding": "zstd", "Orig-Content-Length": str(len(good))}),
+            (zstd(good)[:-1], PATH, {
+                "Content-Encoding": "zstd", "Orig-Content-Length": str(len(good))}),
+            (zstd(good) + zstd(b""), PATH, {
+                "Content-Encoding": "zstd", "Orig-Content-Length": str(len(good))}),
             (good, PATH, {"Accept-Encoding": "gzip"}),
             (b"[{\"logtail\":", PATH, {}),
             (b"{}", PATH, {}),
