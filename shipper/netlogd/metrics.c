@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/netlog.h>
 
 #include "fileio.h"
@@ -172,6 +173,14 @@ int metrics_write_file(const char *path, const char *text, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
+	/* node-exporter runs as another user: 0644 whatever the umask (the
+	 * unit's is 0077) */
+	if (fchmod(fd, 0644)) {
+		ret = -errno;
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
 	/*
 	 * No fsync: the file is replaced every poll period and its counters
 	 * start over with netlogd anyway; the rename is what keeps readers

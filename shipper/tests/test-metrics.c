@@ -210,12 +210,16 @@ static void test_empty_spool_is_age_zero(void)
 	free(text);
 }
 
-/* The textfile: replaced whole, mode 0644, no .tmp left behind. */
+/*
+ * The textfile: replaced whole, mode 0644 even under netlogd.service's
+ * UMask=0077 (node-exporter reads it as another user), no .tmp left behind.
+ */
 static void test_textfile_replaced(void)
 {
 	const char *p = path("textfile/netlogd.prom");
 	struct stat sb;
 	char buf[64] = "";
+	mode_t old = umask(077);
 	FILE *f;
 
 	CHECK_EQ(metrics_write_file(p, "a 1\n", 4), -ENOENT);
@@ -230,6 +234,7 @@ static void test_textfile_replaced(void)
 	check_str("textfile", buf, "b 2\n");
 	CHECK(stat(p, &sb) == 0 && (sb.st_mode & 07777) == 0644);
 	CHECK(access(path("textfile/netlogd.prom.tmp"), F_OK) && errno == ENOENT);
+	umask(old);
 }
 
 /* The spool's oldest batch: its file's mtime; 0 once delivered. */
