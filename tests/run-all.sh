@@ -5,7 +5,8 @@
 # kernel WireGuard) on Debian's 6.1 and 6.12 kernels and on the debug
 # kernel, plus netlogd shipping to the collector through 50 SIGKILLs and
 # hostile callers (privileges, memory limits, the genetlink fuzzer); the
-# Debian packages, DKMS and the module's autoload.
+# Debian packages, DKMS and the module's autoload; the installed packages
+# booted under systemd.
 set -euo pipefail
 # Root for apt, /boot and network namespaces: as root, or through sudo.
 [ "$(id -u)" = 0 ] || exec sudo "$0" "$@"
@@ -24,6 +25,8 @@ step "sink receivers' self-test"
 /usr/bin/python3 tests/collector/test_receivers.py
 step "packages: make deb, lintian, DKMS for 6.1 and 6.12, modprobe and autoload in QEMU"
 tests/packaging/run.sh
+step "the installed packages under systemd as PID 1, 6.1 and 6.12 in parallel"
+tests/system/run.sh
 step "test kernel"
 tests/kernel/build.sh >/dev/null
 step "checkpatch and sparse"

@@ -107,30 +107,23 @@ sed -n 's/^# options \(.*\) max_flows=65536$/options \1 max_flows=4096/p' \
 
 step "dkms build and install, 6.1 and 6.12 in parallel"
 # One scratch DKMS tree, module root and signing key per kernel.
-dkms_one() { # kernel KREL KDIR
-	local k=$out/$1 krel=$2 kdir=$3
+dkms_one() { # kernel KREL
+	local k=$out/$1 krel=$2
 	local mods=$k/modroot/lib/modules/$krel
-	mkdir -p "$k/dkms" "$mods"
+	mkdir -p "$mods"
 	# The kernel's own modules, as symlinks, for depmod -b.
 	cp -rs "/lib/modules/$krel/kernel" "$mods/kernel"
 	cp /lib/modules/"$krel"/modules.{order,builtin,builtin.modinfo} "$mods/"
-	local dkms=(dkms --dkmstree "$k/dkms" --sourcetree "$root/usr/src"
-		--installtree "$k/modroot/lib/modules" -m netlog -v "$version"
-		-k "$krel" --kernelsourcedir "$kdir")
-	export mok_signing_key=$k/mok.key mok_certificate=$k/mok.pub
-	"${dkms[@]}" add
-	"${dkms[@]}" build
-	"${dkms[@]}" install --no-depmod
-	"${dkms[@]}" status
+	tests/packaging/dkms-build.sh "$root/usr/src" "$version" "$krel" "$k"
 	depmod -b "$k/modroot" "$krel"
 }
 k61=$(ls -d /usr/src/linux-headers-6.1.*-amd64 | sort -V | tail -n1)
 k612=$(ls -d /usr/src/linux-headers-6.12.*-amd64 | sort -V | tail -n1)
 krel61=${k61#/usr/src/linux-headers-}
 krel612=${k612#/usr/src/linux-headers-}
-dkms_one stock-6.1 "$krel61" "$k61" >"$out/dkms-6.1.log" 2>&1 &
+dkms_one stock-6.1 "$krel61" >"$out/dkms-6.1.log" 2>&1 &
 p1=$!
-dkms_one stock-6.12 "$krel612" "$k612" >"$out/dkms-6.12.log" 2>&1 &
+dkms_one stock-6.12 "$krel612" >"$out/dkms-6.12.log" 2>&1 &
 p2=$!
 wait $p1 || { cat "$out/dkms-6.1.log"; fail "dkms for $krel61"; }
 wait $p2 || { cat "$out/dkms-6.12.log"; fail "dkms for $krel612"; }

@@ -51,16 +51,13 @@ module() {
 	rm -f "$k/ko"
 	mkdir -p "$k"
 	if [[ -n $dkmsdeb ]]; then
-		rm -rf "$k/root" "$k/dkms" "$k/install"
-		mkdir -p "$k/dkms" "$k/install/$krel"
+		rm -rf "$k/root" "$k/dkms" "$k/modroot"
 		dpkg-deb -x "$dkmsdeb" "$k/root"
 		ver=$(dpkg-deb -f "$dkmsdeb" Version)
-		ver=${ver%-*}
-		local dkms=(dkms --dkmstree "$k/dkms" --sourcetree "$k/root/usr/src"
-			--installtree "$k/install" -m netlog -v "$ver" -k "$krel" --kernelsourcedir "$kdir")
-		export mok_signing_key=$k/mok.key mok_certificate=$k/mok.pub
-		"${dkms[@]}" add && "${dkms[@]}" build && "${dkms[@]}" install --no-depmod
-		find "$k/install" -name 'netlog.ko*' | grep . >"$k/ko"
+		ver=$(tests/packaging/dkms-build.sh "$k/root/usr/src" "${ver%-*}" "$krel" "$k") ||
+			return 1
+		echo "$ver"
+		tail -n1 <<<"$ver" >"$k/ko"
 	else
 		make -s module-in KDIR="$kdir" MOUT="$k/build"
 		echo "$k/build/netlog.ko" >"$k/ko"
