@@ -282,6 +282,8 @@ sleep 3
 drained netlogd host wg0 k4 /var/log/netlog/flows.jsonl \
 	1:100.64.0.1:0:100.64.0.2:0=72/8260/72/8260
 expect expected.prom k3 k4 7 7 2800 2800
+# node-exporter reads it as its own user: 0644 under the unit's UMask=0077.
+eq "$(stat -c '%a %U' "$textdir/netlogd.prom")" "644 netlog" "the metrics textfile is world-readable"
 before=$(sha256sum </var/log/netlog/flows.jsonl)
 
 # ---- netlogd@gw.service: the tunnel of netns gw ------------------------------
