@@ -51,12 +51,12 @@ done
 share= repo=
 for word in $(cat /proc/cmdline); do
 	case $word in
-	netlog.share=*) share=${word#*=} ;;
-	netlog.repo=*) repo=${word#*=} ;;
+	netlogtest.share=*) share=${word#*=} ;;
+	netlogtest.repo=*) repo=${word#*=} ;;
 	esac
 done
 if [ -z "$share" ]; then
-	echo "netlog-guest: no netlog.share= on the kernel command line"
+	echo "netlog-guest: no netlogtest.share= on the kernel command line"
 	finish
 fi
 # The share may live under a path that is now a tmpfs (/tmp).

@@ -3,7 +3,7 @@
 # /init of the initramfs for stock kernels, where virtio and 9p are modules:
 # load them (run.sh put them in /modules in dependency order), mount the host
 # root read-only over 9p and hand over to guest-init.sh, passed as "$@"; or,
-# with netlog.root=DEV, mount DEV and hand over to its systemd.
+# with netlogtest.root=DEV, mount DEV and hand over to its systemd.
 /bin/busybox --install -s /bin
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
@@ -22,7 +22,7 @@ mkdir -p /newroot
 root=
 mount -t proc proc /proc
 for word in $(cat /proc/cmdline); do
-	case $word in netlog.root=*) root=${word#*=} ;; esac
+	case $word in netlogtest.root=*) root=${word#*=} ;; esac
 done
 umount /proc
 if [ -n "$root" ]; then

@@ -209,10 +209,10 @@ cmdline="$cmdline rcupdate.rcu_cpu_stall_timeout=300"
 if [ -n "$kbuild" ] && grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kbuild/.config" 2>/dev/null; then
 	cmdline="$cmdline kmemleak=on"
 fi
-cmdline="$cmdline netlog.share=$share $append"
+cmdline="$cmdline netlogtest.share=$share $append"
 set -- -kernel "$kimage"
 if [ -n "$repo" ]; then
-	cmdline="$cmdline netlog.repo=$repo"
+	cmdline="$cmdline netlogtest.repo=$repo"
 	set -- "$@" -virtfs "local,path=$repo,mount_tag=netlogrepo,security_model=none,readonly=on,multidevs=remap"
 fi
 if [ -d "/lib/modules/$krel/kernel" ]; then
@@ -226,7 +226,7 @@ else
 fi
 if [ -n "$rootimg" ]; then
 	# The initramfs mounts it and hands over to systemd.
-	cmdline="$cmdline netlog.root=/dev/vda"
+	cmdline="$cmdline netlogtest.root=/dev/vda"
 	set -- "$@" -drive "file=$rootimg,if=virtio,format=raw,snapshot=on"
 else
 	# After "--", the kernel passes the words to init (initramfs /init or /bin/sh).
