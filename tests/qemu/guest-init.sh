@@ -59,13 +59,6 @@ if [ -z "$share" ]; then
 	echo "netlog-guest: no netlogtest.share= on the kernel command line"
 	finish
 fi
-# The share may live under a path that is now a tmpfs (/tmp).
-mkdir -p "$share" 2>/dev/null
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 netlogshare "$share" || {
-	echo "netlog-guest: cannot mount the share (9p tag netlogshare) on $share"
-	finish
-}
-
 # A checkout under a path that is now a tmpfs comes back read-only.
 if [ -n "$repo" ]; then
 	mkdir -p "$repo" 2>/dev/null
@@ -74,6 +67,14 @@ if [ -n "$repo" ]; then
 		finish
 	}
 fi
+
+# The share may live under a path that is now a tmpfs (/tmp), or in the
+# checkout (build/...): mounted after it, over it.
+mkdir -p "$share" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 netlogshare "$share" || {
+	echo "netlog-guest: cannot mount the share (9p tag netlogshare) on $share"
+	finish
+}
 
 echo "netlog-guest: running on $(uname -r), up $(cut -d' ' -f1 /proc/uptime) s"
 sh "$share/.netlog/cmd" </dev/null
