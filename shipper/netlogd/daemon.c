@@ -47,7 +47,8 @@ struct daemon {
 	struct genl_ctx *ctl;		/* requests */
 	struct genl_ctx *events;	/* the "events" group */
 	struct spool *spool;
-	struct uploader *up;
+	struct uploader **ups;		/* one per sink */
+	size_t nups;
 	struct metrics_http *http;	/* metrics_listen, or NULL */
 	struct nodemap *nm;
 	struct routes *rt;
@@ -317,18 +318,84 @@ out:
 	return ret;
 }
 
-static void upload_due(struct daemon *d, uint64_t now)
-{
-	int ret;
-
-	while ((ret = upload_step(d->up, d->spool, now, &d->next_upload)) == 1)
-		now = clock_ms();
-}
-
+/*
+ * Each sink in turn, each with its own cursor and retry timer: a failing
+ * one costs the others one attempt (upload_timeout at most) per retry.
+ */
 static void put_u64(json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
+
+static void upload_due(struct daemon *d, uint64_t now)
+{
+	uint64_t next, first = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < d->nups; i++) {
+		uint64_t t = now;
+
+		while (upload_step(d->ups[i], d->spool, t, &next) == 1)
+			t = clock_ms();
+		if (next < first)
+			first = next;
+	}
+	d->next_upload = first;
+}
+
+/* The sinks' counters summed: the global series. */
+static void upload_total(struct daemon *d, struct upload_stats *us)
+{
+	struct upload_stats one;
+	size_t i;
+
+	memset(us, 0, sizeof(*us));
+	for (i = 0; i < d->nups; i++) {
+		upload_stats(d->ups[i], &one);
+		us->batches += one.batches;
+		us->entries += one.entries;
+		us->bytes += one.bytes;
+		us->wire_bytes += one.wire_bytes;
+		us->failures += one.failures;
+		us->discarded += one.discarded;
+		us->rejected += one.rejected;
+		if (one.consecutive_failures > us->consecutive_failures) {
+			us->consecutive_failures = one.consecutive_failures;
+			memcpy(us->last_error, one.last_error,
+			       sizeof(us->last_error));
+		}
+	}
+}
+
+/* The "sinks" object of the status file: counters by sink name. */
+static json_object *sinks_json(struct daemon *d)
+{
+	json_object *all = json_object_new_object();
+	struct spool_cursor_stats cs;
+	struct upload_stats us;
+	size_t i;
+
+	for (i = 0; i < d->nups; i++) {
+		json_object *o = json_object_new_object();
+
+		upload_stats(d->ups[i], &us);
+		upload_cursor_stats(d->ups[i], d->spool, &cs);
+		put_u64(o, "deliveredBatches", us.batches);
+		put_u64(o, "deliveredEntries", us.entries);
+		put_u64(o, "deliveredBytes", us.bytes);
+		put_u64(o, "wireBytes", us.wire_bytes);
+		put_u64(o, "failedAttempts", us.failures);
+		put_u64(o, "rejectedBatches", us.rejected);
+		put_u64(o, "droppedEntries", us.dropped + cs.dropped);
+		put_u64(o, "lagBatches", cs.batches);
+		put_u64(o, "nextProcSeq", cs.next_seq);
+		json_object_object_add(o, "lastError",
+				       json_object_new_string(us.last_error));
+		json_object_object_add(all, upload_name(d->ups[i]), o);
+	}
+	return all;
+}
+
 
 /* Counters for people and monitoring, replaced atomically. */
 static void status_write(struct daemon *d, const struct spool_stats *ss,
@@ -358,6 +425,7 @@ static void status_write(struct daemon *d, const struct spool_stats *ss,
 	put_u64(o, "spoolBytes", ss->bytes);
 	put_u64(o, "spoolDropped", ss->dropped);
 	put_u64(o, "nextProcSeq", ss->next_seq);
+	json_object_object_add(o, "sinks", sinks_json(d));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->status_file);
 	f = fopen(tmp, "w");
 	if (f) {
@@ -451,7 +519,7 @@ static void report(struct daemon *d)
 	struct upload_stats us;
 
 	spool_stats(d->spool, &ss);
-	upload_stats(d->up, &us);
+	upload_total(d, &us);
 	status_write(d, &ss, &us);
 	metrics_update(d, &ss, &us);
 	status_notify(d, &ss, &us);
@@ -538,7 +606,9 @@ static void daemon_free(struct daemon *d)
 	genl_close(d->events);
 	genl_close(d->ctl);
 	metrics_http_close(d->http);
-	upload_close(d->up);
+	for (size_t i = 0; i < d->nups; i++)
+		upload_close(d->ups[i]);
+	free(d->ups);
 	spool_close(d->spool);
 	routes_free(d->rt);
 	nodemap_free(d->nm);
@@ -552,12 +622,35 @@ static void watchdog_tick(void *arg)
 	notify_watchdog(&d->notify, clock_ms());
 }
 
-/* The spool, the /metrics server and the uploader. */
-static int open_delivery(struct daemon *d)
+/* Sink @i's uploader, its cursor in the spool. */
+static int open_sink(struct daemon *d, size_t i)
 {
 	const struct netlogd_config *cfg = d->cfg;
 	struct upload_config uc;
+	char dir[PATH_MAX];
+	int ret;
+
+	config_upload(cfg, i, &uc);
+	snprintf(dir, sizeof(dir), "%s/rejected/%s", cfg->spool_dir, uc.name);
+	uc.rejected_dir = dir;
+	uc.tick = watchdog_tick;
+	uc.tick_arg = d;
+	ret = upload_open(&uc, &d->ups[i]);
+	if (!ret) {
+		d->nups++;
+		ret = upload_attach(d->ups[i], d->spool);
+	}
+	if (ret)
+		log_err("sink %s: %s", uc.name, strerror(-ret));
+	return ret;
+}
+
+/* The spool, the /metrics server and the sinks. */
+static int open_delivery(struct daemon *d)
+{
+	const struct netlogd_config *cfg = d->cfg;
 	struct spool_stats ss;
+	size_t i;
 	int ret;
 
 	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
@@ -573,12 +666,18 @@ static int open_delivery(struct daemon *d)
 		if (ret)
 			return ret;
 	}
-	config_upload(cfg, &uc);
-	uc.tick = watchdog_tick;
-	uc.tick_arg = d;
-	ret = upload_open(&uc, &d->up);
+	d->ups = calloc(cfg->nsinks, sizeof(*d->ups));
+	if (!d->ups)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nsinks; i++) {
+		ret = open_sink(d, i);
+		if (ret)
+			return ret;
+	}
+	/* a sink gone from the configuration lets go of its batches */
+	ret = spool_cursor_prune(d->spool);
 	if (ret)
-		logerr("uploader", ret);
+		logerr("spool", ret);
 	return ret;
 }
 
@@ -654,7 +753,8 @@ static void daemon_shutdown(struct daemon *d)
 	drain_cycle(d);
 	now = clock_ms();
 	deadline = now + SHUTDOWN_UPLOAD_MS;
-	upload_set_deadline(d->up, deadline);
+	for (size_t i = 0; i < d->nups; i++)
+		upload_set_deadline(d->ups[i], deadline);
 	while (now < deadline) {
 		notify_watchdog(&d->notify, now);
 		upload_due(d, now);

@@ -1184,8 +1184,10 @@ int spool_cursor_add(struct spool *sp, const char *name, int *id)
 	if (!spool_cursor_name_valid(name))
 		return -EINVAL;
 	for (i = 0; i < sp->ncur; i++)
-		if (!strcmp(sp->cur[i].name, name))
-			return -EEXIST;
+		if (!strcmp(sp->cur[i].name, name)) {
+			*id = i;	/* a sink opened again */
+			return 0;
+		}
 	ret = open_cursor_dir(sp);
 	if (ret) {
 		spool_err(sp, CURSOR_DIR, -ret);

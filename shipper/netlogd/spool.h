@@ -102,8 +102,8 @@ bool spool_cursor_name_valid(const char *name);
  *
  * spool_cursor_add()    the cursor of sink @name: the one on disk, or a
  *                       new one at the oldest batch still spooled. @id
- *                       names it in the other calls. -EEXIST for a name
- *                       added twice, -EINVAL for a bad name.
+ *                       names it in the other calls; a name added again
+ *                       gets the same cursor. -EINVAL for a bad name.
  * spool_cursor_prune()  once every sink is added: forgets the cursors of
  *                       sinks no longer configured and deletes the batches
  *                       that only they were holding.

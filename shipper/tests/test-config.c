@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "tmpdir.h"
 #include "config.h"
+#include "sink-types.h"
 #include "routes.h"
 #include "upload.h"
 #include "array.h"
@@ -28,6 +30,10 @@
 static void write_conf(const char *p, const char *text)
 {
 	FILE *f = fopen(p, "w");
+
+	/* a file with a secret must not be readable by others */
+	if (f)
+		fchmod(fileno(f), 0600);
 
 	if (!f || fputs(text, f) < 0 || fclose(f))
 		die(p);
@@ -46,7 +52,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK(cfg.nodes == NULL && cfg.nodes_command == NULL);
 	CHECK(cfg.routes == NULL);
 	CHECK_EQ(cfg.log_exit_flows, false);
-	CHECK_EQ(cfg.sink, UPLOAD_SINK_FILE);
+	CHECK_STR(cfg.sink, "file");
 	CHECK_STR(cfg.file_path, "/var/log/netlog/flows.jsonl");
 	CHECK_STR(cfg.server, "https://log.tailscale.com");
 	CHECK_STR(cfg.collection, "tailtraffic.log.tailscale.io");
@@ -69,7 +75,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK(!memcmp(&cfg, &ex, offsetof(struct netlogd_config, nodes)));
 	CHECK_EQ(ex.nodes_refresh_ms, cfg.nodes_refresh_ms);
 	CHECK_EQ(ex.nodes_timeout_ms, cfg.nodes_timeout_ms);
-	CHECK_EQ(ex.sink, cfg.sink);
+	CHECK_STR(ex.sink, cfg.sink);
 	CHECK_STR(ex.file_path, cfg.file_path);
 	CHECK_STR(ex.server, cfg.server);
 	CHECK_STR(ex.collection, cfg.collection);
@@ -128,7 +134,7 @@ static void test_config_file_values(void)
 	CHECK_EQ(cfg.nodes_refresh_ms, 120000);
 	CHECK_STR(cfg.routes, "10.0.0.0/8, fd00::/8 192.168.1.0/24");
 	CHECK_EQ(cfg.log_exit_flows, true);
-	CHECK_EQ(cfg.sink, UPLOAD_SINK_LOGTAIL);
+	CHECK_STR(cfg.sink, "logtail");
 	CHECK_STR(cfg.private_id, PRIV);	/* lowercased */
 	CHECK(cfg.domain_id == NULL);		/* emptied by the last line */
 	CHECK_EQ(cfg.spool_cap, 1ULL << 30);
@@ -149,12 +155,16 @@ static void test_config_file_values(void)
 	/* What the check let through, netlogd starts with. */
 	CHECK_EQ(routes_build(&rt, NULL, cfg.routes, err, sizeof(err)), 0);
 	routes_free(rt);
-	config_upload(&cfg, &up);
+	CHECK_EQ(cfg.nsinks, 1);
+	config_upload(&cfg, 0, &up);
 	CHECK_EQ(up.timeout_ms, 750);
 	CHECK_EQ(up.codec, COMPRESS_NONE);
-	CHECK(up.private_id == cfg.private_id && up.domain_id == NULL);
+	CHECK_STR(up.name, "logtail");
+	CHECK(up.type == sink_type_find("logtail") && up.opts);
 	CHECK_EQ(config_set(&cfg, "compression", "gzip", err, sizeof(err)), 0);
-	config_upload(&cfg, &up);
+	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
+	CHECK_EQ(cfg.nsinks, 1);
+	config_upload(&cfg, 0, &up);
 	CHECK_EQ(up.codec, COMPRESS_GZIP);
 
 	/* command-line overrides, with dashes */

@@ -26,6 +26,7 @@
 #include "tmpdir.h"
 #include "spool.h"
 #include "upload.h"
+#include "config.h"
 #include "array.h"
 #include "clock.h"
 
@@ -264,14 +265,44 @@ static void spool_window(struct spool *sp, uint64_t w, size_t n, size_t size)
 	free(lens);
 }
 
+/* The sinks' options, as netlogd.conf would give them. */
+static struct netlogd_config sinks;
+
+/* A sink of @type with @n keys and values, as a [sink] section has them. */
+static void sink_config(struct upload_config *cfg, const char *type,
+			const char *const *kv, size_t n)
+{
+	char err[CONFIG_ERR_LEN], name[16];
+	struct sink_config *sc;
+	size_t i;
+
+	snprintf(name, sizeof(name), "s%zu", sinks.nsinks);
+	if (config_sink_add(&sinks, name, type, err, sizeof(err)))
+		die(err);
+	sc = &sinks.sinks[sinks.nsinks - 1];
+	for (i = 0; i < n; i++)
+		if (config_sink_set(&sinks, sc, kv[2 * i], kv[2 * i + 1], err,
+				    sizeof(err)))
+			die(err);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->type = sc->type;
+	cfg->opts = sc->opts;
+	cfg->codec = sc->codec;
+}
+
+static void logtail_config(struct upload_config *cfg, const struct collector *c,
+			   bool domain)
+{
+	const char *kv[] = { "server", c->server, "collection",
+			     UPLOAD_COLLECTION, "private_id", PRIV,
+			     "domain_id", DOM };
+
+	sink_config(cfg, "logtail", kv, domain ? 4 : 3);
+}
+
 static void http_config(struct upload_config *cfg, const struct collector *c)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->sink = UPLOAD_SINK_LOGTAIL;
-	cfg->server = c->server;
-	cfg->collection = UPLOAD_COLLECTION;
-	cfg->private_id = PRIV;
-	cfg->domain_id = DOM;
+	logtail_config(cfg, c, true);
 	cfg->codec = COMPRESS_ZSTD;
 	cfg->timeout_ms = 5000;
 	cfg->retry_min_ms = 50;
@@ -412,7 +443,11 @@ static void test_identity_and_no_copy_id(void)
 
 	collector_start(&c, "identity", args);
 	http_config(&cfg, &c);
-	cfg.domain_id = NULL;
+	logtail_config(&cfg, &c, false);
+	cfg.timeout_ms = 5000;
+	cfg.retry_min_ms = 50;
+	cfg.retry_max_ms = 100;
+	cfg.retry_cap_ms = 5000;
 	up = new_uploader(&cfg);
 	CHECK_EQ(spool_put_window(sp, 1, 1, 2, small, lens, 1), 0);
 	CHECK_EQ(drain(up, sp, 5), 1);
@@ -766,13 +801,11 @@ static void test_many_batches_in_order(void)
  */
 static void test_file_sink(void)
 {
-	struct upload_config cfg = {
-		.sink = UPLOAD_SINK_FILE, .file_path = path("log/netlog/flows.jsonl"),
-		.timeout_ms = 1000, .retry_min_ms = 10, .retry_max_ms = 20,
-		.retry_cap_ms = 100,
-	};
+	const char *file_path = path("log/netlog/flows.jsonl");
+	const char *kv[] = { "path", file_path };
+	struct upload_config cfg;
 	struct upload_stats us;
-	struct uploader *up = new_uploader(&cfg);
+	struct uploader *up;
 	struct spool *sp = new_spool("file");
 	const char *body;
 	char *copy, *data;
@@ -780,18 +813,25 @@ static void test_file_sink(void)
 	uint64_t seqs[16], delay;
 	int fd;
 
+	sink_config(&cfg, "file", kv, 1);
+	cfg.timeout_ms = 1000;
+	cfg.retry_min_ms = 10;
+	cfg.retry_max_ms = 20;
+	cfg.retry_cap_ms = 100;
+	up = new_uploader(&cfg);
+
 	spool_window(sp, 1, 2, 100);
 	spool_window(sp, 2, 3, 100);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
 	copy = strdup(body);
 	CHECK_EQ(drain(up, sp, 5), 2);
-	CHECK_EQ(file_seqs(cfg.file_path, seqs, 16), 5);
+	CHECK_EQ(file_seqs(file_path, seqs, 16), 5);
 	CHECK(seqs[0] == 1 && seqs[4] == 5);
 	upload_stats(up, &us);
 	CHECK_EQ(us.entries, 5);
 	CHECK_EQ(us.batches, 2);
 	/* each line is the entry as json-c prints it, compact */
-	data = read_all(cfg.file_path, &size_before);
+	data = read_all(file_path, &size_before);
 	CHECK(data && !strncmp(data, "{\"logtail\":{\"client_time\":\"", 27));
 	CHECK(data && strstr(data, "\"virtualTraffic\":[{\"proto\":6,") != NULL);
 	free(data);
@@ -804,19 +844,19 @@ static void test_file_sink(void)
 	upload_stats(up, &us);
 	CHECK_EQ(us.skipped, 2);
 	CHECK_EQ(us.entries, 0);
-	CHECK_EQ(file_seqs(cfg.file_path, seqs, 16), 5);
+	CHECK_EQ(file_seqs(file_path, seqs, 16), 5);
 	upload_close(up);
 
 	/* a torn line from a crash in the middle of a write */
-	fd = open(cfg.file_path, O_WRONLY | O_APPEND);
+	fd = open(file_path, O_WRONLY | O_APPEND);
 	CHECK(fd >= 0 && write(fd, "{\"logtail\":{\"proc", 17) == 17);
 	close(fd);
 	up = new_uploader(&cfg);
-	free(read_all(cfg.file_path, &len));
+	free(read_all(file_path, &len));
 	CHECK_EQ(len, size_before);
 	spool_window(sp, 3, 1, 100);
 	CHECK_EQ(drain(up, sp, 5), 1);
-	CHECK_EQ(file_seqs(cfg.file_path, seqs, 16), 6);
+	CHECK_EQ(file_seqs(file_path, seqs, 16), 6);
 	CHECK_EQ(seqs[5], 6);
 
 	/* a body that is not a JSON array cannot be retried into shape */
@@ -828,11 +868,8 @@ static void test_file_sink(void)
 
 static void test_stdout_sink(void)
 {
-	struct upload_config cfg = {
-		.sink = UPLOAD_SINK_STDOUT, .timeout_ms = 1000,
-		.retry_min_ms = 10, .retry_max_ms = 20, .retry_cap_ms = 100,
-	};
-	struct uploader *up = new_uploader(&cfg);
+	struct upload_config cfg;
+	struct uploader *up;
 	struct spool *sp = new_spool("stdout");
 	const char *msgs[] = { "{\"a\":\"x/y\"}", "{\"b\":[1,2]}" };
 	size_t lens[] = { 11, 11 }, len;
@@ -840,6 +877,13 @@ static void test_stdout_sink(void)
 	const char *body;
 	struct json_object *arr, *lt, *t;
 	int saved, fd;
+
+	sink_config(&cfg, "stdout", NULL, 0);
+	cfg.timeout_ms = 1000;
+	cfg.retry_min_ms = 10;
+	cfg.retry_max_ms = 20;
+	cfg.retry_cap_ms = 100;
+	up = new_uploader(&cfg);
 
 	CHECK_EQ(spool_put_window(sp, 1, 1, 2, msgs, lens, 2), 0);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);

@@ -109,6 +109,8 @@ retry_max = 100ms
 retry_cap = 500ms
 status_file = $out/status.json
 EOF
+# it holds private_id: netlogd refuses it readable by others
+chmod 600 "$out/netlogd.conf"
 
 # ---- A: one window, exact message --------------------------------------------
 
