@@ -57,6 +57,7 @@ static const struct key keys[] = {
 	KEY(server, T_SERVER),
 	KEY(collection, T_COLLECTION),
 	KEY(private_id, T_HEX64),
+	KEY(private_id_file, T_OPTIONAL),
 	KEY(domain_id, T_HEX64),
 	KEY(spool_dir, T_PATH),
 	{ "spool_cap", T_SIZE, offsetof(struct netlogd_config, spool_cap),
@@ -381,6 +382,19 @@ int config_set(struct netlogd_config *cfg, const char *key, const char *value,
 	return ret;
 }
 
+int config_set_arg(struct netlogd_config *cfg, const char *key,
+		   const char *value, char *err, size_t errlen)
+{
+	const struct key *k = find_key(key);
+
+	if (k && k->type == T_HEX64 && !strcmp(k->name, "private_id")) {
+		snprintf(err, errlen, "%s: secrets come from files, never from the command line (others can read it in /proc): use private_id_file",
+			 k->name);
+		return -EPERM;
+	}
+	return config_set(cfg, key, value, err, errlen);
+}
+
 int config_init(struct netlogd_config *cfg)
 {
 	char err[CONFIG_ERR_LEN];
@@ -407,30 +421,55 @@ static char *trim(char *s)
 	return s;
 }
 
+const char *config_secret_mode_check(const struct stat *st, uid_t euid,
+				     gid_t egid)
+{
+	if (st->st_mode & 007)
+		return "readable or writable by others: chmod o-rwx it";
+	if (st->st_uid && st->st_uid != euid)
+		return "owned by another user: chown it to root or netlogd's user";
+	if ((st->st_mode & 070) && st->st_gid && st->st_gid != egid)
+		return "open to a group other than root's or netlogd's: chmod g-rwx it";
+	return NULL;
+}
+
+/* @path, open as @fd, may hold a secret: 0, or -EPERM with @msg. */
+static int secret_mode(int fd, const char *path, char *msg, size_t msglen)
+{
+	const char *why;
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	why = config_secret_mode_check(&st, geteuid(), getegid());
+	if (!why)
+		return 0;
+	snprintf(msg, msglen, "%s: mode %04o, owner %u, group %u: %s", path,
+		 (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid,
+		 (unsigned int)st.st_gid, why);
+	return -EPERM;
+}
+
 /*
- * A secret from a file: one line, its newline cut. The file must be
- * readable by netlogd's user alone (mode 0600 or stricter), owned by it or
- * root: a token readable by others is a token given away.
+ * A secret from a file: one line, its newline cut. The file must pass
+ * config_secret_mode_check(): a token readable by others is a token given
+ * away.
  */
 static int read_secret(const char *path, char **secret, char *msg,
 		       size_t msglen)
 {
 	char *line = NULL;
-	struct stat st;
 	size_t size = 0;
 	ssize_t n;
 	FILE *f = fopen(path, "re");
 
-	if (!f || fstat(fileno(f), &st)) {
+	if (!f) {
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
 		return -EINVAL;
 	}
-	if ((st.st_mode & 077) || (st.st_uid && st.st_uid != geteuid())) {
-		snprintf(msg, msglen, "%s: a secret must be readable by netlogd's user alone (mode %04o, owner %u): chmod 600 it",
-			 path, (unsigned int)(st.st_mode & 07777),
-			 (unsigned int)st.st_uid);
+	if (secret_mode(fileno(f), path, msg, msglen)) {
 		fclose(f);
 		return -EINVAL;
 	}
@@ -519,13 +558,16 @@ static int set_common(struct sink_config *sc, int bit, const char *key,
 static int sink_type_set(struct sink_config *sc, const char *value,
 			 const char **why)
 {
+	static char names[128];
+
 	if (sc->type) {
 		*why = "is given twice";
 		return -EINVAL;
 	}
 	sc->type = sink_type_find(value);
 	if (!sc->type) {
-		*why = "must be file, stdout, logtail or http";
+		snprintf(names, sizeof(names), "must be %s", sink_type_names());
+		*why = names;
 		return -EINVAL;
 	}
 	sc->codec = sc->type->codec;
@@ -650,16 +692,16 @@ static int config_line(struct netlogd_config *cfg, char *line,
 	return ret;
 }
 
-/* A file holding an inline secret must not be readable by others. */
+/* A file holding an inline secret follows the rule of secret files. */
 static int check_secret_file(const struct netlogd_config *cfg, FILE *f,
 			     const char *path, char *err, size_t errlen)
 {
-	struct stat st;
+	char msg[CONFIG_ERR_LEN - 64];
 
-	if (!cfg->secret_key || fstat(fileno(f), &st) || !(st.st_mode & 007))
+	if (!cfg->secret_key || !secret_mode(fileno(f), path, msg, sizeof(msg)))
 		return 0;
-	snprintf(err, errlen, "%s: holds a secret (%s) but is readable by others (mode %04o): chmod o-rwx it, or move the secret to a file",
-		 path, cfg->secret_key, (unsigned int)(st.st_mode & 07777));
+	snprintf(err, errlen, "%s (it holds %s; or move the secret to a file)",
+		 msg, cfg->secret_key);
 	return -EPERM;
 }
 
@@ -727,6 +769,8 @@ static int implicit_sink(struct netlogd_config *cfg, char *err, size_t errlen)
 		{ "server", offsetof(struct netlogd_config, server) },
 		{ "collection", offsetof(struct netlogd_config, collection) },
 		{ "private_id", offsetof(struct netlogd_config, private_id) },
+		{ "private_id_file",
+		  offsetof(struct netlogd_config, private_id_file) },
 		{ "domain_id", offsetof(struct netlogd_config, domain_id) },
 	};
 	struct sink_config *sc;
@@ -788,10 +832,6 @@ int config_check(struct netlogd_config *cfg, char *err, size_t errlen)
 		free_sink(&cfg->sinks[0]);
 		cfg->nsinks = 0;
 	}
-	if (!cfg->nsinks && !strcmp(cfg->sink, "logtail") && !cfg->private_id) {
-		snprintf(err, errlen, "private_id: the logtail sink needs one");
-		return -EINVAL;
-	}
 	if (cfg->retry_min_ms > cfg->retry_max_ms) {
 		snprintf(err, errlen, "retry_min: must be at most retry_max (%" PRIu64
 			 "ms > %" PRIu64 "ms)", cfg->retry_min_ms, cfg->retry_max_ms);
@@ -802,7 +842,8 @@ int config_check(struct netlogd_config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (!cfg->nsinks) {
-		if (!strcmp(cfg->sink, "logtail") && !cfg->private_id) {
+		if (!strcmp(cfg->sink, "logtail") && !cfg->private_id &&
+		    !cfg->private_id_file) {
 			snprintf(err, errlen, "private_id: the logtail sink needs one");
 			return -EINVAL;
 		}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "upload.h"
 
@@ -45,6 +46,7 @@ struct netlogd_config {
 	char *server;
 	char *collection;
 	char *private_id;		/* lowercase */
+	char *private_id_file;		/* the logtail sink's, from a file */
 	char *domain_id;		/* lowercase */
 	char *spool_dir;
 	uint64_t spool_cap;		/* bytes */
@@ -73,9 +75,9 @@ int config_init(struct netlogd_config *cfg);
  * type's. On a bad line, returns -EINVAL with @err set to
  * "<path>:<line>: <key>: <reason>"; -errno with "<path>: <cause>" when the
  * file cannot be read (-ENOENT when it does not exist). A file with an
- * inline secret (private_id) readable by others is refused (-EPERM); a
- * secret file (token_file, header_file, private_id_file) must be 0600 or
- * stricter and owned by netlogd's user or root.
+ * inline secret (private_id) that fails config_secret_mode_check() is
+ * refused (-EPERM), and so is a secret file (header_file,
+ * private_id_file, any *_file key of a sink type) at its key.
  */
 int config_load(struct netlogd_config *cfg, const char *path, char *err,
 		size_t errlen);
@@ -87,6 +89,24 @@ int config_load(struct netlogd_config *cfg, const char *path, char *err,
  */
 int config_set(struct netlogd_config *cfg, const char *key, const char *value,
 	       char *err, size_t errlen);
+
+/*
+ * config_set() for netlogd's command line: a secret (private_id) is refused
+ * there (-EPERM, @err names the key to use instead, private_id_file):
+ * every user can read a process's arguments.
+ */
+int config_set_arg(struct netlogd_config *cfg, const char *key,
+		   const char *value, char *err, size_t errlen);
+
+/*
+ * Why a file of @st may not hold a secret for a process of @euid and
+ * @egid, or NULL when it may: readable or writable by others (mode & 007);
+ * owned by a user other than root and @euid; group bits for a group other
+ * than root's and @egid. systemd's LoadCredential= copies (0400 with an ACL
+ * for the service's user, which stat shows as 0440, owned by root) pass.
+ */
+const char *config_secret_mode_check(const struct stat *st, uid_t euid,
+				     gid_t egid);
 
 /*
  * Checks what single keys cannot (the logtail sink needs private_id,

@@ -32,9 +32,9 @@ enum sink_key_kind {
 	SINK_KEY_HEX64,		/* 64 hex digits, kept in lowercase */
 	SINK_KEY_NAME,		/* a host-like name: [A-Za-z0-9.-_] */
 	SINK_KEY_SECRET_FILE,	/* a file holding a secret, read at load:
-				 * mode 0600 or stricter, owned by netlogd's
-				 * user or root; its content (one line, the
-				 * newline cut) goes to @secret_offset */
+				 * config_secret_mode_check() must pass;
+				 * its content (one line, the newline
+				 * cut) goes to @secret_offset */
 };
 
 struct sink_key {
