@@ -343,63 +343,75 @@ static void upload_due(struct daemon *d, uint64_t now)
 	d->next_upload = first;
 }
 
-/* The sinks' counters summed: the global series. */
-static void upload_total(struct daemon *d, struct upload_stats *us)
+/* Each sink's counters and cursor (free() it), or NULL. */
+static struct metrics_sink *sink_stats(struct daemon *d)
 {
-	struct upload_stats one;
+	struct metrics_sink *ms = calloc(d->nups ? d->nups : 1, sizeof(*ms));
+	size_t i;
+
+	for (i = 0; ms && i < d->nups; i++) {
+		ms[i].name = upload_name(d->ups[i]);
+		upload_stats(d->ups[i], &ms[i].up);
+		upload_cursor_stats(d->ups[i], d->spool, &ms[i].cursor);
+	}
+	return ms;
+}
+
+/* The sinks' counters summed: the global series. */
+static void upload_total(struct daemon *d, const struct metrics_sink *ms,
+			 struct upload_stats *us)
+{
 	size_t i;
 
 	memset(us, 0, sizeof(*us));
-	for (i = 0; i < d->nups; i++) {
-		upload_stats(d->ups[i], &one);
-		us->batches += one.batches;
-		us->entries += one.entries;
-		us->bytes += one.bytes;
-		us->wire_bytes += one.wire_bytes;
-		us->failures += one.failures;
-		us->discarded += one.discarded;
-		us->rejected += one.rejected;
-		if (one.consecutive_failures > us->consecutive_failures) {
-			us->consecutive_failures = one.consecutive_failures;
-			memcpy(us->last_error, one.last_error,
+	for (i = 0; ms && i < d->nups; i++) {
+		const struct upload_stats *one = &ms[i].up;
+
+		us->batches += one->batches;
+		us->entries += one->entries;
+		us->bytes += one->bytes;
+		us->wire_bytes += one->wire_bytes;
+		us->failures += one->failures;
+		us->discarded += one->discarded;
+		us->rejected += one->rejected;
+		if (one->consecutive_failures > us->consecutive_failures) {
+			us->consecutive_failures = one->consecutive_failures;
+			memcpy(us->last_error, one->last_error,
 			       sizeof(us->last_error));
 		}
 	}
 }
 
 /* The "sinks" object of the status file: counters by sink name. */
-static json_object *sinks_json(struct daemon *d)
+static json_object *sinks_json(struct daemon *d, const struct metrics_sink *ms)
 {
 	json_object *all = json_object_new_object();
-	struct spool_cursor_stats cs;
-	struct upload_stats us;
 	size_t i;
 
-	for (i = 0; i < d->nups; i++) {
+	for (i = 0; ms && i < d->nups; i++) {
+		const struct upload_stats *us = &ms[i].up;
 		json_object *o = json_object_new_object();
 
-		upload_stats(d->ups[i], &us);
-		upload_cursor_stats(d->ups[i], d->spool, &cs);
-		put_u64(o, "deliveredBatches", us.batches);
-		put_u64(o, "deliveredEntries", us.entries);
-		put_u64(o, "deliveredBytes", us.bytes);
-		put_u64(o, "wireBytes", us.wire_bytes);
-		put_u64(o, "failedAttempts", us.failures);
-		put_u64(o, "rejectedBatches", us.rejected);
-		put_u64(o, "droppedEntries", us.dropped + cs.dropped);
-		put_u64(o, "lagBatches", cs.batches);
-		put_u64(o, "nextProcSeq", cs.next_seq);
+		put_u64(o, "deliveredBatches", us->batches);
+		put_u64(o, "deliveredEntries", us->entries);
+		put_u64(o, "deliveredBytes", us->bytes);
+		put_u64(o, "wireBytes", us->wire_bytes);
+		put_u64(o, "failedAttempts", us->failures);
+		put_u64(o, "rejectedBatches", us->rejected);
+		put_u64(o, "droppedEntries", us->dropped + ms[i].cursor.dropped);
+		put_u64(o, "lagBatches", ms[i].cursor.batches);
+		put_u64(o, "nextProcSeq", ms[i].cursor.next_seq);
 		json_object_object_add(o, "lastError",
-				       json_object_new_string(us.last_error));
-		json_object_object_add(all, upload_name(d->ups[i]), o);
+				       json_object_new_string(us->last_error));
+		json_object_object_add(all, ms[i].name, o);
 	}
 	return all;
 }
 
-
 /* Counters for people and monitoring, replaced atomically. */
 static void status_write(struct daemon *d, const struct spool_stats *ss,
-			 const struct upload_stats *us)
+			 const struct upload_stats *us,
+			 const struct metrics_sink *ms)
 {
 	json_object *o;
 	char tmp[PATH_MAX];
@@ -425,7 +437,7 @@ static void status_write(struct daemon *d, const struct spool_stats *ss,
 	put_u64(o, "spoolBytes", ss->bytes);
 	put_u64(o, "spoolDropped", ss->dropped);
 	put_u64(o, "nextProcSeq", ss->next_seq);
-	json_object_object_add(o, "sinks", sinks_json(d));
+	json_object_object_add(o, "sinks", sinks_json(d, ms));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->status_file);
 	f = fopen(tmp, "w");
 	if (f) {
@@ -447,8 +459,10 @@ static uint64_t wall_ns(void)
 
 /* The Prometheus text of the counters (free() it), or NULL. */
 static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
-			  const struct upload_stats *us, size_t *len)
+			  const struct upload_stats *us,
+			  const struct metrics_sink *ms, size_t *len)
 {
+	uint64_t now = wall_ns();
 	char *text = NULL;
 	FILE *f;
 	int ret;
@@ -456,7 +470,9 @@ static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
 	f = open_memstream(&text, len);
 	if (!f)
 		return NULL;
-	ret = metrics_format(f, &d->st, ss, us, wall_ns());
+	ret = metrics_format(f, &d->st, ss, us, now);
+	if (!ret && ms)
+		ret = metrics_format_sinks(f, ms, d->nups, now);
 	if (fclose(f) || ret) {
 		free(text);
 		return NULL;
@@ -469,7 +485,8 @@ static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
  * text /metrics serves.
  */
 static void metrics_update(struct daemon *d, const struct spool_stats *ss,
-			   const struct upload_stats *us)
+			   const struct upload_stats *us,
+			   const struct metrics_sink *ms)
 {
 	const char *path = d->cfg->metrics_textfile;
 	size_t len = 0;
@@ -478,7 +495,7 @@ static void metrics_update(struct daemon *d, const struct spool_stats *ss,
 
 	if (!path && !d->http)
 		return;
-	text = metrics_text(d, ss, us, &len);
+	text = metrics_text(d, ss, us, ms, &len);
 	if (path) {
 		ret = text ? metrics_write_file(path, text, len) : -ENOMEM;
 		if (ret && ret != d->metrics_err)
@@ -515,14 +532,16 @@ static void status_notify(struct daemon *d, const struct spool_stats *ss,
 /* Counters out: the status file, the metrics, systemd's status line. */
 static void report(struct daemon *d)
 {
+	struct metrics_sink *ms = sink_stats(d);
 	struct spool_stats ss;
 	struct upload_stats us;
 
 	spool_stats(d->spool, &ss);
-	upload_total(d, &us);
-	status_write(d, &ss, &us);
-	metrics_update(d, &ss, &us);
+	upload_total(d, ms, &us);
+	status_write(d, &ss, &us, ms);
+	metrics_update(d, &ss, &us, ms);
 	status_notify(d, &ss, &us);
+	free(ms);
 }
 
 static int on_event(const struct nlmsghdr *nlh, void *data)

@@ -259,6 +259,7 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	CURLcode rc;
 	int ret;
 
+	up->req.entries = 0;
 	ret = up->type->request(up->priv, body, len, dropped, &up->req);
 	if (ret == -EBADMSG) {
 		set_error(up, "%s: batch is not a JSON array", up->name);
@@ -293,6 +294,8 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	}
 	ret = judge(up, status, delay_ms);
 	if (!ret) {
+		/* 0 from a type that sends the batch as it is: upload_step() */
+		up->stats.entries += up->req.entries;
 		up->stats.wire_bytes += zlen ? (size_t)zlen : len;
 		up->stats.compressed += !!zlen;
 	}
@@ -448,6 +451,8 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 	start = clock_ms();
 	ret = send_batch(up, up->batch.data, up->batch.len, up->item.dropped,
 			 &delay);
+	if (!ret && up->type->request && !up->req.entries)
+		up->stats.entries += up->item.entries;
 	if (!ret || ret == -EBADMSG) {
 		ret = batch_done(up, spool, ret);
 		if (ret) {
