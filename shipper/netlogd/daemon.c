@@ -297,9 +297,12 @@ static int drain_cycle(struct daemon *d)
 		d->st.messages += s.messages;
 		log_debug("window %" PRIu64 ": %zu flows, %zu records (%zu bytes) spooled",
 			  w.seq, w.nr, s.messages, s.bytes);
-		/* An idle uploader wakes up; one backing off keeps waiting. */
-		if (d->next_upload == UINT64_MAX)
-			d->next_upload = clock_ms();
+		/*
+		 * Every sink looks at once: an idle one sends the window now,
+		 * one backing off keeps waiting (its own timer, upload_step()),
+		 * and a failing sink's wait never delays the others.
+		 */
+		d->next_upload = clock_ms();
 	} else {
 		d->st.empty_windows++;
 		log_debug("window %" PRIu64 ": %zu flows, no records", w.seq,
@@ -318,10 +321,6 @@ out:
 	return ret;
 }
 
-/*
- * Each sink in turn, each with its own cursor and retry timer: a failing
- * one costs the others one attempt (upload_timeout at most) per retry.
- */
 static void put_u64(json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_uint64(v));
@@ -329,18 +328,7 @@ static void put_u64(json_object *o, const char *key, uint64_t v)
 
 static void upload_due(struct daemon *d, uint64_t now)
 {
-	uint64_t next, first = UINT64_MAX;
-	size_t i;
-
-	for (i = 0; i < d->nups; i++) {
-		uint64_t t = now;
-
-		while (upload_step(d->ups[i], d->spool, t, &next) == 1)
-			t = clock_ms();
-		if (next < first)
-			first = next;
-	}
-	d->next_upload = first;
+	d->next_upload = upload_run(d->ups, d->nups, d->spool, now);
 }
 
 /* Each sink's counters and cursor (free() it), or NULL. */

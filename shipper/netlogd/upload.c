@@ -472,6 +472,23 @@ fail:
 	return ret;
 }
 
+uint64_t upload_run(struct uploader *const *ups, size_t n,
+		    struct spool *spool, uint64_t now_ms)
+{
+	uint64_t next, first = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t t = now_ms;
+
+		while (upload_step(ups[i], spool, t, &next) == 1)
+			t = clock_ms();
+		if (next < first)
+			first = next;
+	}
+	return first;
+}
+
 void upload_stats(const struct uploader *up, struct upload_stats *stats)
 {
 	*stats = up->stats;

@@ -97,6 +97,15 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		uint64_t *next_ms);
 
 /*
+ * Each of @n sinks in turn, each with its own cursor and retry timer:
+ * upload_step() until it has nothing due. A failing sink costs the others
+ * one attempt (its upload timeout at most) per retry, never its wait.
+ * Returns the time of the next attempt due, UINT64_MAX when none is.
+ */
+uint64_t upload_run(struct uploader *const *ups, size_t n,
+		    struct spool *spool, uint64_t now_ms);
+
+/*
  * An attempt still running at @deadline_ms (clock_ms(); 0: none) is stopped
  * within a second and counts as failed: its batch stays spooled.
  */
