@@ -79,9 +79,14 @@ struct collector {
 	char bodies[256];
 };
 
-/* Starts collector.py with @args (NULL-terminated) and reads its port. */
-static void collector_start(struct collector *c, const char *name,
-			    const char *const *args)
+static char receiver_py[256];
+
+/*
+ * Starts collector.py, or receiver.py for @protocol, with @args
+ * (NULL-terminated) and reads its port.
+ */
+static void server_start(struct collector *c, const char *protocol,
+			 const char *name, const char *const *args)
 {
 	const char *argv[32] = { "python3", collector_py, "--port", "0" };
 	int fds[2], i = 4, j;
@@ -95,8 +100,14 @@ static void collector_start(struct collector *c, const char *name,
 		die(c->bodies);
 	argv[i++] = "--out";
 	argv[i++] = c->out;
-	argv[i++] = "--bodies";
-	argv[i++] = c->bodies;
+	if (protocol) {
+		argv[1] = receiver_py;
+		argv[i++] = "--protocol";
+		argv[i++] = protocol;
+	} else {
+		argv[i++] = "--bodies";
+		argv[i++] = c->bodies;
+	}
 	for (j = 0; args && args[j]; j++)
 		argv[i++] = args[j];
 	argv[i] = NULL;
@@ -127,6 +138,12 @@ static void collector_start(struct collector *c, const char *name,
 	line[len] = '\0';
 	c->port = atoi(line);
 	snprintf(c->server, sizeof(c->server), "http://127.0.0.1:%d", c->port);
+}
+
+static void collector_start(struct collector *c, const char *name,
+			    const char *const *args)
+{
+	server_start(c, NULL, name, args);
 }
 
 static void collector_stop(struct collector *c)
@@ -915,6 +932,329 @@ static void test_stdout_sink(void)
 	spool_close(sp);
 }
 
+/* --- the http sink and several sinks ---------------------------------- */
+
+/*
+ * Window @w of @n netlogtype.Messages as Tailscale's are, about @flows
+ * flows each, each record unique (the receiver keys them by content).
+ */
+static void spool_records(struct spool *sp, uint64_t w, size_t n,
+			  size_t flows)
+{
+	char **msgs = calloc(n, sizeof(*msgs));
+	size_t *lens = calloc(n, sizeof(*lens)), i, j;
+
+	for (i = 0; i < n; i++) {
+		FILE *f = open_memstream(&msgs[i], &lens[i]);
+
+		fprintf(f, "{\"nodeId\":\"nTEST1CNTRL\",\"start\":\"2026-11-30T00:%02" PRIu64 ":00Z\",\"end\":\"2026-11-30T00:%02" PRIu64 ":05Z\",\"virtualTraffic\":[",
+			w % 60, w % 60);
+		for (j = 0; j < flows; j++)
+			fprintf(f, "%s{\"proto\":6,\"src\":\"100.64.0.1:%zu\",\"dst\":\"100.64.%" PRIu64 ".2:443\",\"txPkts\":3,\"txBytes\":180}",
+				j ? "," : "", 1024 + i, w % 250 + j % 2);
+		fprintf(f, "]}");
+		fclose(f);
+	}
+	if (spool_put_window(sp, w, w * 1000, w * 1000 + 500,
+			     (const char *const *)msgs, lens, n))
+		die("spool_put_window");
+	for (i = 0; i < n; i++)
+		free(msgs[i]);
+	free(msgs);
+	free(lens);
+}
+
+static void http_sink_config(struct upload_config *cfg,
+			     const struct collector *c, const char *rejected)
+{
+	char url[96];
+	const char *kv[] = { "url", url };
+
+	snprintf(url, sizeof(url), "%s/ingest", c->server);
+	sink_config(cfg, "http", kv, 1);
+	cfg->name = "h1";
+	cfg->timeout_ms = 5000;
+	cfg->retry_min_ms = 50;
+	cfg->retry_max_ms = 100;
+	cfg->retry_cap_ms = 2000;
+	cfg->rejected_dir = rejected;
+}
+
+static size_t count_lines(const char *p)
+{
+	char *data = read_all(p, NULL), *q;
+	size_t n = 0;
+
+	for (q = data; q && *q; q++)
+		n += *q == '\n';
+	free(data);
+	return n;
+}
+
+/* An encoding's count in the receiver's "encoding" object. */
+static int64_t stat_sub(struct json_object *st, const char *key,
+			const char *sub)
+{
+	struct json_object *o;
+
+	if (!json_object_object_get_ex(st, key, &o))
+		return -1;
+	return stat_int(o, sub) < 0 ? 0 : stat_int(o, sub);
+}
+
+/*
+ * NDJSON to a protocol-exact receiver, with each compression: every
+ * record stored once, the body encoded as configured.
+ */
+static void test_http_sink_round_trip(enum compress_codec codec)
+{
+	static const char *const args[] = { "--path", "/ingest", NULL };
+	const char *name = compress_name(codec);
+	char sname[32];
+	struct collector c;
+	struct upload_config cfg;
+	struct upload_stats us;
+	struct json_object *st;
+	struct uploader *up;
+	struct spool *sp;
+
+	snprintf(sname, sizeof(sname), "http-%s", name);
+	sp = new_spool(sname);
+	server_start(&c, "http", sname, args);
+	http_sink_config(&cfg, &c, NULL);
+	cfg.codec = codec;
+	up = new_uploader(&cfg);
+	spool_records(sp, 1, 3, 20);
+	spool_records(sp, 2, 4, 20);
+	CHECK_EQ(drain(up, sp, 10), 2);
+	upload_stats(up, &us);
+	CHECK_EQ(us.batches, 2);
+	CHECK_EQ(us.entries, 7);
+	CHECK_EQ(us.compressed, codec == COMPRESS_NONE ? 0 : 2);
+	CHECK_EQ(us.failures, 0);
+	st = collector_stats(&c);
+	CHECK_EQ(stat_int(st, "requests"), 2);
+	CHECK_EQ(stat_int(st, "accepted"), 7);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_sub(st, "encoding", name), 2);
+	CHECK_EQ(stat_sub(st, "content_type", "application/x-ndjson"), 2);
+	json_object_put(st);
+	CHECK_EQ(count_lines(c.out), 7);
+	upload_close(up);
+	spool_close(sp);
+	collector_stop(&c);
+}
+
+/*
+ * 500, 429 with Retry-After and a dropped connection are retried, the
+ * records stored once; a 400 sets the batch aside in rejected/NAME/ with
+ * its status and the reply's first KiB, counts it, and the cursor goes on.
+ */
+static void test_http_sink_faults_and_rejection(void)
+{
+	const char *ctl = path("http-faults.control");
+	const char *const args[] = { "--fault", "500*2", "--fault", "429*1/1",
+				     "--control", ctl, NULL };
+	char *spooled = NULL, *got, *reply;
+	const char *rej = path("http-faults.rejected/h1");
+	struct collector c;
+	struct upload_config cfg;
+	struct upload_stats us;
+	struct spool_cursor_stats cs;
+	struct json_object *st;
+	struct uploader *up;
+	struct spool *sp = new_spool("http-faults");
+	struct spool_item it;
+	struct buf b = { 0 };
+	uint64_t t0;
+	size_t len, glen;
+	FILE *f;
+	int cur;
+
+	server_start(&c, "http", "http-faults", args);
+	http_sink_config(&cfg, &c, rej);
+	up = new_uploader(&cfg);
+	spool_records(sp, 1, 2, 5);
+	spool_records(sp, 2, 3, 5);
+	spool_records(sp, 3, 1, 5);
+	t0 = clock_ms();
+	/* 500, 500, 429 (1 s): the first batch on the 4th attempt */
+	CHECK_EQ(drain(up, sp, 4), 4);
+	CHECK(clock_ms() - t0 >= 1000);
+	upload_stats(up, &us);
+	CHECK_EQ(us.failures, 3);
+	CHECK_EQ(us.batches, 1);
+	CHECK_EQ(us.last_delay_ms, 1000);
+	f = fopen(ctl, "w");
+	if (!f || fputs("400\n", f) < 0 || fclose(f))
+		die(ctl);
+	/* the second batch meets the 400 */
+	CHECK_EQ(spool_cursor_add(sp, "h1", &cur), 0);
+	CHECK_EQ(spool_cursor_read(sp, cur, &b, &it), 0);
+	spooled = strndup(b.data, b.len);
+	len = b.len;
+	buf_free(&b);
+	CHECK_EQ(drain(up, sp, 5), 2);
+	upload_stats(up, &us);
+	CHECK_EQ(us.batches, 2);
+	CHECK_EQ(us.rejected, 1);
+	CHECK_EQ(us.entries, 3);
+	CHECK_EQ(us.last_status, 200);
+	upload_cursor_stats(up, sp, &cs);
+	CHECK_EQ(cs.batches, 0);
+	CHECK_EQ(cs.next_seq, 7);
+	got = read_all(path("http-faults.rejected/h1/%s", it.name), &glen);
+	CHECK(got && glen == len && !memcmp(got, spooled, len));
+	reply = read_all(path("http-faults.rejected/h1/%s.reply", it.name), NULL);
+	CHECK_STR(reply, "status 400\ninjected fault\n");
+	st = collector_stats(&c);
+	CHECK_EQ(stat_int(st, "accepted"), 3);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	CHECK_EQ(stat_int(st, "faults"), 4);
+	json_object_put(st);
+	free(got);
+	free(reply);
+	free(spooled);
+	upload_close(up);
+	spool_close(sp);
+	collector_stop(&c);
+}
+/*
+ * Sink A (logtail) fails for a while, long enough for the spool's cap to
+ * drop what it had not taken; sink B (http) gets every window within a
+ * poll period and one attempt of A's, as the daemon's loop runs them
+ * (upload_run()). A then recovers: each entry once, one gap in proc_seq
+ * exactly as long as the cap's drop, and the "N logs dropped" marker, to
+ * A alone, just before the gap's end.
+ */
+static void test_two_sinks_one_failing(void)
+{
+	const char *ctl = path("two.control");
+	const char *args_a[] = { "--control", ctl, NULL };
+	const char *kvb[2];
+	enum { W = 30, PERIOD = 200, A_TIMEOUT = 1000 };
+	struct collector ca, cb;
+	struct upload_config cfg;
+	struct upload_stats ua, ub;
+	struct spool_stats ss;
+	struct spool_cursor_stats cs;
+	struct uploader *ups[2];
+	struct spool *sp;
+	struct json_object *st;
+	uint64_t seqs[2 * W + 8], next = 0, worst = 0, w, t;
+	size_t n, i, gap = 0, marker_at = 0;
+	char url[96], *data, *line, *save;
+	FILE *f;
+
+	if (spool_open(path("two.spool"), 64 << 10, &sp))
+		exit(1);
+	collector_start(&ca, "two-a", args_a);
+	server_start(&cb, "http", "two-b", NULL);
+	logtail_config(&cfg, &ca, false);
+	cfg.name = "a";
+	cfg.timeout_ms = A_TIMEOUT;
+	cfg.retry_min_ms = cfg.retry_max_ms = 100;
+	cfg.retry_cap_ms = 1000;
+	ups[0] = new_uploader(&cfg);
+	snprintf(url, sizeof(url), "%s/", cb.server);
+	kvb[0] = "url";
+	kvb[1] = url;
+	sink_config(&cfg, "http", kvb, 1);
+	cfg.name = "b";
+	cfg.timeout_ms = 5000;
+	cfg.retry_min_ms = cfg.retry_max_ms = 100;
+	cfg.retry_cap_ms = 1000;
+	ups[1] = new_uploader(&cfg);
+	/* as netlogd does at start: both cursors before the first batch */
+	CHECK_EQ(upload_attach(ups[0], sp), 0);
+	CHECK_EQ(upload_attach(ups[1], sp), 0);
+
+	for (w = 1; w <= W; w++) {
+		uint64_t spooled, due;
+
+		if (w == 5) {	/* A's collector fails for about 3 s */
+			f = fopen(ctl, "w");
+			if (!f || fputs("500*30\n", f) < 0 || fclose(f))
+				die(ctl);
+		}
+		spool_records(sp, w, 2, 40);
+		spooled = clock_ms();
+		due = spooled + PERIOD;
+		next = upload_run(ups, 2, sp, spooled);
+		t = clock_ms();
+		upload_cursor_stats(ups[1], sp, &cs);
+		CHECK_EQ(cs.batches, 0);	/* B has it already */
+		if (t - spooled > worst)
+			worst = t - spooled;
+		while (next < due) {
+			sleep_until(next);
+			next = upload_run(ups, 2, sp, clock_ms());
+		}
+		sleep_until(due);
+	}
+	for (i = 0; i < 100 && next != UINT64_MAX; i++) {
+		sleep_until(next);
+		next = upload_run(ups, 2, sp, clock_ms());
+	}
+	CHECK(next == UINT64_MAX);
+	printf("two sinks: B's worst delay %" PRIu64 " ms\n", worst);
+	CHECK(worst <= PERIOD + A_TIMEOUT);
+
+	spool_stats(sp, &ss);
+	upload_stats(ups[0], &ua);
+	upload_stats(ups[1], &ub);
+	CHECK(ss.dropped > 0);
+	CHECK_EQ(ua.dropped, ss.dropped);
+	CHECK_EQ(ub.dropped, 0);
+	CHECK_EQ(ua.failures, 30);
+	CHECK_EQ(ub.failures, 0);
+	CHECK_EQ(ub.entries, 2 * W);
+
+	st = collector_stats(&cb);
+	CHECK_EQ(stat_int(st, "accepted"), 2 * W);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	json_object_put(st);
+	st = collector_stats(&ca);
+	CHECK_EQ(stat_int(st, "entries"), 2 * W - (int64_t)ss.dropped);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	CHECK_EQ(stat_len(st, "markers"), 1);
+	CHECK_EQ(json_object_get_int64(json_object_array_get_idx(
+			 json_object_object_get(st, "markers"), 0)),
+		 (int64_t)ss.dropped);
+	json_object_put(st);
+
+	/* A's entries in order: 1..2W with one gap of exactly the drop */
+	n = file_seqs(ca.out, seqs, ARRAY_SIZE(seqs));
+	CHECK_EQ(n, 2 * W - ss.dropped + 1);
+	data = read_all(ca.out, NULL);
+	for (i = 0, line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), i++)
+		if (!strncmp(line, "{\"text\":", 8))
+			marker_at = i;
+	free(data);
+	CHECK(marker_at > 0 && marker_at + 1 < n);
+	for (i = 0, w = 1; i < n && i < ARRAY_SIZE(seqs); i++) {
+		if (i == marker_at)
+			continue;
+		if (seqs[i] != w) {
+			gap += seqs[i] - w;
+			CHECK(i == marker_at + 1);	/* the marker, then the gap's end */
+		}
+		w = seqs[i] + 1;
+	}
+	CHECK_EQ(gap, ss.dropped);
+	CHECK_EQ(w, 2 * W + 1);
+	upload_close(ups[0]);
+	upload_close(ups[1]);
+	spool_close(sp);
+	collector_stop(&ca);
+	collector_stop(&cb);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0 = clock_ms(), t;
@@ -924,6 +1264,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	collector_py = argv[1];
+	snprintf(receiver_py, sizeof(receiver_py), "%.*sreceiver.py",
+		 (int)(strrchr(collector_py, '/') ?
+		       strrchr(collector_py, '/') + 1 - collector_py : 0),
+		 collector_py);
 	snprintf(root, sizeof(root), "/tmp/test-upload.XXXXXX");
 	if (!mkdtemp(root))
 		die("mkdtemp");
@@ -950,6 +1294,11 @@ int main(int argc, char **argv)
 	RUN(test_deadline_stops_an_attempt());
 	RUN(test_dropped_connection_is_retried());
 	RUN(test_many_batches_in_order());
+	RUN(test_http_sink_round_trip(COMPRESS_GZIP));
+	RUN(test_http_sink_round_trip(COMPRESS_ZSTD));
+	RUN(test_http_sink_round_trip(COMPRESS_NONE));
+	RUN(test_http_sink_faults_and_rejection());
+	RUN(test_two_sinks_one_failing());
 	RUN(test_file_sink());
 	RUN(test_stdout_sink());
 #undef RUN
