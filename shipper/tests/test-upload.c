@@ -1121,44 +1121,24 @@ static void test_http_sink_faults_and_rejection(void)
 	spool_close(sp);
 	collector_stop(&c);
 }
-/*
- * Sink A (logtail) fails for a while, long enough for the spool's cap to
- * drop what it had not taken; sink B (http) gets every window within a
- * poll period and one attempt of A's, as the daemon's loop runs them
- * (upload_run()). A then recovers: each entry once, one gap in proc_seq
- * exactly as long as the cap's drop, and the "N logs dropped" marker, to
- * A alone, just before the gap's end.
- */
-static void test_two_sinks_one_failing(void)
-{
-	const char *ctl = path("two.control");
-	const char *args_a[] = { "--control", ctl, NULL };
-	const char *kvb[2];
-	enum { W = 30, PERIOD = 200, A_TIMEOUT = 1000 };
-	struct collector ca, cb;
-	struct upload_config cfg;
-	struct upload_stats ua, ub;
-	struct spool_stats ss;
-	struct spool_cursor_stats cs;
-	struct uploader *ups[2];
-	struct spool *sp;
-	struct json_object *st;
-	uint64_t seqs[2 * W + 8], next = 0, worst = 0, w, t;
-	size_t n, i, gap = 0, marker_at = 0;
-	char url[96], *data, *line, *save;
-	FILE *f;
+enum { TWO_W = 30, TWO_PERIOD = 200, TWO_A_TIMEOUT = 1000 };
 
-	if (spool_open(path("two.spool"), 64 << 10, &sp))
-		exit(1);
-	collector_start(&ca, "two-a", args_a);
-	server_start(&cb, "http", "two-b", NULL);
-	logtail_config(&cfg, &ca, false);
+/* Sink a, logtail to @ca, and sink b, http to @cb: short retries. */
+static void two_sinks_open(struct uploader **ups, struct spool *sp,
+			   const struct collector *ca,
+			   const struct collector *cb)
+{
+	struct upload_config cfg;
+	const char *kvb[2];
+	char url[96];
+
+	logtail_config(&cfg, ca, false);
 	cfg.name = "a";
-	cfg.timeout_ms = A_TIMEOUT;
+	cfg.timeout_ms = TWO_A_TIMEOUT;
 	cfg.retry_min_ms = cfg.retry_max_ms = 100;
 	cfg.retry_cap_ms = 1000;
 	ups[0] = new_uploader(&cfg);
-	snprintf(url, sizeof(url), "%s/", cb.server);
+	snprintf(url, sizeof(url), "%s/", cb->server);
 	kvb[0] = "url";
 	kvb[1] = url;
 	sink_config(&cfg, "http", kvb, 1);
@@ -1170,18 +1150,30 @@ static void test_two_sinks_one_failing(void)
 	/* as netlogd does at start: both cursors before the first batch */
 	CHECK_EQ(upload_attach(ups[0], sp), 0);
 	CHECK_EQ(upload_attach(ups[1], sp), 0);
+}
 
-	for (w = 1; w <= W; w++) {
-		uint64_t spooled, due;
+/*
+ * The daemon's loop, scaled down: a window every TWO_PERIOD ms, the sinks
+ * run at once and whenever one is due; A's collector fails 30 times from
+ * window 5 on (@ctl). Returns B's worst delay from spool to delivery.
+ */
+static uint64_t two_sinks_run(struct uploader **ups, struct spool *sp,
+			      const char *ctl)
+{
+	struct spool_cursor_stats cs;
+	uint64_t next = 0, worst = 0, w, t, spooled, due;
+	size_t i;
+	FILE *f;
 
-		if (w == 5) {	/* A's collector fails for about 3 s */
+	for (w = 1; w <= TWO_W; w++) {
+		if (w == 5) {
 			f = fopen(ctl, "w");
 			if (!f || fputs("500*30\n", f) < 0 || fclose(f))
 				die(ctl);
 		}
 		spool_records(sp, w, 2, 40);
 		spooled = clock_ms();
-		due = spooled + PERIOD;
+		due = spooled + TWO_PERIOD;
 		next = upload_run(ups, 2, sp, spooled);
 		t = clock_ms();
 		upload_cursor_stats(ups[1], sp, &cs);
@@ -1199,38 +1191,22 @@ static void test_two_sinks_one_failing(void)
 		next = upload_run(ups, 2, sp, clock_ms());
 	}
 	CHECK(next == UINT64_MAX);
-	printf("two sinks: B's worst delay %" PRIu64 " ms\n", worst);
-	CHECK(worst <= PERIOD + A_TIMEOUT);
+	return worst;
+}
 
-	spool_stats(sp, &ss);
-	upload_stats(ups[0], &ua);
-	upload_stats(ups[1], &ub);
-	CHECK(ss.dropped > 0);
-	CHECK_EQ(ua.dropped, ss.dropped);
-	CHECK_EQ(ub.dropped, 0);
-	CHECK_EQ(ua.failures, 30);
-	CHECK_EQ(ub.failures, 0);
-	CHECK_EQ(ub.entries, 2 * W);
+/*
+ * A's collector: 1..2W in order, the marker of @dropped entries, then one
+ * gap of exactly @dropped.
+ */
+static void check_one_gap(const struct collector *ca, uint64_t dropped)
+{
+	uint64_t seqs[2 * TWO_W + 8], w;
+	size_t n, i, gap = 0, marker_at = 0;
+	char *data, *line, *save;
 
-	st = collector_stats(&cb);
-	CHECK_EQ(stat_int(st, "accepted"), 2 * W);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	json_object_put(st);
-	st = collector_stats(&ca);
-	CHECK_EQ(stat_int(st, "entries"), 2 * W - (int64_t)ss.dropped);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_len(st, "markers"), 1);
-	CHECK_EQ(json_object_get_int64(json_object_array_get_idx(
-			 json_object_object_get(st, "markers"), 0)),
-		 (int64_t)ss.dropped);
-	json_object_put(st);
-
-	/* A's entries in order: 1..2W with one gap of exactly the drop */
-	n = file_seqs(ca.out, seqs, ARRAY_SIZE(seqs));
-	CHECK_EQ(n, 2 * W - ss.dropped + 1);
-	data = read_all(ca.out, NULL);
+	n = file_seqs(ca->out, seqs, ARRAY_SIZE(seqs));
+	CHECK_EQ(n, 2 * TWO_W - dropped + 1);
+	data = read_all(ca->out, NULL);
 	for (i = 0, line = strtok_r(data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save), i++)
 		if (!strncmp(line, "{\"text\":", 8))
@@ -1246,8 +1222,63 @@ static void test_two_sinks_one_failing(void)
 		}
 		w = seqs[i] + 1;
 	}
-	CHECK_EQ(gap, ss.dropped);
-	CHECK_EQ(w, 2 * W + 1);
+	CHECK_EQ(gap, dropped);
+	CHECK_EQ(w, 2 * TWO_W + 1);
+}
+
+/*
+ * Sink A (logtail) fails for a while, long enough for the spool's cap to
+ * drop what it had not taken; sink B (http) gets every window within a
+ * poll period and one attempt of A's, as the daemon's loop runs them
+ * (upload_run()). A then recovers: each entry once, one gap in proc_seq
+ * exactly as long as the cap's drop, and the "N logs dropped" marker, to
+ * A alone, just before the gap's end.
+ */
+static void test_two_sinks_one_failing(void)
+{
+	const char *ctl = path("two.control");
+	const char *args_a[] = { "--control", ctl, NULL };
+	struct collector ca, cb;
+	struct upload_stats ua, ub;
+	struct spool_stats ss;
+	struct uploader *ups[2];
+	struct spool *sp;
+	struct json_object *st;
+	uint64_t worst;
+
+	if (spool_open(path("two.spool"), 64 << 10, &sp))
+		exit(1);
+	collector_start(&ca, "two-a", args_a);
+	server_start(&cb, "http", "two-b", NULL);
+	two_sinks_open(ups, sp, &ca, &cb);
+	worst = two_sinks_run(ups, sp, ctl);
+	printf("  two sinks: B's worst delay %" PRIu64 " ms\n", worst);
+	CHECK(worst <= TWO_PERIOD + TWO_A_TIMEOUT);
+
+	spool_stats(sp, &ss);
+	upload_stats(ups[0], &ua);
+	upload_stats(ups[1], &ub);
+	CHECK(ss.dropped > 0);
+	CHECK_EQ(ua.dropped, ss.dropped);
+	CHECK_EQ(ub.dropped, 0);
+	CHECK_EQ(ua.failures, 30);
+	CHECK_EQ(ub.failures, 0);
+	CHECK_EQ(ub.entries, 2 * TWO_W);
+	st = collector_stats(&cb);
+	CHECK_EQ(stat_int(st, "accepted"), 2 * TWO_W);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	json_object_put(st);
+	st = collector_stats(&ca);
+	CHECK_EQ(stat_int(st, "entries"), 2 * TWO_W - (int64_t)ss.dropped);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	CHECK_EQ(stat_len(st, "markers"), 1);
+	CHECK_EQ(json_object_get_int64(json_object_array_get_idx(
+			 json_object_object_get(st, "markers"), 0)),
+		 (int64_t)ss.dropped);
+	json_object_put(st);
+	check_one_gap(&ca, ss.dropped);
 	upload_close(ups[0]);
 	upload_close(ups[1]);
 	spool_close(sp);
