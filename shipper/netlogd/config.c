@@ -832,6 +832,11 @@ int config_check(struct netlogd_config *cfg, char *err, size_t errlen)
 		free_sink(&cfg->sinks[0]);
 		cfg->nsinks = 0;
 	}
+	if (!cfg->nsinks && !strcmp(cfg->sink, "logtail") && !cfg->private_id &&
+	    !cfg->private_id_file) {
+		snprintf(err, errlen, "private_id: the logtail sink needs one");
+		return -EINVAL;
+	}
 	if (cfg->retry_min_ms > cfg->retry_max_ms) {
 		snprintf(err, errlen, "retry_min: must be at most retry_max (%" PRIu64
 			 "ms > %" PRIu64 "ms)", cfg->retry_min_ms, cfg->retry_max_ms);
@@ -842,11 +847,6 @@ int config_check(struct netlogd_config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (!cfg->nsinks) {
-		if (!strcmp(cfg->sink, "logtail") && !cfg->private_id &&
-		    !cfg->private_id_file) {
-			snprintf(err, errlen, "private_id: the logtail sink needs one");
-			return -EINVAL;
-		}
 		ret = implicit_sink(cfg, err, errlen);
 		if (ret)
 			return ret;

@@ -372,7 +372,8 @@ static void test_config_section_and_secret_errors(void)
 		{ "[sink a]\ntype = http\n", "sink a: url: the http sink needs one" },
 		{ "[sink a]\ntype = logtail\n",
 		  "sink a: private_id: the logtail sink needs one" },
-		{ "[sink a]\ntype = file\nretry_min = 2s\nretry_max = 1s\n",
+		{ "[sink a]\ntype = file\n", "sink a: path: the file sink needs one" },
+		{ "[sink a]\ntype = file\npath = /x\nretry_min = 2s\nretry_max = 1s\n",
 		  "sink a: retry_min: must be at most retry_max (2000ms > 1000ms)" },
 	};
 	for (i = 0; i < ARRAY_SIZE(late); i++) {
