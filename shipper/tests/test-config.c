@@ -227,6 +227,20 @@ static void test_config_routes_agree_with_netlogd(void)
 	config_free(&cfg);
 }
 
+/* @text in @p does not load: -EINVAL, "<p><want>". */
+static void load_fails(const char *p, const char *text, const char *want)
+{
+	char err[CONFIG_ERR_LEN] = "", full[CONFIG_ERR_LEN];
+	struct netlogd_config cfg;
+
+	write_conf(p, text);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+	snprintf(full, sizeof(full), "%s%s", p, want);
+	CHECK_STR(err, full);
+	config_free(&cfg);
+}
+
 static void test_config_errors_name_line_key_and_cause(void)
 {
 	static const struct {
@@ -278,15 +292,8 @@ static void test_config_errors_name_line_key_and_cause(void)
 	struct netlogd_config cfg;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		write_conf(p, cases[i].text);
-		config_init(&cfg);
-		err[0] = '\0';
-		CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
-		snprintf(want, sizeof(want), "%s%s", p, cases[i].want);
-		CHECK_STR(err, want);
-		config_free(&cfg);
-	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		load_fails(p, cases[i].text, cases[i].want);
 	config_init(&cfg);
 	CHECK_EQ(config_load(&cfg, path("missing.conf"), err, sizeof(err)),
 		 -ENOENT);
@@ -344,15 +351,8 @@ static void test_config_section_and_secret_errors(void)
 	struct netlogd_config cfg;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		write_conf(p, cases[i].text);
-		config_init(&cfg);
-		err[0] = '\0';
-		CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
-		snprintf(want, sizeof(want), "%s%s", p, cases[i].want);
-		CHECK_STR(err, want);
-		config_free(&cfg);
-	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		load_fails(p, cases[i].text, cases[i].want);
 	/* unknown type: the message lists what sink-types.c has */
 	write_conf(p, "[sink a]\ntype = nosuch\n");
 	config_init(&cfg);

@@ -252,6 +252,21 @@ static struct spool *new_spool(const char *name)
 	return sp;
 }
 
+/* Spools window @w of the @n messages @msgs, then frees them. */
+static void spool_and_free(struct spool *sp, uint64_t w, char **msgs,
+			   size_t *lens, size_t n)
+{
+	size_t i;
+
+	if (spool_put_window(sp, w, w * 1000, w * 1000 + 500,
+			     (const char *const *)msgs, lens, n))
+		die("spool_put_window");
+	for (i = 0; i < n; i++)
+		free(msgs[i]);
+	free(msgs);
+	free(lens);
+}
+
 /* Window @w: @n messages of about @size bytes, compressible. */
 static void spool_window(struct spool *sp, uint64_t w, size_t n, size_t size)
 {
@@ -273,13 +288,7 @@ static void spool_window(struct spool *sp, uint64_t w, size_t n, size_t size)
 		fclose(f);
 		lens[i] = len;
 	}
-	if (spool_put_window(sp, w, w * 1000, w * 1000 + 500,
-			     (const char *const *)msgs, lens, n))
-		die("spool_put_window");
-	for (i = 0; i < n; i++)
-		free(msgs[i]);
-	free(msgs);
-	free(lens);
+	spool_and_free(sp, w, msgs, lens, n);
 }
 
 /* The sinks' options, as netlogd.conf would give them. */
@@ -955,13 +964,7 @@ static void spool_records(struct spool *sp, uint64_t w, size_t n,
 		fprintf(f, "]}");
 		fclose(f);
 	}
-	if (spool_put_window(sp, w, w * 1000, w * 1000 + 500,
-			     (const char *const *)msgs, lens, n))
-		die("spool_put_window");
-	for (i = 0; i < n; i++)
-		free(msgs[i]);
-	free(msgs);
-	free(lens);
+	spool_and_free(sp, w, msgs, lens, n);
 }
 
 static void http_sink_config(struct upload_config *cfg,
