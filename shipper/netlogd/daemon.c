@@ -47,7 +47,8 @@ struct daemon {
 	struct genl_ctx *ctl;		/* requests */
 	struct genl_ctx *events;	/* the "events" group */
 	struct spool *spool;
-	struct uploader *up;
+	struct uploader **ups;		/* one per sink */
+	size_t nups;
 	struct metrics_http *http;	/* metrics_listen, or NULL */
 	struct nodemap *nm;
 	struct routes *rt;
@@ -296,9 +297,12 @@ static int drain_cycle(struct daemon *d)
 		d->st.messages += s.messages;
 		log_debug("window %" PRIu64 ": %zu flows, %zu records (%zu bytes) spooled",
 			  w.seq, w.nr, s.messages, s.bytes);
-		/* An idle uploader wakes up; one backing off keeps waiting. */
-		if (d->next_upload == UINT64_MAX)
-			d->next_upload = clock_ms();
+		/*
+		 * Every sink looks at once: an idle one sends the window now,
+		 * one backing off keeps waiting (its own timer, upload_step()),
+		 * and a failing sink's wait never delays the others.
+		 */
+		d->next_upload = clock_ms();
 	} else {
 		d->st.empty_windows++;
 		log_debug("window %" PRIu64 ": %zu flows, no records", w.seq,
@@ -317,22 +321,85 @@ out:
 	return ret;
 }
 
-static void upload_due(struct daemon *d, uint64_t now)
-{
-	int ret;
-
-	while ((ret = upload_step(d->up, d->spool, now, &d->next_upload)) == 1)
-		now = clock_ms();
-}
-
 static void put_u64(json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+static void upload_due(struct daemon *d, uint64_t now)
+{
+	d->next_upload = upload_run(d->ups, d->nups, d->spool, now);
+}
+
+/* Each sink's counters and cursor (free() it), or NULL. */
+static struct metrics_sink *sink_stats(struct daemon *d)
+{
+	struct metrics_sink *ms = calloc(d->nups ? d->nups : 1, sizeof(*ms));
+	size_t i;
+
+	for (i = 0; ms && i < d->nups; i++) {
+		ms[i].name = upload_name(d->ups[i]);
+		upload_stats(d->ups[i], &ms[i].up);
+		upload_cursor_stats(d->ups[i], d->spool, &ms[i].cursor);
+	}
+	return ms;
+}
+
+/* The sinks' counters summed: the global series. */
+static void upload_total(struct daemon *d, const struct metrics_sink *ms,
+			 struct upload_stats *us)
+{
+	size_t i;
+
+	memset(us, 0, sizeof(*us));
+	for (i = 0; ms && i < d->nups; i++) {
+		const struct upload_stats *one = &ms[i].up;
+
+		us->batches += one->batches;
+		us->entries += one->entries;
+		us->bytes += one->bytes;
+		us->wire_bytes += one->wire_bytes;
+		us->failures += one->failures;
+		us->discarded += one->discarded;
+		us->rejected += one->rejected;
+		if (one->consecutive_failures > us->consecutive_failures) {
+			us->consecutive_failures = one->consecutive_failures;
+			memcpy(us->last_error, one->last_error,
+			       sizeof(us->last_error));
+		}
+	}
+}
+
+/* The "sinks" object of the status file: counters by sink name. */
+static json_object *sinks_json(struct daemon *d, const struct metrics_sink *ms)
+{
+	json_object *all = json_object_new_object();
+	size_t i;
+
+	for (i = 0; ms && i < d->nups; i++) {
+		const struct upload_stats *us = &ms[i].up;
+		json_object *o = json_object_new_object();
+
+		put_u64(o, "deliveredBatches", us->batches);
+		put_u64(o, "deliveredEntries", us->entries);
+		put_u64(o, "deliveredBytes", us->bytes);
+		put_u64(o, "wireBytes", us->wire_bytes);
+		put_u64(o, "failedAttempts", us->failures);
+		put_u64(o, "rejectedBatches", us->rejected);
+		put_u64(o, "droppedEntries", us->dropped + ms[i].cursor.dropped);
+		put_u64(o, "lagBatches", ms[i].cursor.batches);
+		put_u64(o, "nextProcSeq", ms[i].cursor.next_seq);
+		json_object_object_add(o, "lastError",
+				       json_object_new_string(us->last_error));
+		json_object_object_add(all, ms[i].name, o);
+	}
+	return all;
+}
+
 /* Counters for people and monitoring, replaced atomically. */
 static void status_write(struct daemon *d, const struct spool_stats *ss,
-			 const struct upload_stats *us)
+			 const struct upload_stats *us,
+			 const struct metrics_sink *ms)
 {
 	json_object *o;
 	char tmp[PATH_MAX];
@@ -358,6 +425,7 @@ static void status_write(struct daemon *d, const struct spool_stats *ss,
 	put_u64(o, "spoolBytes", ss->bytes);
 	put_u64(o, "spoolDropped", ss->dropped);
 	put_u64(o, "nextProcSeq", ss->next_seq);
+	json_object_object_add(o, "sinks", sinks_json(d, ms));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->status_file);
 	f = fopen(tmp, "w");
 	if (f) {
@@ -379,8 +447,10 @@ static uint64_t wall_ns(void)
 
 /* The Prometheus text of the counters (free() it), or NULL. */
 static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
-			  const struct upload_stats *us, size_t *len)
+			  const struct upload_stats *us,
+			  const struct metrics_sink *ms, size_t *len)
 {
+	uint64_t now = wall_ns();
 	char *text = NULL;
 	FILE *f;
 	int ret;
@@ -388,7 +458,9 @@ static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
 	f = open_memstream(&text, len);
 	if (!f)
 		return NULL;
-	ret = metrics_format(f, &d->st, ss, us, wall_ns());
+	ret = metrics_format(f, &d->st, ss, us, now);
+	if (!ret && ms)
+		ret = metrics_format_sinks(f, ms, d->nups, now);
 	if (fclose(f) || ret) {
 		free(text);
 		return NULL;
@@ -401,7 +473,8 @@ static char *metrics_text(struct daemon *d, const struct spool_stats *ss,
  * text /metrics serves.
  */
 static void metrics_update(struct daemon *d, const struct spool_stats *ss,
-			   const struct upload_stats *us)
+			   const struct upload_stats *us,
+			   const struct metrics_sink *ms)
 {
 	const char *path = d->cfg->metrics_textfile;
 	size_t len = 0;
@@ -410,7 +483,7 @@ static void metrics_update(struct daemon *d, const struct spool_stats *ss,
 
 	if (!path && !d->http)
 		return;
-	text = metrics_text(d, ss, us, &len);
+	text = metrics_text(d, ss, us, ms, &len);
 	if (path) {
 		ret = text ? metrics_write_file(path, text, len) : -ENOMEM;
 		if (ret && ret != d->metrics_err)
@@ -447,14 +520,16 @@ static void status_notify(struct daemon *d, const struct spool_stats *ss,
 /* Counters out: the status file, the metrics, systemd's status line. */
 static void report(struct daemon *d)
 {
+	struct metrics_sink *ms = sink_stats(d);
 	struct spool_stats ss;
 	struct upload_stats us;
 
 	spool_stats(d->spool, &ss);
-	upload_stats(d->up, &us);
-	status_write(d, &ss, &us);
-	metrics_update(d, &ss, &us);
+	upload_total(d, ms, &us);
+	status_write(d, &ss, &us, ms);
+	metrics_update(d, &ss, &us, ms);
 	status_notify(d, &ss, &us);
+	free(ms);
 }
 
 static int on_event(const struct nlmsghdr *nlh, void *data)
@@ -538,7 +613,9 @@ static void daemon_free(struct daemon *d)
 	genl_close(d->events);
 	genl_close(d->ctl);
 	metrics_http_close(d->http);
-	upload_close(d->up);
+	for (size_t i = 0; i < d->nups; i++)
+		upload_close(d->ups[i]);
+	free(d->ups);
 	spool_close(d->spool);
 	routes_free(d->rt);
 	nodemap_free(d->nm);
@@ -552,12 +629,35 @@ static void watchdog_tick(void *arg)
 	notify_watchdog(&d->notify, clock_ms());
 }
 
-/* The spool, the /metrics server and the uploader. */
-static int open_delivery(struct daemon *d)
+/* Sink @i's uploader, its cursor in the spool. */
+static int open_sink(struct daemon *d, size_t i)
 {
 	const struct netlogd_config *cfg = d->cfg;
 	struct upload_config uc;
+	char dir[PATH_MAX];
+	int ret;
+
+	config_upload(cfg, i, &uc);
+	snprintf(dir, sizeof(dir), "%s/rejected/%s", cfg->spool_dir, uc.name);
+	uc.rejected_dir = dir;
+	uc.tick = watchdog_tick;
+	uc.tick_arg = d;
+	ret = upload_open(&uc, &d->ups[i]);
+	if (!ret) {
+		d->nups++;
+		ret = upload_attach(d->ups[i], d->spool);
+	}
+	if (ret)
+		log_err("sink %s: %s", uc.name, strerror(-ret));
+	return ret;
+}
+
+/* The spool, the /metrics server and the sinks. */
+static int open_delivery(struct daemon *d)
+{
+	const struct netlogd_config *cfg = d->cfg;
 	struct spool_stats ss;
+	size_t i;
 	int ret;
 
 	ret = spool_open(cfg->spool_dir, cfg->spool_cap, &d->spool);
@@ -573,12 +673,18 @@ static int open_delivery(struct daemon *d)
 		if (ret)
 			return ret;
 	}
-	config_upload(cfg, &uc);
-	uc.tick = watchdog_tick;
-	uc.tick_arg = d;
-	ret = upload_open(&uc, &d->up);
+	d->ups = calloc(cfg->nsinks, sizeof(*d->ups));
+	if (!d->ups)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nsinks; i++) {
+		ret = open_sink(d, i);
+		if (ret)
+			return ret;
+	}
+	/* a sink gone from the configuration lets go of its batches */
+	ret = spool_cursor_prune(d->spool);
 	if (ret)
-		logerr("uploader", ret);
+		logerr("spool", ret);
 	return ret;
 }
 
@@ -654,7 +760,8 @@ static void daemon_shutdown(struct daemon *d)
 	drain_cycle(d);
 	now = clock_ms();
 	deadline = now + SHUTDOWN_UPLOAD_MS;
-	upload_set_deadline(d->up, deadline);
+	for (size_t i = 0; i < d->nups; i++)
+		upload_set_deadline(d->ups[i], deadline);
 	while (now < deadline) {
 		notify_watchdog(&d->notify, now);
 		upload_due(d, now);

@@ -143,7 +143,7 @@ static int apply_overrides(struct netlogd_config *cfg, int argc, char **argv)
 			log_err("option '%s' needs a value", argv[i]);
 			return 2;
 		}
-		if (config_set(cfg, key, val, err, sizeof(err))) {
+		if (config_set_arg(cfg, key, val, err, sizeof(err))) {
 			log_err("--%s: %s", key, err);
 			return 2;
 		}

@@ -163,6 +163,91 @@ int metrics_format(FILE *f, const struct netlogd_stats *st,
 	return ferror(f) ? -EIO : 0;
 }
 
+/* A family with a series per sink: @get(sink) its value. */
+static void by_sink(FILE *f, const char *name, const char *type,
+		    const char *help, const struct metrics_sink *sinks,
+		    size_t n, uint64_t (*get)(const struct metrics_sink *))
+{
+	size_t i;
+
+	family(f, name, type, help);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s{sink=\"%s\"} %" PRIu64 "\n", name,
+			sinks[i].name, get(&sinks[i]));
+}
+
+static uint64_t s_batches(const struct metrics_sink *s)
+{
+	return s->up.batches;
+}
+
+static uint64_t s_entries(const struct metrics_sink *s)
+{
+	return s->up.entries;
+}
+
+static uint64_t s_wire(const struct metrics_sink *s)
+{
+	return s->up.wire_bytes;
+}
+
+static uint64_t s_failures(const struct metrics_sink *s)
+{
+	return s->up.failures;
+}
+
+static uint64_t s_rejected(const struct metrics_sink *s)
+{
+	return s->up.rejected;
+}
+
+/* reported with a batch, and lost but not yet reported */
+static uint64_t s_dropped(const struct metrics_sink *s)
+{
+	return s->up.dropped + s->cursor.dropped;
+}
+
+static uint64_t s_lag(const struct metrics_sink *s)
+{
+	return s->cursor.batches;
+}
+
+int metrics_format_sinks(FILE *f, const struct metrics_sink *sinks,
+			 size_t n, uint64_t now_ns)
+{
+	static const char age[] = "netlogd_sink_oldest_undelivered_age_seconds";
+	size_t i;
+
+	by_sink(f, "netlogd_sink_delivered_batches_total", "counter",
+		"Batches the sink took.", sinks, n, s_batches);
+	by_sink(f, "netlogd_sink_delivered_entries_total", "counter",
+		"Log entries the sink took.", sinks, n, s_entries);
+	by_sink(f, "netlogd_sink_wire_bytes_total", "counter",
+		"Bytes sent to the sink, as sent (compressed or not).", sinks,
+		n, s_wire);
+	by_sink(f, "netlogd_sink_failed_attempts_total", "counter",
+		"Delivery attempts that failed and will be retried.", sinks,
+		n, s_failures);
+	by_sink(f, "netlogd_sink_rejected_batches_total", "counter",
+		"Batches the sink refused for good, set aside in rejected/.",
+		sinks, n, s_rejected);
+	by_sink(f, "netlogd_sink_dropped_entries_total", "counter",
+		"Log entries the spool's cap deleted before the sink had them.",
+		sinks, n, s_dropped);
+	by_sink(f, "netlogd_sink_lag_batches", "gauge",
+		"Spooled batches the sink has not taken yet.", sinks, n, s_lag);
+	family(f, age, "gauge",
+	       "Age of the oldest batch the sink has not taken; 0 when none.");
+	for (i = 0; i < n; i++) {
+		uint64_t t = sinks[i].cursor.oldest_ns, ns;
+
+		ns = sinks[i].cursor.batches && t && now_ns > t ? now_ns - t : 0;
+		fprintf(f, "%s{sink=\"%s\"} %" PRIu64 ".%03" PRIu64 "\n", age,
+			sinks[i].name, ns / 1000000000, ns / 1000000 % 1000);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
 int metrics_write_file(const char *path, const char *text, size_t len)
 {
 	char tmp[PATH_MAX];

@@ -58,6 +58,21 @@ int metrics_format(FILE *f, const struct netlogd_stats *st,
 		   const struct spool_stats *sp, const struct upload_stats *up,
 		   uint64_t now_ns);
 
+/* One sink's counters and its cursor's progress, for the series by sink. */
+struct metrics_sink {
+	const char *name;
+	struct upload_stats up;
+	struct spool_cursor_stats cursor;
+};
+
+/*
+ * Writes the netlogd_sink_* families, one series per sink of @sinks
+ * labelled {sink="NAME"}, after metrics_format()'s text; @now_ns gives
+ * each sink's oldest undelivered batch its age. 0, or -EIO.
+ */
+int metrics_format_sinks(FILE *f, const struct metrics_sink *sinks,
+			 size_t n, uint64_t now_ns);
+
 /*
  * Replaces @path with @len bytes of @text, mode 0644, atomically for
  * readers: written as "@path.tmp" (which a node-exporter, reading *.prom,

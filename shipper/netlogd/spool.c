@@ -8,6 +8,9 @@
  *   <seq>-<n>.pend          a batch written but not yet renamed
  *   *.tmp                   a file being written
  *   lock                    flock()ed while a process uses the spool
+ *   cursors/<sink>          "next_seq N": the proc_seq of the first entry
+ *                           that sink has not delivered, replaced (fsync,
+ *                           rename) after each delivery
  *
  * The rename of "state" is the commit point of a window: its batches are
  * first written and fsynced as .pend files, then the state that counts their
@@ -15,7 +18,17 @@
  * On open, a .pend file below next_seq belongs to a committed window and is
  * renamed; one at or above it is the remains of a window that never
  * committed and is deleted. Batches the cap deletes are recorded in the same
- * commit (drop_below), so a crash cannot bring them back or lose the marker.
+ * commit (drop_below), so a crash cannot bring them back.
+ *
+ * Each sink reads the spool through its own cursor. A batch is deleted once
+ * every cursor is past it; past the cap the oldest go even so, and a cursor
+ * left before the oldest batch still spooled has lost the entries in
+ * between: their number is the gap of sequence numbers, so the "N logs
+ * dropped" marker needs no state of its own and reaches only the sinks that
+ * had not delivered them. A crash between a delivery and the cursor's
+ * update sends that batch again (at least once); one between the update
+ * and a batch's deletion leaves a batch every cursor is past, deleted when
+ * the spool is opened.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,13 +51,11 @@
 #include "fmt.h"
 #include "fileio.h"
 #include "spool.h"
+#include "array.h"
 
 #define STATE_MAGIC "netlog-spool 1"
-/* {"logtail":{"client_time":"<40>","proc_id":<10>,"proc_seq":<20>}, */
-#define ENVELOPE_MAX 160
-/* the whole "N logs dropped" entry, with its comma */
-#define MARKER_MAX (ENVELOPE_MAX + 64)
 #define NAME_MAX_LEN 64
+#define CURSOR_DIR "cursors"
 
 struct batch {
 	uint64_t first_seq;
@@ -77,9 +88,16 @@ struct txn {
 	size_t np, psize;
 };
 
+/* One sink's position: entries below pos are delivered (or dropped). */
+struct cursor {
+	char name[SPOOL_CURSOR_NAME_MAX + 1];
+	uint64_t pos;
+};
+
 struct spool {
 	char *dir;
 	int dirfd;
+	int curfd;		/* cursors/, made by the first spool_cursor_add() */
 	int lockfd;
 	uint64_t cap;
 	uint32_t proc_id;
@@ -103,6 +121,9 @@ struct spool {
 	size_t body_size;	/* its size */
 
 	struct txn txn;
+
+	struct cursor *cur;
+	size_t ncur;
 };
 
 static void spool_err(const struct spool *sp, const char *what, int err)
@@ -522,7 +543,7 @@ int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool)
 	sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
-	sp->dirfd = sp->lockfd = -1;
+	sp->dirfd = sp->lockfd = sp->curfd = -1;
 	sp->cap = cap_bytes;
 	sp->next_seq = 1;
 	sp->dir = strdup(dir);
@@ -809,24 +830,14 @@ static size_t cap_drops(const struct spool *sp, uint64_t add,
 /*
  * Makes room under the cap for what the transaction wrote and the batch it
  * fills: the oldest batches are to go (*@ndrop of them, holding *@ndropped
- * entries), and logtail's "N logs dropped" entry comes last, with room made
- * for it too.
+ * entries). Each cursor behind them learns of it from the gap.
  */
-static int txn_make_room(struct spool *sp, size_t *ndrop, uint64_t *ndropped)
+static void txn_make_room(struct spool *sp, size_t *ndrop, uint64_t *ndropped)
 {
 	struct txn *t = &sp->txn;
-	char marker[96];
 
 	/* what is written, the open batch and its bracket */
 	*ndrop = cap_drops(sp, t->bytes + t->body.len + 1, ndropped);
-	if (!*ndrop)
-		return 0;
-	*ndrop = cap_drops(sp, t->bytes + t->body.len + 1 + MARKER_MAX,
-			   ndropped);
-	/* logtail's pseudo-line for entries lost to a full buffer */
-	snprintf(marker, sizeof(marker),
-		 "----------- %" PRIu64 " logs dropped ----------", *ndropped);
-	return txn_text(sp, marker);
 }
 
 /*
@@ -907,9 +918,8 @@ static int txn_commit(struct spool *sp)
 
 	if (!t->active)
 		return -EINVAL;
-	ret = txn_make_room(sp, &ndrop, &ndropped);
-	if (!ret)
-		ret = txn_flush(sp);
+	txn_make_room(sp, &ndrop, &ndropped);
+	ret = txn_flush(sp);
 	if (ret)
 		goto out;
 	if (ndrop)
@@ -1037,20 +1047,22 @@ int spool_delete_oldest(struct spool *sp)
 	return sync_dir(sp);
 }
 
-/* When the oldest batch was written: its file's mtime; 0 if unknown. */
-static uint64_t oldest_ns(const struct spool *sp)
+/* When batch @b was written: its mtime; 0 if unknown. */
+static uint64_t batch_mtime(const struct spool *sp, const struct batch *b)
 {
-	const struct batch *b;
 	char name[NAME_MAX_LEN];
 	struct stat st;
 
-	if (!sp->qlen)
-		return 0;
-	b = &sp->q[sp->qhead];
 	batch_name(name, b->first_seq, b->entries, "batch");
 	if (fstatat(sp->dirfd, name, &st, 0))
 		return 0;
 	return (uint64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+/* When the oldest batch was written; 0 if unknown or none. */
+static uint64_t oldest_ns(const struct spool *sp)
+{
+	return sp->qlen ? batch_mtime(sp, &sp->q[sp->qhead]) : 0;
 }
 
 void spool_stats(const struct spool *sp, struct spool_stats *st)
@@ -1072,10 +1084,298 @@ void spool_close(struct spool *sp)
 		txn_end(sp);
 	if (sp->lockfd >= 0)
 		close(sp->lockfd);
+	if (sp->curfd >= 0)
+		close(sp->curfd);
+	free(sp->cur);
 	if (sp->dirfd >= 0)
 		close(sp->dirfd);
 	free(sp->q);
 	free(sp->body);
 	free(sp->dir);
 	free(sp);
+}
+
+bool spool_cursor_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n && n <= SPOOL_CURSOR_NAME_MAX &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* Batch @i of the queue, from the oldest: the first seq past its end. */
+static uint64_t batch_end(const struct spool *sp, size_t i)
+{
+	const struct batch *b = &sp->q[sp->qhead + i];
+
+	return b->first_seq + b->entries;
+}
+
+/* Where a new cursor starts: at the oldest batch still spooled. */
+static uint64_t oldest_seq(const struct spool *sp)
+{
+	return sp->qlen ? sp->q[sp->qhead].first_seq : sp->next_seq;
+}
+
+static int write_cursor(struct spool *sp, const struct cursor *c)
+{
+	char tmp[SPOOL_CURSOR_NAME_MAX + 8], data[48];
+	int fd, len, ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->name);
+	len = snprintf(data, sizeof(data), "next_seq %" PRIu64 "\n", c->pos);
+	fd = openat(sp->curfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && renameat(sp->curfd, tmp, sp->curfd, c->name))
+		ret = -errno;
+	if (ret)
+		unlinkat(sp->curfd, tmp, 0);
+	else if (fsync(sp->curfd))
+		ret = -errno;
+	return ret;
+}
+
+/* The cursor file of @c->name into c->pos: 0, -ENOENT, or -EINVAL. */
+static int read_cursor(struct spool *sp, struct cursor *c)
+{
+	char data[64];
+	ssize_t n;
+	int fd, len;
+
+	fd = openat(sp->curfd, c->name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, data, sizeof(data) - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	data[n] = '\0';
+	if (sscanf(data, "next_seq %" SCNu64 "\n%n", &c->pos, &len) != 1 ||
+	    len != n || c->pos > sp->next_seq)
+		return -EINVAL;
+	return 0;
+}
+
+static int open_cursor_dir(struct spool *sp)
+{
+	if (sp->curfd >= 0)
+		return 0;
+	if (mkdirat(sp->dirfd, CURSOR_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	sp->curfd = openat(sp->dirfd, CURSOR_DIR,
+			   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return sp->curfd < 0 ? -errno : 0;
+}
+
+int spool_cursor_add(struct spool *sp, const char *name, int *id)
+{
+	struct cursor *c;
+	size_t i;
+	int ret;
+
+	if (!spool_cursor_name_valid(name))
+		return -EINVAL;
+	for (i = 0; i < sp->ncur; i++)
+		if (!strcmp(sp->cur[i].name, name)) {
+			*id = i;	/* a sink opened again */
+			return 0;
+		}
+	ret = open_cursor_dir(sp);
+	if (ret) {
+		spool_err(sp, CURSOR_DIR, -ret);
+		return ret;
+	}
+	c = realloc(sp->cur, (sp->ncur + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	sp->cur = c;
+	c = &sp->cur[sp->ncur];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	ret = read_cursor(sp, c);
+	if (ret == -ENOENT || ret == -EINVAL) {
+		if (ret == -EINVAL)
+			log_warn("spool %s: cursor of sink %s: corrupt file; it starts at the oldest batch",
+				 sp->dir, name);
+		c->pos = oldest_seq(sp);
+		ret = write_cursor(sp, c);
+	}
+	if (ret) {
+		log_err("spool %s: cursor of sink %s: %s", sp->dir, name,
+			strerror(-ret));
+		return ret;
+	}
+	*id = sp->ncur++;
+	return 0;
+}
+
+/* The lowest cursor: batches ending at or below it are delivered to all. */
+static uint64_t min_pos(const struct spool *sp)
+{
+	uint64_t m = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < sp->ncur; i++)
+		if (sp->cur[i].pos < m)
+			m = sp->cur[i].pos;
+	return m;
+}
+
+/* Deletes the batches every cursor is past; none without cursors. */
+static int collect(struct spool *sp)
+{
+	uint64_t m = min_pos(sp);
+	char name[NAME_MAX_LEN];
+	bool changed = false;
+
+	if (!sp->ncur)
+		return 0;
+	while (sp->qlen && batch_end(sp, 0) <= m) {
+		struct batch *b = &sp->q[sp->qhead];
+
+		batch_name(name, b->first_seq, b->entries, "batch");
+		if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
+			int ret = -errno;
+
+			spool_err(sp, name, -ret);
+			return ret;
+		}
+		queue_pop(sp);
+		changed = true;
+	}
+	return changed ? sync_dir(sp) : 0;
+}
+
+static bool cursor_known(const struct spool *sp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sp->ncur; i++)
+		if (!strcmp(sp->cur[i].name, name))
+			return true;
+	return false;
+}
+
+int spool_cursor_prune(struct spool *sp)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, ret;
+
+	ret = open_cursor_dir(sp);
+	if (ret)
+		return ret;
+	fd = openat(sp->curfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || cursor_known(sp, de->d_name))
+			continue;
+		if (unlinkat(sp->curfd, de->d_name, 0) && errno != ENOENT)
+			ret = -errno;
+		else if (!strstr(de->d_name, ".tmp"))
+			log_info("spool %s: sink %s is no longer configured: its cursor is forgotten",
+				 sp->dir, de->d_name);
+	}
+	closedir(d);
+	if (!ret && fsync(sp->curfd))
+		ret = -errno;
+	if (ret) {
+		spool_err(sp, CURSOR_DIR, -ret);
+		return ret;
+	}
+	return collect(sp);
+}
+
+/* The first batch cursor @c has not delivered: its queue index, or -1. */
+static ssize_t cursor_batch(const struct spool *sp, const struct cursor *c)
+{
+	size_t i;
+
+	for (i = 0; i < sp->qlen; i++)
+		if (batch_end(sp, i) > c->pos)
+			return i;
+	return -1;
+}
+
+int spool_cursor_read(struct spool *sp, int id, struct buf *body,
+		      struct spool_item *it)
+{
+	struct cursor *c = &sp->cur[id];
+	char name[NAME_MAX_LEN];
+	ssize_t i;
+	size_t len;
+	int ret;
+
+	for (;;) {
+		struct batch *b;
+
+		i = cursor_batch(sp, c);
+		if (i < 0)
+			return -ENOENT;
+		b = &sp->q[sp->qhead + i];
+		batch_name(name, b->first_seq, b->entries, "batch");
+		body->len = 0;
+		ret = read_file_buf(sp, name, &body->data, &body->cap, &len);
+		if (ret == -ENOENT && i == 0) {
+			/* deleted behind our back: nothing left to send */
+			queue_pop(sp);
+			continue;
+		}
+		if (ret) {
+			spool_err(sp, name, -ret);
+			return ret;
+		}
+		body->len = len;
+		it->first_seq = b->first_seq;
+		it->entries = b->entries;
+		it->dropped = b->first_seq > c->pos ? b->first_seq - c->pos : 0;
+		snprintf(it->name, sizeof(it->name), "%s", name);
+		return 0;
+	}
+}
+
+int spool_cursor_done(struct spool *sp, int id, const struct spool_item *it)
+{
+	struct cursor *c = &sp->cur[id];
+	uint64_t old = c->pos;
+	int ret;
+
+	c->pos = it->first_seq + it->entries;
+	ret = write_cursor(sp, c);
+	if (ret) {
+		c->pos = old;
+		log_err("spool %s: cursor of sink %s: %s", sp->dir, c->name,
+			strerror(-ret));
+		return ret;
+	}
+	return collect(sp);
+}
+
+void spool_cursor_stats(const struct spool *sp, int id,
+			struct spool_cursor_stats *st)
+{
+	const struct cursor *c = &sp->cur[id];
+	ssize_t i = cursor_batch(sp, c);
+
+	memset(st, 0, sizeof(*st));
+	st->next_seq = c->pos;
+	if (i < 0)
+		return;
+	st->batches = sp->qlen - i;
+	st->oldest_ns = batch_mtime(sp, &sp->q[sp->qhead + i]);
+	if (sp->q[sp->qhead + i].first_seq > c->pos)
+		st->dropped = sp->q[sp->qhead + i].first_seq - c->pos;
 }

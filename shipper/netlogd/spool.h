@@ -8,8 +8,11 @@
 #ifndef NETLOG_SPOOL_H
 #define NETLOG_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "buf.h"
 
 /* Upload body limit (logtail's maxSize): a batch is at most this, uncompressed. */
 #define SPOOL_BATCH_MAX 262144
@@ -61,8 +64,8 @@ int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool);
  *   spool_window_abort()   forgets what was added.
  *
  * When the new entries would take the spool past its cap, the commit deletes
- * the oldest batches and an entry {"logtail":{...},"text":"----------- N logs
- * dropped ----------"} follows the window's entries.
+ * the oldest batches, delivered or not; each cursor that had not delivered
+ * them sees how many entries it lost (struct spool_item's dropped).
  *
  * An error from add or commit ends the window (as abort does): -EINVAL for a
  * message that is not an object, or another -errno; nothing is committed,
@@ -87,8 +90,55 @@ int spool_put_window(struct spool *spool, uint64_t win_seq, uint64_t start_ns,
  */
 int spool_put_text(struct spool *spool, const char *text);
 
+/* A sink's name, which names its cursor: [A-Za-z0-9_-], 1 to 32 of them. */
+#define SPOOL_CURSOR_NAME_MAX 32
+
+bool spool_cursor_name_valid(const char *name);
+
 /*
- * The oldest batch: a JSON array of entries, the body to upload. The buffer
+ * Each sink reads the spool through its own cursor, persistent in
+ * cursors/NAME: the next batch it has not delivered. A batch is deleted
+ * when every cursor is past it (or by the cap).
+ *
+ * spool_cursor_add()    the cursor of sink @name: the one on disk, or a
+ *                       new one at the oldest batch still spooled. @id
+ *                       names it in the other calls; a name added again
+ *                       gets the same cursor. -EINVAL for a bad name.
+ * spool_cursor_prune()  once every sink is added: forgets the cursors of
+ *                       sinks no longer configured and deletes the batches
+ *                       that only they were holding.
+ * spool_cursor_read()   the cursor's next batch into @body (reused from call
+ *                       to call) and @it; -ENOENT when it has them all.
+ * spool_cursor_done()   that batch was delivered (or set aside): the cursor
+ *                       moves past it, durably (fsync, rename), before
+ *                       batches every cursor is past are deleted.
+ */
+struct spool_item {
+	uint64_t first_seq;	/* proc_seq of its first entry */
+	uint32_t entries;
+	uint64_t dropped;	/* entries the cap deleted before this sink had
+				 * them: "N logs dropped" goes with this batch */
+	char name[64];		/* the batch file's name, for messages */
+};
+
+struct spool_cursor_stats {
+	uint64_t next_seq;	/* the cursor: the first entry not delivered */
+	uint64_t batches;	/* not yet delivered */
+	uint64_t oldest_ns;	/* when the oldest of them was written; 0: none */
+	uint64_t dropped;	/* entries lost to the cap, not yet reported */
+};
+
+int spool_cursor_add(struct spool *spool, const char *name, int *id);
+int spool_cursor_prune(struct spool *spool);
+int spool_cursor_read(struct spool *spool, int id, struct buf *body,
+		      struct spool_item *it);
+int spool_cursor_done(struct spool *spool, int id,
+		      const struct spool_item *it);
+void spool_cursor_stats(const struct spool *spool, int id,
+			struct spool_cursor_stats *st);
+
+/*
+ * Without cursors (tests, tools): the oldest batch: a JSON array of entries, the body to upload. The buffer
  * belongs to the spool and stays valid until the next call on it. Returns 0,
  * -ENOENT when the spool is empty, or another -errno.
  */

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The request is logtail's: POST of the batch to
- * {server}/c/{collection}/{private_id}?copyId={domain_id}, compressed with
- * zstd as logtail does (or gzip, or not at all) when that saves more than
- * 64 bytes of a body over 256 bytes, with Orig-Content-Length. Like
- * logtail it sends no User-Agent (libcurl sends none unless asked), no
- * Content-Type and no Accept-Encoding. Only 2xx is success; anything else is
- * retried after Retry-After or a random 30-60 s, capped, forever: the spool,
- * not the uploader, bounds what waits.
- *
- * The private ID is a write credential: it never appears in a message.
+ * The driver of one sink: its cursor, retries, compression and HTTP. The
+ * sink's type (sink.h) says what a batch becomes; this file sends it and
+ * judges the reply. Only 2xx is success; 408, 429, 5xx and transport
+ * failures are retried after Retry-After or a random retry_min-retry_max,
+ * capped, forever: the spool, not the uploader, bounds what waits. Any
+ * other 4xx is permanent: the batch is set aside in rejected_dir with the
+ * reply's first KiB, logged once, counted, and the cursor moves on.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -34,14 +31,13 @@
 #include "clock.h"
 
 #define RESPONSE_MAX 1024
-/* How far back the file sink looks for its last complete line. */
-#define TAIL_MAX (4 << 20)
 
 struct uploader {
-	enum upload_sink sink;
-	char *file_path;
-	char *server;		/* for messages: no private ID */
-	char *url;
+	char *name;
+	const struct sink_type *type;
+	void *priv;		/* the type's state */
+	char *rejected_dir;
+	bool orig_length;
 	uint64_t timeout_ms, retry_min_ms, retry_max_ms, retry_cap_ms;
 	void (*tick)(void *arg);
 	void *tick_arg;
@@ -52,11 +48,12 @@ struct uploader {
 	char response[RESPONSE_MAX + 1];
 	size_t response_len;
 	struct compressor comp;
+	struct sink_request req;
 
-	/* file sink: the last entry in the file, to skip redelivered ones */
-	bool have_last;
-	uint32_t last_proc_id;
-	uint64_t last_proc_seq;
+	struct spool *spool;	/* the spool its cursor is in, once attached */
+	int cursor;
+	struct buf batch;	/* the batch being delivered */
+	struct spool_item item;
 
 	uint64_t next_ms;
 	struct upload_stats stats;
@@ -99,268 +96,24 @@ static uint64_t retry_delay(const struct uploader *up, uint64_t retry_after_s)
 	return d < up->retry_cap_ms ? d : up->retry_cap_ms;
 }
 
-/* proc_id and proc_seq of an entry's logtail member: 0, or -EINVAL. */
-static int entry_seq(struct json_object *entry, uint32_t *proc_id,
-		     uint64_t *proc_seq)
-{
-	struct json_object *lt, *id, *seq;
-
-	if (!json_object_object_get_ex(entry, "logtail", &lt) ||
-	    !json_object_object_get_ex(lt, "proc_id", &id) ||
-	    !json_object_object_get_ex(lt, "proc_seq", &seq) ||
-	    !json_object_is_type(id, json_type_int) ||
-	    !json_object_is_type(seq, json_type_int))
-		return -EINVAL;
-	*proc_id = json_object_get_int64(id);
-	*proc_seq = json_object_get_uint64(seq);
-	return 0;
-}
-
-/* The file sink's directory, like /var/log/netlog, on first use. */
-static int make_parents(const char *file)
-{
-	char *dir = strdup(file), *slash;
-	int ret = 0;
-
-	if (!dir)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		ret = mkdir_p(dir, 0750);
-	}
-	free(dir);
-	return ret;
-}
-
 /*
- * The last complete entry of @name, open at @fd, into up->last_*. A torn
- * last line (a crash in the middle of a write: the batch is still in the
- * spool and will be written again) is cut when @cut, else only skipped.
+ * A local sink (file, stdout) takes the batch itself: 0, -EBADMSG for a
+ * batch it can never take, or another -errno to retry.
  */
-static int last_entry(struct uploader *up, int fd, const char *name, bool cut)
+static int send_local(struct uploader *up, const char *body, size_t len,
+		      uint64_t dropped)
 {
-	struct json_object *obj;
-	struct stat st;
-	char *buf, *end, *start;
-	size_t len;
-	off_t off;
-	int ret = 0;
-
-	if (fstat(fd, &st))
-		return -errno;
-	if (!st.st_size)
-		return 0;
-	len = st.st_size < TAIL_MAX ? st.st_size : TAIL_MAX;
-	off = st.st_size - len;
-	buf = malloc(len + 1);
-	if (!buf)
-		return -ENOMEM;
-	if (pread(fd, buf, len, off) != (ssize_t)len) {
-		ret = errno ? -errno : -EIO;
-		goto out_free;
-	}
-	buf[len] = '\0';
-	end = memrchr(buf, '\n', len);
-	if (end != buf + len - 1 && cut) {
-		off_t keep = end ? off + (end - buf) + 1 : off ? -1 : 0;
-
-		if (keep >= 0 && ftruncate(fd, keep)) {
-			ret = -errno;
-			goto out_free;
-		}
-		if (keep >= 0)
-			log_warn("%s: cut a torn last line of %lld bytes",
-				 name, (long long)(st.st_size - keep));
-	}
-	if (!end)
-		goto out_free;
-	*end = '\0';
-	start = memrchr(buf, '\n', end - buf);
-	start = start ? start + 1 : buf;
-	obj = json_tokener_parse(start);
-	if (obj && !entry_seq(obj, &up->last_proc_id, &up->last_proc_seq))
-		up->have_last = true;
-	json_object_put(obj);
-out_free:
-	free(buf);
-	return ret;
-}
-
-/*
- * Finds the file sink's last entry, so that a batch delivered again after
- * a crash adds no line twice. When the file is missing or has none, it was
- * rotated (logrotate's create: a new empty file), and the last entry is
- * the last of "<file>.1": uncompressed, as logrotate leaves it with
- * delaycompress or without compress.
- */
-static int file_tail(struct uploader *up)
-{
-	char rotated[PATH_MAX];
-	int fd, ret;
-
-	fd = open(up->file_path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT)
-		return -errno;
-	if (fd >= 0) {
-		ret = last_entry(up, fd, up->file_path, true);
-		close(fd);
-		if (ret || up->have_last)
-			return ret;
-	}
-	snprintf(rotated, sizeof(rotated), "%s.1", up->file_path);
-	fd = open(rotated, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			log_warn("%s: %s; entries it has may be written again",
-				 rotated, strerror(errno));
-		return 0;
-	}
-	ret = last_entry(up, fd, rotated, false);
-	close(fd);
-	if (ret)
-		log_warn("%s: %s; entries it has may be written again",
-			 rotated, strerror(-ret));
-	return 0;
-}
-
-/* One batch as lines, and the file sink's last entry once they are written. */
-struct lines {
-	struct buf out;
-	uint64_t entries, skipped;
-	bool have_last;
-	uint32_t last_id;
-	uint64_t last_seq;
-};
-
-/* @body as a JSON array; -EBADMSG for a batch that never will be one. */
-static int parse_batch(struct uploader *up, const char *body, size_t len,
-		       struct json_object **arr)
-{
-	struct json_tokener *tok;
-	int ret = 0;
-
-	tok = json_tokener_new();
-	if (!tok) {
-		set_error(up, "%s", strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	*arr = json_tokener_parse_ex(tok, body, len);
-	if (!*arr || json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(*arr, json_type_array)) {
-		set_error(up, "batch is not a JSON array: %s",
-			  json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_object_put(*arr);
-		*arr = NULL;
-		ret = -EBADMSG;
-	}
-	json_tokener_free(tok);
-	return ret;
-}
-
-/*
- * One line an entry of @arr. The file sink skips the entries up to the last
- * one its file has: a batch delivered again after a crash.
- */
-static int render_lines(struct uploader *up, struct json_object *arr,
-			struct lines *l)
-{
-	bool file = up->sink == UPLOAD_SINK_FILE;
-	size_t i, n = json_object_array_length(arr);
+	uint64_t entries = 0, skipped = 0;
 	int ret;
 
-	for (i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		const char *s;
-		uint32_t id;
-		uint64_t seq;
-
-		if (file && !entry_seq(e, &id, &seq)) {
-			if (l->have_last && id == l->last_id &&
-			    seq <= l->last_seq) {
-				l->skipped++;
-				continue;
-			}
-			l->have_last = true;
-			l->last_id = id;
-			l->last_seq = seq;
-		}
-		s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE);
-		ret = buf_append(&l->out, s, strlen(s));
-		if (!ret)
-			ret = buf_append(&l->out, "\n", 1);
-		if (ret) {
-			set_error(up, "%s", strerror(-ret));
-			return ret;
-		}
-		l->entries++;
+	ret = up->type->deliver(up->priv, body, len, dropped, &entries,
+				&skipped, up->stats.last_error,
+				sizeof(up->stats.last_error));
+	if (!ret) {
+		up->stats.entries += entries;
+		up->stats.skipped += skipped;
+		up->stats.wire_bytes += len;
 	}
-	return 0;
-}
-
-/* Appends @out to the file sink's file, fsynced before it counts. */
-static int append_file(struct uploader *up, const struct buf *out)
-{
-	int fd, ret;
-
-	fd = open(up->file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		  0640);
-	if (fd < 0) {
-		ret = -errno;
-		set_error(up, "%s: %s", up->file_path, strerror(-ret));
-		return ret;
-	}
-	ret = write_all(fd, out->data, out->len);
-	if (!ret && fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (ret)
-		set_error(up, "%s: %s", up->file_path, strerror(-ret));
-	return ret;
-}
-
-/*
- * Writes the entries of @body one per line: to the file (appending, then
- * fsync) or to stdout. The file sink skips entries it already has.
- */
-static int send_lines(struct uploader *up, const char *body, size_t len)
-{
-	struct lines l = {
-		.have_last = up->have_last,
-		.last_id = up->last_proc_id,
-		.last_seq = up->last_proc_seq,
-	};
-	struct json_object *arr;
-	int ret;
-
-	ret = parse_batch(up, body, len, &arr);
-	if (ret)
-		return ret;
-	ret = render_lines(up, arr, &l);
-	json_object_put(arr);
-	if (ret)
-		goto out;
-	if (up->sink == UPLOAD_SINK_FILE) {
-		ret = append_file(up, &l.out);
-		if (ret)
-			goto out;
-		up->have_last = l.have_last;
-		up->last_proc_id = l.last_id;
-		up->last_proc_seq = l.last_seq;
-	} else {
-		ret = write_all(STDOUT_FILENO, l.out.data, l.out.len);
-		if (ret) {
-			set_error(up, "stdout: %s", strerror(-ret));
-			goto out;
-		}
-	}
-	up->stats.entries += l.entries;
-	up->stats.skipped += l.skipped;
-	up->stats.wire_bytes += l.out.len;
-out:
-	buf_free(&l.out);
 	return ret;
 }
 
@@ -411,76 +164,154 @@ static int add_header(struct curl_slist **list, const char *header)
 	return 0;
 }
 
-static int send_http(struct uploader *up, const char *body, size_t len,
-		     uint64_t *delay_ms)
+/*
+ * The request's headers: the type's, Content-Type (or none, as logtail
+ * sends none), no Expect, and the encoding of a compressed body.
+ */
+static int request_headers(struct uploader *up, size_t len, bool zipped,
+			   struct curl_slist **hdr)
 {
-	struct curl_slist *hdr = NULL;
-	char orig[64], enc[64];
-	curl_off_t retry_after = 0;
-	ssize_t zlen;
-	long status = 0;
+	char line[128];
+	size_t i;
+
+	snprintf(line, sizeof(line), "Content-Type:%s%s",
+		 up->req.content_type ? " " : "",
+		 up->req.content_type ? up->req.content_type : "");
+	if (add_header(hdr, line) || add_header(hdr, "Expect:"))
+		return -ENOMEM;
+	for (i = 0; up->req.headers[i]; i++)
+		if (add_header(hdr, up->req.headers[i]))
+			return -ENOMEM;
+	if (!zipped)
+		return 0;
+	snprintf(line, sizeof(line), "Content-Encoding: %s",
+		 compress_name(up->comp.codec));
+	if (add_header(hdr, line))
+		return -ENOMEM;
+	snprintf(line, sizeof(line), "Orig-Content-Length: %zu", len);
+	return up->orig_length ? add_header(hdr, line) : 0;
+}
+
+/* Sends the request built: the curl code, @status set on a reply. */
+static CURLcode perform(struct uploader *up, const char *body, size_t len,
+			struct curl_slist *hdr, long *status)
+{
 	CURLcode rc;
 
-	zlen = compress_body(&up->comp, body, len);
-	if (zlen < 0) {
-		log_warn("logtail %s: %s of a %zu-byte body: %s; sent uncompressed",
-			 up->server, compress_name(up->comp.codec), len,
-			 up->comp.err);
-		zlen = 0;
-	}
-	snprintf(orig, sizeof(orig), "Orig-Content-Length: %zu", len);
-	snprintf(enc, sizeof(enc), "Content-Encoding: %s",
-		 compress_name(up->comp.codec));
-	if (add_header(&hdr, "Content-Type:") || add_header(&hdr, "Expect:") ||
-	    (zlen && (add_header(&hdr, enc) || add_header(&hdr, orig)))) {
-		curl_slist_free_all(hdr);
-		set_error(up, "logtail %s: out of memory", up->server);
-		*delay_ms = retry_delay(up, 0);
-		return -ENOMEM;
-	}
 	up->response_len = 0;
 	up->response[0] = '\0';
 	up->curl_err[0] = '\0';
+	curl_easy_setopt(up->curl, CURLOPT_URL, up->req.url);
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDS,
-			 zlen ? (const char *)up->comp.buf : body);
-	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)(zlen ? (size_t)zlen : len));
+	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	rc = curl_easy_perform(up->curl);
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdr);
+	*status = 0;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(up->curl, CURLINFO_RESPONSE_CODE, status);
+	return rc;
+}
 
-	if (rc != CURLE_OK) {
-		up->stats.last_status = 0;
-		set_error(up, "logtail %s: %s", up->server,
-			  up->curl_err[0] ? up->curl_err : curl_easy_strerror(rc));
-		*delay_ms = retry_delay(up, 0);
-		return -EAGAIN;
-	}
-	curl_easy_getinfo(up->curl, CURLINFO_RESPONSE_CODE, &status);
-	up->stats.last_status = status;
-	if (status >= 200 && status < 300) {
-		up->stats.wire_bytes += zlen ? (size_t)zlen : len;
-		up->stats.compressed += !!zlen;
+/* 408, 429 and 5xx are worth another attempt; other 4xx are not. */
+static bool permanent(long status)
+{
+	return status >= 400 && status < 500 && status != 408 && status != 429;
+}
+
+/* The verdict on a reply of @status, the type's for a 2xx. */
+static int judge(struct uploader *up, long status, uint64_t *delay_ms)
+{
+	enum sink_verdict v = SINK_RETRY;
+	curl_off_t retry_after = 0;
+	char why[160] = "";
+
+	if (status >= 200 && status < 300)
+		v = up->type->reply ? up->type->reply(up->priv, status,
+						      up->response,
+						      up->response_len, why,
+						      sizeof(why)) :
+				      SINK_DELIVERED;
+	else if (permanent(status))
+		v = SINK_REJECTED;
+	if (v == SINK_DELIVERED)
 		return 0;
-	}
+	if (why[0])
+		set_error(up, "%s: HTTP %ld: %s", up->req.where, status, why);
+	else
+		set_error(up, "%s: HTTP %ld%s%.*s", up->req.where, status,
+			  up->response[0] ? ": " : "",
+			  (int)strcspn(up->response, "\r\n"), up->response);
+	if (v == SINK_REJECTED)
+		return -EBADMSG;
 	curl_easy_getinfo(up->curl, CURLINFO_RETRY_AFTER, &retry_after);
-	up->response[strcspn(up->response, "\r\n")] = '\0';
-	set_error(up, "logtail %s: HTTP %ld%s%s", up->server, status,
-		  up->response[0] ? ": " : "", up->response);
 	*delay_ms = retry_delay(up, retry_after > 0 ? retry_after : 0);
 	return -EAGAIN;
 }
 
-int upload_send(struct uploader *up, const char *body, size_t len,
-		uint64_t *delay_ms)
+static int send_http(struct uploader *up, const char *body, size_t len,
+		     uint64_t dropped, uint64_t *delay_ms)
+{
+	struct curl_slist *hdr = NULL;
+	const char *data;
+	ssize_t zlen;
+	long status;
+	CURLcode rc;
+	int ret;
+
+	up->req.entries = 0;
+	ret = up->type->request(up->priv, body, len, dropped, &up->req);
+	if (ret == -EBADMSG) {
+		set_error(up, "%s: batch is not a JSON array", up->name);
+		return ret;
+	}
+	data = up->req.body.data ? up->req.body.data : "";
+	len = up->req.body.len;
+	zlen = ret ? 0 : compress_body(&up->comp, data, len);
+	if (zlen < 0) {
+		log_warn("%s: %s of a %zu-byte body: %s; sent uncompressed",
+			 up->req.where, compress_name(up->comp.codec), len,
+			 up->comp.err);
+		zlen = 0;
+	}
+	if (!ret)
+		ret = request_headers(up, len, zlen, &hdr);
+	if (ret) {
+		curl_slist_free_all(hdr);
+		set_error(up, "%s: %s", up->name, strerror(-ret));
+		*delay_ms = retry_delay(up, 0);
+		return ret;
+	}
+	rc = perform(up, zlen ? (const char *)up->comp.buf : data,
+		     zlen ? (size_t)zlen : len, hdr, &status);
+	curl_slist_free_all(hdr);
+	up->stats.last_status = status;
+	if (rc != CURLE_OK) {
+		set_error(up, "%s: %s", up->req.where,
+			  up->curl_err[0] ? up->curl_err : curl_easy_strerror(rc));
+		*delay_ms = retry_delay(up, 0);
+		return -EAGAIN;
+	}
+	ret = judge(up, status, delay_ms);
+	if (!ret) {
+		/* 0 from a type that sends the batch as it is: upload_step() */
+		up->stats.entries += up->req.entries;
+		up->stats.wire_bytes += zlen ? (size_t)zlen : len;
+		up->stats.compressed += !!zlen;
+	}
+	return ret;
+}
+
+/* One attempt at @body, @dropped entries lost before it; counted. */
+static int send_batch(struct uploader *up, const char *body, size_t len,
+		      uint64_t dropped, uint64_t *delay_ms)
 {
 	int ret;
 
-	if (up->sink == UPLOAD_SINK_LOGTAIL) {
-		ret = send_http(up, body, len, delay_ms);
+	if (up->type->request) {
+		ret = send_http(up, body, len, dropped, delay_ms);
 	} else {
-		ret = send_lines(up, body, len);
+		ret = send_local(up, body, len, dropped);
 		if (ret && ret != -EBADMSG)
 			*delay_ms = retry_delay(up, 0);
 	}
@@ -496,41 +327,135 @@ int upload_send(struct uploader *up, const char *body, size_t len,
 	return ret;
 }
 
+int upload_send(struct uploader *up, const char *body, size_t len,
+		uint64_t *delay_ms)
+{
+	return send_batch(up, body, len, 0, delay_ms);
+}
+
+/* Creates @path with @data, fsynced. 0 or -errno. */
+static int write_file_sync(const char *path, const char *data, size_t len)
+{
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data ? data : "", len);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * A batch refused for good, as it was spooled, into rejected_dir, with
+ * "<batch>.reply": the status and the reply's first KiB.
+ */
+static void set_aside(struct uploader *up)
+{
+	char path[PATH_MAX], head[64];
+	struct buf reply = { 0 };
+	int ret, n;
+
+	log_err("sink %s: batch %s (%" PRIu32 " entries) refused for good, set aside%s%s: %s",
+		up->name, up->item.name, up->item.entries,
+		up->rejected_dir ? " in " : "",
+		up->rejected_dir ? up->rejected_dir : "", up->stats.last_error);
+	if (!up->rejected_dir)
+		return;
+	ret = mkdir_p(up->rejected_dir, 0700);
+	snprintf(path, sizeof(path), "%s/%s", up->rejected_dir, up->item.name);
+	if (!ret)
+		ret = write_file_sync(path, up->batch.data, up->batch.len);
+	n = snprintf(head, sizeof(head), "status %ld\n", up->stats.last_status);
+	if (!ret)
+		ret = buf_append(&reply, head, n);
+	if (!ret)
+		ret = buf_append(&reply, up->response, up->response_len);
+	snprintf(path, sizeof(path), "%s/%s.reply", up->rejected_dir,
+		 up->item.name);
+	if (!ret)
+		ret = write_file_sync(path, reply.data, reply.len);
+	buf_free(&reply);
+	if (ret)
+		log_err("sink %s: %s: %s; the batch is lost", up->name, path,
+			strerror(-ret));
+}
+
+int upload_attach(struct uploader *up, struct spool *spool)
+{
+	int ret;
+
+	if (up->spool == spool)
+		return 0;
+	ret = spool_cursor_add(spool, up->name, &up->cursor);
+	if (!ret)
+		up->spool = spool;
+	return ret;
+}
+
+/* The cursor's next batch into up->batch: 0, -ENOENT, or -errno. */
+static int next_batch(struct uploader *up, struct spool *spool)
+{
+	int ret = upload_attach(up, spool);
+
+	if (!ret)
+		ret = spool_cursor_read(spool, up->cursor, &up->batch,
+					&up->item);
+	if (ret && ret != -ENOENT)
+		set_error(up, "spool: %s", strerror(-ret));
+	return ret;
+}
+
+/* The batch is delivered or set aside: the cursor moves past it. */
+static int batch_done(struct uploader *up, struct spool *spool, int sent)
+{
+	int ret;
+
+	if (sent) {
+		up->stats.rejected++;
+		up->stats.discarded += !up->type->request;
+		set_aside(up);
+	} else {
+		log_debug("sink %s: batch %s delivered", up->name,
+			  up->item.name);
+	}
+	up->stats.dropped += up->item.dropped;
+	ret = spool_cursor_done(spool, up->cursor, &up->item);
+	if (ret)
+		set_error(up, "spool: %s", strerror(-ret));
+	return ret;
+}
+
 int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		uint64_t *next_ms)
 {
-	const char *body;
 	uint64_t start, delay = 0;
-	size_t len;
 	int ret;
 
 	if (now_ms < up->next_ms) {
 		*next_ms = up->next_ms;
 		return 0;
 	}
-	ret = spool_peek_oldest(spool, &body, &len);
+	ret = next_batch(up, spool);
 	if (ret == -ENOENT) {
 		*next_ms = UINT64_MAX;
 		return 0;
 	}
 	if (ret) {
-		set_error(up, "spool: %s", strerror(-ret));
 		delay = retry_delay(up, 0);
 		goto fail;
 	}
 	start = clock_ms();
-	ret = upload_send(up, body, len, &delay);
+	ret = send_batch(up, up->batch.data, up->batch.len, up->item.dropped,
+			 &delay);
+	if (!ret && up->type->request && !up->req.entries)
+		up->stats.entries += up->item.entries;
 	if (!ret || ret == -EBADMSG) {
+		ret = batch_done(up, spool, ret);
 		if (ret) {
-			up->stats.discarded++;
-			log_debug("upload: batch of %zu bytes discarded: %s",
-				  len, up->stats.last_error);
-		} else {
-			log_debug("upload: batch of %zu bytes delivered", len);
-		}
-		ret = spool_delete_oldest(spool);
-		if (ret) {
-			set_error(up, "spool: %s", strerror(-ret));
 			delay = retry_delay(up, 0);
 			goto fail;
 		}
@@ -542,14 +467,46 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 fail:
 	up->next_ms = now_ms + delay;
 	*next_ms = up->next_ms;
-	log_debug("upload: %s; next attempt in %" PRIu64 " ms",
+	log_debug("sink %s: %s; next attempt in %" PRIu64 " ms", up->name,
 		  up->stats.last_error, delay);
 	return ret;
+}
+
+uint64_t upload_run(struct uploader *const *ups, size_t n,
+		    struct spool *spool, uint64_t now_ms)
+{
+	uint64_t next, first = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t t = now_ms;
+
+		while (upload_step(ups[i], spool, t, &next) == 1)
+			t = clock_ms();
+		if (next < first)
+			first = next;
+	}
+	return first;
 }
 
 void upload_stats(const struct uploader *up, struct upload_stats *stats)
 {
 	*stats = up->stats;
+}
+
+const char *upload_name(const struct uploader *up)
+{
+	return up->name;
+}
+
+void upload_cursor_stats(const struct uploader *up, struct spool *spool,
+			 struct spool_cursor_stats *st)
+{
+	if (up->spool != spool) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	spool_cursor_stats(spool, up->cursor, st);
 }
 
 bool upload_log_id_valid(const char *s)
@@ -562,34 +519,8 @@ bool upload_log_id_valid(const char *s)
 	return !s[64];
 }
 
-static int setup_http(struct uploader *up, const struct upload_config *cfg)
+static int setup_http(struct uploader *up)
 {
-	size_t n;
-	char *p;
-
-	if (!cfg->server || !cfg->private_id || !upload_log_id_valid(cfg->private_id) ||
-	    (cfg->domain_id && !upload_log_id_valid(cfg->domain_id)) ||
-	    !cfg->collection || !*cfg->collection) {
-		log_err("logtail sink: needs a server, a collection and 64-hex-digit IDs");
-		return -EINVAL;
-	}
-	up->server = strdup(cfg->server);
-	if (!up->server)
-		return -ENOMEM;
-	n = strlen(up->server);
-	while (n && up->server[n - 1] == '/')
-		up->server[--n] = '\0';
-	if (asprintf(&up->url, "%s/c/%s/%s%s%s", up->server, cfg->collection,
-		     cfg->private_id, cfg->domain_id ? "?copyId=" : "",
-		     cfg->domain_id ? cfg->domain_id : "") < 0) {
-		up->url = NULL;
-		return -ENOMEM;
-	}
-	/* logid text form is lowercase */
-	for (p = strstr(up->url, "/c/") + 3 + strlen(cfg->collection); *p; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p += 'a' - 'A';
-
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		return -ENOMEM;
 	up->curl = curl_easy_init();
@@ -597,12 +528,11 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 		curl_global_cleanup();
 		return -ENOMEM;
 	}
-	curl_easy_setopt(up->curl, CURLOPT_URL, up->url);
 	curl_easy_setopt(up->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(up->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(up->curl, CURLOPT_HTTP_VERSION,
 			 (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(up->curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(up->curl, CURLOPT_TIMEOUT_MS, (long)up->timeout_ms);
 	curl_easy_setopt(up->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(up->curl, CURLOPT_ERRORBUFFER, up->curl_err);
 	curl_easy_setopt(up->curl, CURLOPT_WRITEFUNCTION, on_response);
@@ -613,15 +543,10 @@ static int setup_http(struct uploader *up, const struct upload_config *cfg)
 	return 0;
 }
 
-int upload_open(const struct upload_config *cfg, struct uploader **upp)
+static int copy_config(struct uploader *up, const struct upload_config *cfg)
 {
-	struct uploader *up;
-	int ret = -EINVAL;
-
-	up = calloc(1, sizeof(*up));
-	if (!up)
-		return -ENOMEM;
-	up->sink = cfg->sink;
+	up->type = cfg->type;
+	up->orig_length = cfg->type->orig_length;
 	compress_init(&up->comp, cfg->codec);
 	up->timeout_ms = cfg->timeout_ms;
 	up->retry_min_ms = cfg->retry_min_ms;
@@ -629,38 +554,36 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 	up->retry_cap_ms = cfg->retry_cap_ms;
 	up->tick = cfg->tick;
 	up->tick_arg = cfg->tick_arg;
-	if (!cfg->timeout_ms || cfg->retry_max_ms < cfg->retry_min_ms) {
-		log_err("upload: timeout must be positive and retry_min at most retry_max");
-		goto err;
+	up->name = strdup(cfg->name ? cfg->name : cfg->type->name);
+	if (cfg->rejected_dir)
+		up->rejected_dir = strdup(cfg->rejected_dir);
+	return up->name && (!cfg->rejected_dir || up->rejected_dir) ? 0 :
+								      -ENOMEM;
+}
+
+int upload_open(const struct upload_config *cfg, struct uploader **upp)
+{
+	struct uploader *up;
+	int ret;
+
+	if (!cfg->type || !cfg->timeout_ms ||
+	    cfg->retry_max_ms < cfg->retry_min_ms) {
+		log_err("upload: a sink type, a positive timeout and retry_min at most retry_max are needed");
+		return -EINVAL;
 	}
-	switch (cfg->sink) {
-	case UPLOAD_SINK_FILE:
-		if (!cfg->file_path || !*cfg->file_path) {
-			log_err("file sink: no file_path");
-			goto err;
-		}
-		up->file_path = strdup(cfg->file_path);
-		if (!up->file_path) {
-			ret = -ENOMEM;
-			goto err;
-		}
-		ret = make_parents(up->file_path);
-		if (!ret)
-			ret = file_tail(up);
-		if (ret) {
-			log_err("%s: %s", cfg->file_path, strerror(-ret));
-			goto err;
-		}
-		break;
-	case UPLOAD_SINK_STDOUT:
-		break;
-	case UPLOAD_SINK_LOGTAIL:
-		ret = setup_http(up, cfg);
+	up = calloc(1, sizeof(*up));
+	if (!up)
+		return -ENOMEM;
+	up->cursor = -1;
+	ret = copy_config(up, cfg);
+	if (!ret)
+		ret = up->type->open(up->name, cfg->opts, &up->priv);
+	if (ret)
+		goto err;
+	if (up->type->request) {
+		ret = setup_http(up);
 		if (ret)
 			goto err;
-		break;
-	default:
-		goto err;
 	}
 	*upp = up;
 	return 0;
@@ -677,9 +600,12 @@ void upload_close(struct uploader *up)
 		curl_easy_cleanup(up->curl);
 		curl_global_cleanup();
 	}
+	if (up->priv)
+		up->type->close(up->priv);
 	compress_free(&up->comp);
-	free(up->url);
-	free(up->server);
-	free(up->file_path);
+	buf_free(&up->req.body);
+	buf_free(&up->batch);
+	free(up->rejected_dir);
+	free(up->name);
 	free(up);
 }

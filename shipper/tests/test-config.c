@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "tmpdir.h"
 #include "config.h"
+#include "sink-types.h"
 #include "routes.h"
 #include "upload.h"
 #include "array.h"
@@ -28,6 +31,10 @@
 static void write_conf(const char *p, const char *text)
 {
 	FILE *f = fopen(p, "w");
+
+	/* a file with a secret must not be readable by others */
+	if (f)
+		fchmod(fileno(f), 0600);
 
 	if (!f || fputs(text, f) < 0 || fclose(f))
 		die(p);
@@ -46,7 +53,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK(cfg.nodes == NULL && cfg.nodes_command == NULL);
 	CHECK(cfg.routes == NULL);
 	CHECK_EQ(cfg.log_exit_flows, false);
-	CHECK_EQ(cfg.sink, UPLOAD_SINK_FILE);
+	CHECK_STR(cfg.sink, "file");
 	CHECK_STR(cfg.file_path, "/var/log/netlog/flows.jsonl");
 	CHECK_STR(cfg.server, "https://log.tailscale.com");
 	CHECK_STR(cfg.collection, "tailtraffic.log.tailscale.io");
@@ -69,7 +76,7 @@ static void test_config_defaults_match_example(const char *example)
 	CHECK(!memcmp(&cfg, &ex, offsetof(struct netlogd_config, nodes)));
 	CHECK_EQ(ex.nodes_refresh_ms, cfg.nodes_refresh_ms);
 	CHECK_EQ(ex.nodes_timeout_ms, cfg.nodes_timeout_ms);
-	CHECK_EQ(ex.sink, cfg.sink);
+	CHECK_STR(ex.sink, cfg.sink);
 	CHECK_STR(ex.file_path, cfg.file_path);
 	CHECK_STR(ex.server, cfg.server);
 	CHECK_STR(ex.collection, cfg.collection);
@@ -128,7 +135,7 @@ static void test_config_file_values(void)
 	CHECK_EQ(cfg.nodes_refresh_ms, 120000);
 	CHECK_STR(cfg.routes, "10.0.0.0/8, fd00::/8 192.168.1.0/24");
 	CHECK_EQ(cfg.log_exit_flows, true);
-	CHECK_EQ(cfg.sink, UPLOAD_SINK_LOGTAIL);
+	CHECK_STR(cfg.sink, "logtail");
 	CHECK_STR(cfg.private_id, PRIV);	/* lowercased */
 	CHECK(cfg.domain_id == NULL);		/* emptied by the last line */
 	CHECK_EQ(cfg.spool_cap, 1ULL << 30);
@@ -149,12 +156,16 @@ static void test_config_file_values(void)
 	/* What the check let through, netlogd starts with. */
 	CHECK_EQ(routes_build(&rt, NULL, cfg.routes, err, sizeof(err)), 0);
 	routes_free(rt);
-	config_upload(&cfg, &up);
+	CHECK_EQ(cfg.nsinks, 1);
+	config_upload(&cfg, 0, &up);
 	CHECK_EQ(up.timeout_ms, 750);
 	CHECK_EQ(up.codec, COMPRESS_NONE);
-	CHECK(up.private_id == cfg.private_id && up.domain_id == NULL);
+	CHECK_STR(up.name, "logtail");
+	CHECK(up.type == sink_type_find("logtail") && up.opts);
 	CHECK_EQ(config_set(&cfg, "compression", "gzip", err, sizeof(err)), 0);
-	config_upload(&cfg, &up);
+	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
+	CHECK_EQ(cfg.nsinks, 1);
+	config_upload(&cfg, 0, &up);
 	CHECK_EQ(up.codec, COMPRESS_GZIP);
 
 	/* command-line overrides, with dashes */
@@ -216,6 +227,20 @@ static void test_config_routes_agree_with_netlogd(void)
 	config_free(&cfg);
 }
 
+/* @text in @p does not load: -EINVAL, "<p><want>". */
+static void load_fails(const char *p, const char *text, const char *want)
+{
+	char err[CONFIG_ERR_LEN] = "", full[CONFIG_ERR_LEN];
+	struct netlogd_config cfg;
+
+	write_conf(p, text);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+	snprintf(full, sizeof(full), "%s%s", p, want);
+	CHECK_STR(err, full);
+	config_free(&cfg);
+}
+
 static void test_config_errors_name_line_key_and_cause(void)
 {
 	static const struct {
@@ -267,15 +292,8 @@ static void test_config_errors_name_line_key_and_cause(void)
 	struct netlogd_config cfg;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		write_conf(p, cases[i].text);
-		config_init(&cfg);
-		err[0] = '\0';
-		CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
-		snprintf(want, sizeof(want), "%s%s", p, cases[i].want);
-		CHECK_STR(err, want);
-		config_free(&cfg);
-	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		load_fails(p, cases[i].text, cases[i].want);
 	config_init(&cfg);
 	CHECK_EQ(config_load(&cfg, path("missing.conf"), err, sizeof(err)),
 		 -ENOENT);
@@ -287,6 +305,232 @@ static void test_config_errors_name_line_key_and_cause(void)
 	CHECK_STR(err, "upload_timeout: must be positive: '0s'");
 	CHECK_EQ(config_set(&cfg, "bogus", "1", err, sizeof(err)), -EINVAL);
 	CHECK_STR(err, "bogus: unknown key");
+	config_free(&cfg);
+}
+
+static void write_mode(const char *p, const char *text, mode_t mode)
+{
+	write_conf(p, text);
+	if (chmod(p, mode))
+		die(p);
+}
+
+/*
+ * Every mistake in a [sink] section or with a secret, each with its exact
+ * message: the file, the line, the key or the section, the cause.
+ */
+static void test_config_section_and_secret_errors(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[sink a]\nurl = http://x/\n",
+		  ":2: url: the section's first key must be type: 'http://x/'" },
+		{ "[sink a]\ntype = file\nurl = http://x/\n",
+		  ":3: url: unknown key for this sink type: 'http://x/'" },
+		{ "[sink a]\ntype = file\ntype = file\n",
+		  ":3: type: is given twice: 'file'" },
+		{ "[sinks a]\n", ":1: expected '[sink NAME]': '[sinks a]'" },
+		{ "[sink]\n", ":1: expected '[sink NAME]': '[sink]'" },
+		{ "[sink a\n", ":1: expected '[sink NAME]': '[sink a'" },
+		{ "[sink a/b]\n",
+		  ":1: sink 'a/b': a name is 1 to 32 of A-Z a-z 0-9 _ -" },
+		{ "[sink a]\ntype = file\n[sink a]\n",
+		  ":3: sink 'a': defined twice" },
+		{ "[sink a]\ntype = http\nurl = ftp://x/\n",
+		  ":3: url: must be an http:// or https:// URL: 'ftp://x/'" },
+		{ "[sink a]\ntype = logtail\nprivate_id = 12\n",
+		  ":3: private_id: must be 64 hex digits: '12'" },
+		{ "[sink a]\ntype = file\nretry_min = 0\n",
+		  ":3: retry_min: must be positive: '0'" },
+		{ "[sink a]\ntype = file\ncompression = lz4\n",
+		  ":3: compression: must be zstd, gzip or none: 'lz4'" },
+	};
+	char err[CONFIG_ERR_LEN], want[CONFIG_ERR_LEN];
+	const char *p = path("sect.conf");
+	struct netlogd_config cfg;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		load_fails(p, cases[i].text, cases[i].want);
+	/* unknown type: the message lists what sink-types.c has */
+	write_conf(p, "[sink a]\ntype = nosuch\n");
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: type: must be %s: 'nosuch'", p,
+		 sink_type_names());
+	CHECK_STR(err, want);
+	config_free(&cfg);
+
+	/* checked once the file is read: no type, a top-level sink, a need */
+	static const struct {
+		const char *text, *want;
+	} late[] = {
+		{ "[sink a]\n", "sink a: no type" },
+		{ "sink = file\n[sink a]\ntype = file\n",
+		  "sink: a top-level sink and [sink] sections cannot be combined; make it a section" },
+		{ "[sink a]\ntype = http\n", "sink a: url: the http sink needs one" },
+		{ "[sink a]\ntype = logtail\n",
+		  "sink a: private_id: the logtail sink needs one" },
+		{ "[sink a]\ntype = file\n", "sink a: path: the file sink needs one" },
+		{ "[sink a]\ntype = file\npath = /x\nretry_min = 2s\nretry_max = 1s\n",
+		  "sink a: retry_min: must be at most retry_max (2000ms > 1000ms)" },
+	};
+	for (i = 0; i < ARRAY_SIZE(late); i++) {
+		write_conf(p, late[i].text);
+		config_init(&cfg);
+		err[0] = '\0';
+		CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
+		CHECK_EQ(config_check(&cfg, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err, late[i].want);
+		config_free(&cfg);
+	}
+}
+
+/* The rule of secret files, and of a configuration holding a secret. */
+static void test_config_secret_mode_rule(void)
+{
+	static const struct {
+		mode_t mode;
+		uid_t uid;
+		gid_t gid;
+		const char *why;
+	} cases[] = {
+		{ 0600, 100, 200, NULL },	/* netlogd's own */
+		{ 0400, 0, 0, NULL },		/* root's, netlogd may read */
+		{ 0440, 0, 0, NULL },		/* LoadCredential=: 0400 + ACL */
+		{ 0400, 100, 0, NULL },		/* LoadCredential= without ACLs */
+		{ 0640, 0, 200, NULL },		/* group netlog */
+		{ 0600, 0, 4, NULL },		/* a group without bits */
+		{ 0640, 0, 4, "open to a group other than root's or netlogd's: chmod g-rwx it" },
+		{ 0604, 100, 200, "readable or writable by others: chmod o-rwx it" },
+		{ 0602, 0, 0, "readable or writable by others: chmod o-rwx it" },
+		{ 0600, 1000, 200, "owned by another user: chown it to root or netlogd's user" },
+	};
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *why;
+
+		memset(&st, 0, sizeof(st));
+		st.st_mode = S_IFREG | cases[i].mode;
+		st.st_uid = cases[i].uid;
+		st.st_gid = cases[i].gid;
+		why = config_secret_mode_check(&st, 100, 200);
+		if (!cases[i].why)
+			CHECK(why == NULL);
+		else
+			CHECK_STR(why, cases[i].why);
+	}
+}
+
+/* Secrets in files, checked as netlogd (root here) reads them. */
+static void test_config_secret_files(void)
+{
+	char err[CONFIG_ERR_LEN], want[CONFIG_ERR_LEN], text[512];
+	const char *p = path("secret.conf"), *tok = path("token");
+	struct netlogd_config cfg;
+
+	write_mode(tok, "Authorization: Bearer s3cret\n", 0644);
+	snprintf(text, sizeof(text), "[sink h]\ntype = http\nurl = http://127.0.0.1:1/\nheader_file = %s\n",
+		 tok);
+	write_conf(p, text);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:4: header_file: %s: mode 0644, owner 0, group 0: readable or writable by others: chmod o-rwx it",
+		 p, tok);
+	CHECK_STR(err, want);
+	config_free(&cfg);
+
+	/* group adm (4) may not read it; root's group may (a credential) */
+	if (chown(tok, 0, 4) || chmod(tok, 0640))
+		die(tok);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:4: header_file: %s: mode 0640, owner 0, group 4: open to a group other than root's or netlogd's: chmod g-rwx it",
+		 p, tok);
+	CHECK_STR(err, want);
+	config_free(&cfg);
+	if (chown(tok, 1000, 0) || chmod(tok, 0400))
+		die(tok);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:4: header_file: %s: mode 0400, owner 1000, group 0: owned by another user: chown it to root or netlogd's user",
+		 p, tok);
+	CHECK_STR(err, want);
+	config_free(&cfg);
+	if (chown(tok, 0, 0) || chmod(tok, 0440))
+		die(tok);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
+	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+
+	write_mode(tok, "Authorization Bearer\n", 0600);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
+	CHECK_EQ(config_check(&cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "sink h: header_file: %s: must hold one 'Name: value' line",
+		 tok);
+	CHECK_STR(err, want);
+	config_free(&cfg);
+
+	/* an inline secret: the configuration itself follows the rule */
+	write_mode(p, "[sink lt]\ntype = logtail\nprivate_id = " PRIV "\n", 0604);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EPERM);
+	snprintf(want, sizeof(want), "%s: mode 0604, owner 0, group 0: readable or writable by others: chmod o-rwx it (it holds private_id; or move the secret to a file)",
+		 p);
+	CHECK_STR(err, want);
+	config_free(&cfg);
+	write_mode(p, "sink = logtail\nprivate_id = " PRIV "\n", 0644);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), -EPERM);
+	snprintf(want, sizeof(want), "%s: mode 0644, owner 0, group 0: readable or writable by others: chmod o-rwx it (it holds private_id; or move the secret to a file)",
+		 p);
+	CHECK_STR(err, want);
+	config_free(&cfg);
+	/* /etc/netlog/netlogd.conf 0600 root, as systemd hands it over */
+	if (chmod(p, 0440))
+		die(p);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
+	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+	/* without the secret, the file may be world-readable */
+	write_mode(p, "sink = file\n", 0644);
+	config_init(&cfg);
+	CHECK_EQ(config_load(&cfg, p, err, sizeof(err)), 0);
+	config_free(&cfg);
+}
+
+/* A secret on the command line is refused, with the key to use instead. */
+static void test_config_no_secret_on_command_line(void)
+{
+	const char *idf = path("private_id");
+	char err[CONFIG_ERR_LEN];
+	struct netlogd_config cfg;
+	struct upload_config up;
+
+	config_init(&cfg);
+	CHECK_EQ(config_set_arg(&cfg, "private-id", PRIV, err, sizeof(err)),
+		 -EPERM);
+	CHECK_STR(err, "private_id: secrets come from files, never from the command line (others can read it in /proc): use private_id_file");
+	CHECK_EQ(config_set_arg(&cfg, "private_id", PRIV, err, sizeof(err)),
+		 -EPERM);
+	CHECK_STR(err, "private_id: secrets come from files, never from the command line (others can read it in /proc): use private_id_file");
+	CHECK(cfg.private_id == NULL);
+	write_mode(idf, PRIV "\n", 0400);
+	CHECK_EQ(config_set_arg(&cfg, "sink", "logtail", err, sizeof(err)), 0);
+	CHECK_EQ(config_check(&cfg, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "private_id: the logtail sink needs one");
+	CHECK_EQ(config_set_arg(&cfg, "private-id-file", idf, err,
+				sizeof(err)), 0);
+	CHECK_EQ(config_check(&cfg, err, sizeof(err)), 0);
+	CHECK_EQ(cfg.nsinks, 1);
+	config_upload(&cfg, 0, &up);
+	CHECK_STR(up.name, "logtail");
 	config_free(&cfg);
 }
 
@@ -303,6 +547,10 @@ int main(int argc, char **argv)
 	test_config_file_values();
 	test_config_routes_agree_with_netlogd();
 	test_config_errors_name_line_key_and_cause();
+	test_config_section_and_secret_errors();
+	test_config_secret_mode_rule();
+	test_config_secret_files();
+	test_config_no_secret_on_command_line();
 	if (failures) {
 		fprintf(stderr, "test-config: %d failures; files in %s\n",
 			failures, root);

@@ -196,6 +196,84 @@ static void test_counts_and_exact_text(void)
 	free(text);
 }
 
+static const char want_sinks[] =
+	"# HELP netlogd_sink_delivered_batches_total Batches the sink took.\n"
+	"# TYPE netlogd_sink_delivered_batches_total counter\n"
+	"netlogd_sink_delivered_batches_total{sink=\"lt\"} 7\n"
+	"netlogd_sink_delivered_batches_total{sink=\"archive-1\"} 9\n"
+	"# HELP netlogd_sink_delivered_entries_total Log entries the sink took.\n"
+	"# TYPE netlogd_sink_delivered_entries_total counter\n"
+	"netlogd_sink_delivered_entries_total{sink=\"lt\"} 70\n"
+	"netlogd_sink_delivered_entries_total{sink=\"archive-1\"} 95\n"
+	"# HELP netlogd_sink_wire_bytes_total Bytes sent to the sink, as sent (compressed or not).\n"
+	"# TYPE netlogd_sink_wire_bytes_total counter\n"
+	"netlogd_sink_wire_bytes_total{sink=\"lt\"} 3000\n"
+	"netlogd_sink_wire_bytes_total{sink=\"archive-1\"} 40000\n"
+	"# HELP netlogd_sink_failed_attempts_total Delivery attempts that failed and will be retried.\n"
+	"# TYPE netlogd_sink_failed_attempts_total counter\n"
+	"netlogd_sink_failed_attempts_total{sink=\"lt\"} 12\n"
+	"netlogd_sink_failed_attempts_total{sink=\"archive-1\"} 0\n"
+	"# HELP netlogd_sink_rejected_batches_total Batches the sink refused for good, set aside in rejected/.\n"
+	"# TYPE netlogd_sink_rejected_batches_total counter\n"
+	"netlogd_sink_rejected_batches_total{sink=\"lt\"} 1\n"
+	"netlogd_sink_rejected_batches_total{sink=\"archive-1\"} 0\n"
+	"# HELP netlogd_sink_dropped_entries_total Log entries the spool's cap deleted before the sink had them.\n"
+	"# TYPE netlogd_sink_dropped_entries_total counter\n"
+	"netlogd_sink_dropped_entries_total{sink=\"lt\"} 33\n"
+	"netlogd_sink_dropped_entries_total{sink=\"archive-1\"} 0\n"
+	"# HELP netlogd_sink_lag_batches Spooled batches the sink has not taken yet.\n"
+	"# TYPE netlogd_sink_lag_batches gauge\n"
+	"netlogd_sink_lag_batches{sink=\"lt\"} 4\n"
+	"netlogd_sink_lag_batches{sink=\"archive-1\"} 0\n"
+	"# HELP netlogd_sink_oldest_undelivered_age_seconds Age of the oldest batch the sink has not taken; 0 when none.\n"
+	"# TYPE netlogd_sink_oldest_undelivered_age_seconds gauge\n"
+	"netlogd_sink_oldest_undelivered_age_seconds{sink=\"lt\"} 61.250\n"
+	"netlogd_sink_oldest_undelivered_age_seconds{sink=\"archive-1\"} 0.000\n";
+
+/*
+ * Two sinks, one behind: a series each, exact; with the global text,
+ * promtool takes it.
+ */
+static void test_series_by_sink(void)
+{
+	struct metrics_sink ms[2] = {
+		{ .name = "lt",
+		  .up = { .batches = 7, .entries = 70, .wire_bytes = 3000,
+			  .failures = 12, .rejected = 1, .dropped = 30 },
+		  .cursor = { .batches = 4, .dropped = 3,
+			      .oldest_ns = 1764460800000000000ULL } },
+		{ .name = "archive-1",
+		  .up = { .batches = 9, .entries = 95, .wire_bytes = 40000 },
+		  .cursor = { .oldest_ns = 1764460700000000000ULL } },
+	};
+	struct netlogd_stats st = { 0 };
+	struct spool_stats sp = { 0 };
+	struct upload_stats up = { 0 };
+	char *text = NULL, cmd[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		die("open_memstream");
+	CHECK_EQ(metrics_format_sinks(f, ms, 2, 1764460861250000000ULL), 0);
+	fclose(f);
+	check_str("sink series", text, want_sinks);
+	free(text);
+
+	f = fopen(path("sinks.prom"), "w");
+	if (!f)
+		die("sinks.prom");
+	CHECK_EQ(metrics_format(f, &st, &sp, &up, 0), 0);
+	CHECK_EQ(metrics_format_sinks(f, ms, 2, 1764460861250000000ULL), 0);
+	if (fclose(f))
+		die("sinks.prom");
+	if (!access("/usr/bin/promtool", X_OK)) {
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s",
+			 path("sinks.prom"));
+		CHECK_EQ(system(cmd), 0);
+	}
+}
+
 /* An empty spool has age 0, and every counter starts at 0. */
 static void test_empty_spool_is_age_zero(void)
 {
@@ -358,6 +436,7 @@ int main(void)
 	if (!mkdtemp(root))
 		die("mkdtemp");
 	test_counts_and_exact_text();
+	test_series_by_sink();
 	test_empty_spool_is_age_zero();
 	test_textfile_replaced();
 	test_spool_oldest_batch();

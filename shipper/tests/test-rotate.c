@@ -26,6 +26,7 @@
 #include "tmpdir.h"
 #include "spool.h"
 #include "upload.h"
+#include "config.h"
 
 #define LOGROTATE "/usr/sbin/logrotate"
 #define MAX_ENTRIES 64
@@ -56,13 +57,24 @@ static void spool_window(struct spool *sp, uint64_t w, size_t n)
 
 static struct uploader *open_sink(void)
 {
-	struct upload_config cfg = {
-		.sink = UPLOAD_SINK_FILE, .file_path = path("log/flows.jsonl"),
-		.timeout_ms = 1000, .retry_min_ms = 10, .retry_max_ms = 20,
-		.retry_cap_ms = 100,
-	};
+	static struct netlogd_config sinks;
+	char err[CONFIG_ERR_LEN];
+	struct upload_config cfg;
 	struct uploader *up;
 
+	config_free(&sinks);
+	if (config_sink_add(&sinks, "file", "file", err, sizeof(err)) ||
+	    config_sink_set(&sinks, &sinks.sinks[0], "path",
+			    path("log/flows.jsonl"), err, sizeof(err)))
+		die(err);
+	sinks.sinks[0].line = 1;	/* a [sink] section, not the implicit sink */
+	sinks.retry_min_ms = 10;
+	sinks.retry_max_ms = 20;
+	sinks.retry_cap_ms = 100;
+	sinks.upload_timeout_ms = 1000;
+	if (config_check(&sinks, err, sizeof(err)))
+		die(err);
+	config_upload(&sinks, 0, &cfg);
 	if (upload_open(&cfg, &up))
 		die("upload_open");
 	return up;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host tests of the spool: envelope, batching, durability across reopen,
- * duplicate windows, the byte cap and its marker, recovery of every state a
+ * duplicate windows, the byte cap and the sinks' cursors, recovery of every state a
  * crash can leave, and a process killed at random while it spools.
  */
 #include <dirent.h>
@@ -423,78 +423,121 @@ static void test_batches_stay_under_256k(void)
 	spool_close(sp);
 }
 
-static void test_cap_drops_oldest_with_marker(void)
+/* The next batch of cursor @id: its first seq and dropped count, or 0. */
+static uint64_t cursor_next(struct spool *sp, int id, uint64_t *dropped,
+			    struct spool_item *it)
+{
+	struct buf body = { 0 };
+	struct spool_item tmp;
+	int ret;
+
+	if (!it)
+		it = &tmp;
+	ret = spool_cursor_read(sp, id, &body, it);
+	buf_free(&body);
+	if (ret)
+		return 0;
+	*dropped = it->dropped;
+	return it->first_seq;
+}
+
+/* Delivers the next batch of cursor @id; its first seq. */
+static uint64_t cursor_deliver(struct spool *sp, int id, uint64_t *dropped)
+{
+	struct spool_item it;
+	uint64_t seq = cursor_next(sp, id, dropped, &it);
+
+	if (seq)
+		CHECK_EQ(spool_cursor_done(sp, id, &it), 0);
+	return seq;
+}
+
+static void add_cursor(struct spool *sp, const char *name, int *id)
+{
+	if (spool_cursor_add(sp, name, id))
+		die(name);
+}
+
+/*
+ * Two sinks: the cap deletes a batch only the slow one had not delivered;
+ * the slow one learns how many entries it lost, the fast one nothing.
+ */
+static void test_cap_drops_reach_only_the_slow_cursor(void)
 {
 	const char *dir = path("cap");
 	struct spool *sp = open_spool(dir, 250000);
-	struct json_object *arr;
 	struct spool_stats st;
-	size_t lens[1] = { 100000 }, counts[8], n;
-	uint64_t seqs[8];
+	size_t lens[1] = { 100000 };
+	uint64_t dropped = 99;
 	char *m = message(100000, 'c'), *big = message(200000, 'd');
 	const char *const one[] = { m }, *const bigone[] = { big };
+	int fast, slow;
 
+	add_cursor(sp, "fast", &fast);
+	add_cursor(sp, "slow", &slow);
+	CHECK_EQ(spool_cursor_add(sp, "fast", &slow), 0);
+	CHECK_EQ(slow, fast);
+	add_cursor(sp, "slow", &slow);
+	CHECK_EQ(spool_cursor_add(sp, "no/such", &fast), -EINVAL);
+	CHECK_EQ(spool_cursor_prune(sp), 0);
 	CHECK_EQ(spool_put_window(sp, 1, 1, 2, one, lens, 1), 0);
 	CHECK_EQ(spool_put_window(sp, 2, 1, 2, one, lens, 1), 0);
+	CHECK_EQ(cursor_deliver(sp, fast, &dropped), 1);
+	CHECK_EQ(dropped, 0);
 	spool_stats(sp, &st);
-	CHECK_EQ(st.dropped, 0);
-	CHECK_EQ(st.batches, 2);
-	/* the third does not fit: window 1 goes, the marker follows window 3 */
+	CHECK_EQ(st.batches, 2);	/* the slow sink still needs window 1 */
+	/* the third does not fit: window 1 goes, undelivered by "slow" */
 	CHECK_EQ(spool_put_window(sp, 3, 1, 2, one, lens, 1), 0);
 	spool_stats(sp, &st);
 	CHECK_EQ(st.dropped, 1);
 	CHECK_EQ(st.batches, 2);
-	CHECK_EQ(st.entries, 3);
-	CHECK_EQ(st.next_seq, 5);
+	CHECK_EQ(st.entries, 2);	/* no marker in the shared spool */
+	CHECK_EQ(st.next_seq, 4);
 	CHECK(st.bytes <= 250000);
-	CHECK_EQ(spool_delete_oldest(sp), 0);	/* window 2, seq 2 */
-	arr = peek_json(sp);
-	CHECK(arr && json_object_array_length(arr) == 2);
-	if (arr) {
-		struct json_object *e = json_object_array_get_idx(arr, 1);
-
-		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 0)), 3);
-		CHECK_EQ(entry_seq(e), 4);
-		check_str("marker", entry_text(e),
-			  "----------- 1 logs dropped ----------");
-		CHECK_EQ(json_object_object_length(e), 2);
-		json_object_put(arr);
-	}
+	CHECK_EQ(cursor_deliver(sp, fast, &dropped), 2);
+	CHECK_EQ(dropped, 0);
+	CHECK_EQ(cursor_deliver(sp, fast, &dropped), 3);
+	CHECK_EQ(dropped, 0);
+	CHECK_EQ(cursor_deliver(sp, fast, &dropped), 0);
+	CHECK_EQ(cursor_deliver(sp, slow, &dropped), 2);
+	CHECK_EQ(dropped, 1);
+	spool_stats(sp, &st);
+	CHECK_EQ(st.batches, 1);	/* window 2: both have it, deleted */
 	spool_close(sp);
 
-	/* the count survives a restart; two batches of 3 entries go at once */
+	/* cursors survive a restart; window 4 pushes out 3, which only
+	 * "slow" lacks */
 	sp = open_spool(dir, 250000);
-	spool_stats(sp, &st);
-	CHECK_EQ(st.dropped, 1);
-	CHECK_EQ(spool_put_window(sp, 4, 1, 2, one, lens, 1), 0);
-	spool_stats(sp, &st);
-	CHECK_EQ(st.dropped, 1);
+	add_cursor(sp, "slow", &slow);
+	add_cursor(sp, "fast", &fast);
+	CHECK_EQ(spool_cursor_prune(sp), 0);
 	lens[0] = 200000;
-	CHECK_EQ(spool_put_window(sp, 5, 1, 2, bigone, lens, 1), 0);
+	CHECK_EQ(spool_put_window(sp, 4, 1, 2, bigone, lens, 1), 0);
 	spool_stats(sp, &st);
-	CHECK_EQ(st.dropped, 4);
+	CHECK_EQ(st.dropped, 2);
 	CHECK_EQ(st.batches, 1);
-	CHECK_EQ(st.next_seq, 8);
+	CHECK_EQ(cursor_next(sp, fast, &dropped, NULL), 4);
+	CHECK_EQ(dropped, 0);
+	CHECK_EQ(cursor_next(sp, slow, &dropped, NULL), 4);
+	CHECK_EQ(dropped, 1);
 	spool_close(sp);
 
+	/* "slow" leaves the configuration: forgotten, its batches go with
+	 * the last sink that needed them */
 	sp = open_spool(dir, 250000);
-	spool_stats(sp, &st);
-	CHECK_EQ(st.dropped, 4);
-	arr = peek_json(sp);
-	CHECK(arr && json_object_array_length(arr) == 2);
-	if (arr) {
-		struct json_object *e = json_object_array_get_idx(arr, 1);
-
-		CHECK_EQ(entry_seq(json_object_array_get_idx(arr, 0)), 6);
-		CHECK_EQ(entry_seq(e), 7);
-		check_str("marker", entry_text(e),
-			  "----------- 3 logs dropped ----------");
-		json_object_put(arr);
-	}
-	batch_counts(sp, counts, &n, seqs);
-	CHECK_EQ(n, 1);
-	spool_close(sp);
+	add_cursor(sp, "fast", &fast);
+	CHECK_EQ(spool_cursor_prune(sp), 0);
+	CHECK_EQ(count_files(path("cap/cursors"), "slow"), 0);
+	CHECK_EQ(count_files(path("cap/cursors"), "ast"), 1);
+	CHECK_EQ(cursor_deliver(sp, fast, &dropped), 4);
 	CHECK_EQ(count_files(dir, ".batch"), 0);
+	/* a sink added now starts with the next batch: nothing is lost */
+	add_cursor(sp, "late", &slow);
+	lens[0] = 100000;
+	CHECK_EQ(spool_put_window(sp, 5, 1, 2, one, lens, 1), 0);
+	CHECK_EQ(cursor_next(sp, slow, &dropped, NULL), 5);
+	CHECK_EQ(dropped, 0);
+	spool_close(sp);
 	free(m);
 	free(big);
 }
@@ -567,7 +610,7 @@ static void test_recovery_after_crash(void)
 	sp = open_spool(dir, 200);
 	spool_stats(sp, &st);
 	CHECK_EQ(st.batches, 1);
-	CHECK_EQ(st.entries, 2);	/* marker + window 2 */
+	CHECK_EQ(st.entries, 1);	/* window 2; markers are per sink */
 	CHECK(access(b, F_OK) != 0);
 	spool_close(sp);
 
@@ -575,7 +618,7 @@ static void test_recovery_after_crash(void)
 	CHECK_EQ(unlink(path("crash/state")), 0);
 	sp = open_spool(dir, 0);
 	spool_stats(sp, &st);
-	CHECK_EQ(st.next_seq, 5);
+	CHECK_EQ(st.next_seq, 4);
 	spool_close(sp);
 
 	/* a corrupt state file is an error, not a fresh start */
@@ -817,7 +860,7 @@ int main(void)
 		T(test_duplicate_window_is_not_written),
 		T(test_reopen_keeps_entries_and_sequence),
 		T(test_batches_stay_under_256k),
-		T(test_cap_drops_oldest_with_marker),
+		T(test_cap_drops_reach_only_the_slow_cursor),
 		T(test_recovery_after_crash),
 		T(test_bad_input_and_lock),
 		T(test_streamed_window),

@@ -26,6 +26,7 @@
 #include "tmpdir.h"
 #include "spool.h"
 #include "upload.h"
+#include "config.h"
 #include "array.h"
 #include "clock.h"
 
@@ -78,9 +79,14 @@ struct collector {
 	char bodies[256];
 };
 
-/* Starts collector.py with @args (NULL-terminated) and reads its port. */
-static void collector_start(struct collector *c, const char *name,
-			    const char *const *args)
+static char receiver_py[256];
+
+/*
+ * Starts collector.py, or receiver.py for @protocol, with @args
+ * (NULL-terminated) and reads its port.
+ */
+static void server_start(struct collector *c, const char *protocol,
+			 const char *name, const char *const *args)
 {
 	const char *argv[32] = { "python3", collector_py, "--port", "0" };
 	int fds[2], i = 4, j;
@@ -94,8 +100,14 @@ static void collector_start(struct collector *c, const char *name,
 		die(c->bodies);
 	argv[i++] = "--out";
 	argv[i++] = c->out;
-	argv[i++] = "--bodies";
-	argv[i++] = c->bodies;
+	if (protocol) {
+		argv[1] = receiver_py;
+		argv[i++] = "--protocol";
+		argv[i++] = protocol;
+	} else {
+		argv[i++] = "--bodies";
+		argv[i++] = c->bodies;
+	}
 	for (j = 0; args && args[j]; j++)
 		argv[i++] = args[j];
 	argv[i] = NULL;
@@ -126,6 +138,12 @@ static void collector_start(struct collector *c, const char *name,
 	line[len] = '\0';
 	c->port = atoi(line);
 	snprintf(c->server, sizeof(c->server), "http://127.0.0.1:%d", c->port);
+}
+
+static void collector_start(struct collector *c, const char *name,
+			    const char *const *args)
+{
+	server_start(c, NULL, name, args);
 }
 
 static void collector_stop(struct collector *c)
@@ -234,6 +252,21 @@ static struct spool *new_spool(const char *name)
 	return sp;
 }
 
+/* Spools window @w of the @n messages @msgs, then frees them. */
+static void spool_and_free(struct spool *sp, uint64_t w, char **msgs,
+			   size_t *lens, size_t n)
+{
+	size_t i;
+
+	if (spool_put_window(sp, w, w * 1000, w * 1000 + 500,
+			     (const char *const *)msgs, lens, n))
+		die("spool_put_window");
+	for (i = 0; i < n; i++)
+		free(msgs[i]);
+	free(msgs);
+	free(lens);
+}
+
 /* Window @w: @n messages of about @size bytes, compressible. */
 static void spool_window(struct spool *sp, uint64_t w, size_t n, size_t size)
 {
@@ -255,23 +288,47 @@ static void spool_window(struct spool *sp, uint64_t w, size_t n, size_t size)
 		fclose(f);
 		lens[i] = len;
 	}
-	if (spool_put_window(sp, w, w * 1000, w * 1000 + 500,
-			     (const char *const *)msgs, lens, n))
-		die("spool_put_window");
+	spool_and_free(sp, w, msgs, lens, n);
+}
+
+/* The sinks' options, as netlogd.conf would give them. */
+static struct netlogd_config sinks;
+
+/* A sink of @type with @n keys and values, as a [sink] section has them. */
+static void sink_config(struct upload_config *cfg, const char *type,
+			const char *const *kv, size_t n)
+{
+	char err[CONFIG_ERR_LEN], name[16];
+	struct sink_config *sc;
+	size_t i;
+
+	snprintf(name, sizeof(name), "s%zu", sinks.nsinks);
+	if (config_sink_add(&sinks, name, type, err, sizeof(err)))
+		die(err);
+	sc = &sinks.sinks[sinks.nsinks - 1];
 	for (i = 0; i < n; i++)
-		free(msgs[i]);
-	free(msgs);
-	free(lens);
+		if (config_sink_set(&sinks, sc, kv[2 * i], kv[2 * i + 1], err,
+				    sizeof(err)))
+			die(err);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->type = sc->type;
+	cfg->opts = sc->opts;
+	cfg->codec = sc->codec;
+}
+
+static void logtail_config(struct upload_config *cfg, const struct collector *c,
+			   bool domain)
+{
+	const char *kv[] = { "server", c->server, "collection",
+			     UPLOAD_COLLECTION, "private_id", PRIV,
+			     "domain_id", DOM };
+
+	sink_config(cfg, "logtail", kv, domain ? 4 : 3);
 }
 
 static void http_config(struct upload_config *cfg, const struct collector *c)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->sink = UPLOAD_SINK_LOGTAIL;
-	cfg->server = c->server;
-	cfg->collection = UPLOAD_COLLECTION;
-	cfg->private_id = PRIV;
-	cfg->domain_id = DOM;
+	logtail_config(cfg, c, true);
 	cfg->codec = COMPRESS_ZSTD;
 	cfg->timeout_ms = 5000;
 	cfg->retry_min_ms = 50;
@@ -412,7 +469,11 @@ static void test_identity_and_no_copy_id(void)
 
 	collector_start(&c, "identity", args);
 	http_config(&cfg, &c);
-	cfg.domain_id = NULL;
+	logtail_config(&cfg, &c, false);
+	cfg.timeout_ms = 5000;
+	cfg.retry_min_ms = 50;
+	cfg.retry_max_ms = 100;
+	cfg.retry_cap_ms = 5000;
 	up = new_uploader(&cfg);
 	CHECK_EQ(spool_put_window(sp, 1, 1, 2, small, lens, 1), 0);
 	CHECK_EQ(drain(up, sp, 5), 1);
@@ -766,13 +827,11 @@ static void test_many_batches_in_order(void)
  */
 static void test_file_sink(void)
 {
-	struct upload_config cfg = {
-		.sink = UPLOAD_SINK_FILE, .file_path = path("log/netlog/flows.jsonl"),
-		.timeout_ms = 1000, .retry_min_ms = 10, .retry_max_ms = 20,
-		.retry_cap_ms = 100,
-	};
+	const char *file_path = path("log/netlog/flows.jsonl");
+	const char *kv[] = { "path", file_path };
+	struct upload_config cfg;
 	struct upload_stats us;
-	struct uploader *up = new_uploader(&cfg);
+	struct uploader *up;
 	struct spool *sp = new_spool("file");
 	const char *body;
 	char *copy, *data;
@@ -780,18 +839,25 @@ static void test_file_sink(void)
 	uint64_t seqs[16], delay;
 	int fd;
 
+	sink_config(&cfg, "file", kv, 1);
+	cfg.timeout_ms = 1000;
+	cfg.retry_min_ms = 10;
+	cfg.retry_max_ms = 20;
+	cfg.retry_cap_ms = 100;
+	up = new_uploader(&cfg);
+
 	spool_window(sp, 1, 2, 100);
 	spool_window(sp, 2, 3, 100);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
 	copy = strdup(body);
 	CHECK_EQ(drain(up, sp, 5), 2);
-	CHECK_EQ(file_seqs(cfg.file_path, seqs, 16), 5);
+	CHECK_EQ(file_seqs(file_path, seqs, 16), 5);
 	CHECK(seqs[0] == 1 && seqs[4] == 5);
 	upload_stats(up, &us);
 	CHECK_EQ(us.entries, 5);
 	CHECK_EQ(us.batches, 2);
 	/* each line is the entry as json-c prints it, compact */
-	data = read_all(cfg.file_path, &size_before);
+	data = read_all(file_path, &size_before);
 	CHECK(data && !strncmp(data, "{\"logtail\":{\"client_time\":\"", 27));
 	CHECK(data && strstr(data, "\"virtualTraffic\":[{\"proto\":6,") != NULL);
 	free(data);
@@ -804,19 +870,19 @@ static void test_file_sink(void)
 	upload_stats(up, &us);
 	CHECK_EQ(us.skipped, 2);
 	CHECK_EQ(us.entries, 0);
-	CHECK_EQ(file_seqs(cfg.file_path, seqs, 16), 5);
+	CHECK_EQ(file_seqs(file_path, seqs, 16), 5);
 	upload_close(up);
 
 	/* a torn line from a crash in the middle of a write */
-	fd = open(cfg.file_path, O_WRONLY | O_APPEND);
+	fd = open(file_path, O_WRONLY | O_APPEND);
 	CHECK(fd >= 0 && write(fd, "{\"logtail\":{\"proc", 17) == 17);
 	close(fd);
 	up = new_uploader(&cfg);
-	free(read_all(cfg.file_path, &len));
+	free(read_all(file_path, &len));
 	CHECK_EQ(len, size_before);
 	spool_window(sp, 3, 1, 100);
 	CHECK_EQ(drain(up, sp, 5), 1);
-	CHECK_EQ(file_seqs(cfg.file_path, seqs, 16), 6);
+	CHECK_EQ(file_seqs(file_path, seqs, 16), 6);
 	CHECK_EQ(seqs[5], 6);
 
 	/* a body that is not a JSON array cannot be retried into shape */
@@ -828,11 +894,8 @@ static void test_file_sink(void)
 
 static void test_stdout_sink(void)
 {
-	struct upload_config cfg = {
-		.sink = UPLOAD_SINK_STDOUT, .timeout_ms = 1000,
-		.retry_min_ms = 10, .retry_max_ms = 20, .retry_cap_ms = 100,
-	};
-	struct uploader *up = new_uploader(&cfg);
+	struct upload_config cfg;
+	struct uploader *up;
 	struct spool *sp = new_spool("stdout");
 	const char *msgs[] = { "{\"a\":\"x/y\"}", "{\"b\":[1,2]}" };
 	size_t lens[] = { 11, 11 }, len;
@@ -840,6 +903,13 @@ static void test_stdout_sink(void)
 	const char *body;
 	struct json_object *arr, *lt, *t;
 	int saved, fd;
+
+	sink_config(&cfg, "stdout", NULL, 0);
+	cfg.timeout_ms = 1000;
+	cfg.retry_min_ms = 10;
+	cfg.retry_max_ms = 20;
+	cfg.retry_cap_ms = 100;
+	up = new_uploader(&cfg);
 
 	CHECK_EQ(spool_put_window(sp, 1, 1, 2, msgs, lens, 2), 0);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
@@ -871,6 +941,354 @@ static void test_stdout_sink(void)
 	spool_close(sp);
 }
 
+/* --- the http sink and several sinks ---------------------------------- */
+
+/*
+ * Window @w of @n netlogtype.Messages as Tailscale's are, about @flows
+ * flows each, each record unique (the receiver keys them by content).
+ */
+static void spool_records(struct spool *sp, uint64_t w, size_t n,
+			  size_t flows)
+{
+	char **msgs = calloc(n, sizeof(*msgs));
+	size_t *lens = calloc(n, sizeof(*lens)), i, j;
+
+	for (i = 0; i < n; i++) {
+		FILE *f = open_memstream(&msgs[i], &lens[i]);
+
+		fprintf(f, "{\"nodeId\":\"nTEST1CNTRL\",\"start\":\"2026-11-30T00:%02" PRIu64 ":00Z\",\"end\":\"2026-11-30T00:%02" PRIu64 ":05Z\",\"virtualTraffic\":[",
+			w % 60, w % 60);
+		for (j = 0; j < flows; j++)
+			fprintf(f, "%s{\"proto\":6,\"src\":\"100.64.0.1:%zu\",\"dst\":\"100.64.%" PRIu64 ".2:443\",\"txPkts\":3,\"txBytes\":180}",
+				j ? "," : "", 1024 + i, w % 250 + j % 2);
+		fprintf(f, "]}");
+		fclose(f);
+	}
+	spool_and_free(sp, w, msgs, lens, n);
+}
+
+static void http_sink_config(struct upload_config *cfg,
+			     const struct collector *c, const char *rejected)
+{
+	char url[96];
+	const char *kv[] = { "url", url };
+
+	snprintf(url, sizeof(url), "%s/ingest", c->server);
+	sink_config(cfg, "http", kv, 1);
+	cfg->name = "h1";
+	cfg->timeout_ms = 5000;
+	cfg->retry_min_ms = 50;
+	cfg->retry_max_ms = 100;
+	cfg->retry_cap_ms = 2000;
+	cfg->rejected_dir = rejected;
+}
+
+static size_t count_lines(const char *p)
+{
+	char *data = read_all(p, NULL), *q;
+	size_t n = 0;
+
+	for (q = data; q && *q; q++)
+		n += *q == '\n';
+	free(data);
+	return n;
+}
+
+/* An encoding's count in the receiver's "encoding" object. */
+static int64_t stat_sub(struct json_object *st, const char *key,
+			const char *sub)
+{
+	struct json_object *o;
+
+	if (!json_object_object_get_ex(st, key, &o))
+		return -1;
+	return stat_int(o, sub) < 0 ? 0 : stat_int(o, sub);
+}
+
+/*
+ * NDJSON to a protocol-exact receiver, with each compression: every
+ * record stored once, the body encoded as configured.
+ */
+static void test_http_sink_round_trip(enum compress_codec codec)
+{
+	static const char *const args[] = { "--path", "/ingest", NULL };
+	const char *name = compress_name(codec);
+	char sname[32];
+	struct collector c;
+	struct upload_config cfg;
+	struct upload_stats us;
+	struct json_object *st;
+	struct uploader *up;
+	struct spool *sp;
+
+	snprintf(sname, sizeof(sname), "http-%s", name);
+	sp = new_spool(sname);
+	server_start(&c, "http", sname, args);
+	http_sink_config(&cfg, &c, NULL);
+	cfg.codec = codec;
+	up = new_uploader(&cfg);
+	spool_records(sp, 1, 3, 20);
+	spool_records(sp, 2, 4, 20);
+	CHECK_EQ(drain(up, sp, 10), 2);
+	upload_stats(up, &us);
+	CHECK_EQ(us.batches, 2);
+	CHECK_EQ(us.entries, 7);
+	CHECK_EQ(us.compressed, codec == COMPRESS_NONE ? 0 : 2);
+	CHECK_EQ(us.failures, 0);
+	st = collector_stats(&c);
+	CHECK_EQ(stat_int(st, "requests"), 2);
+	CHECK_EQ(stat_int(st, "accepted"), 7);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_sub(st, "encoding", name), 2);
+	CHECK_EQ(stat_sub(st, "content_type", "application/x-ndjson"), 2);
+	json_object_put(st);
+	CHECK_EQ(count_lines(c.out), 7);
+	upload_close(up);
+	spool_close(sp);
+	collector_stop(&c);
+}
+
+/*
+ * 500, 429 with Retry-After and a dropped connection are retried, the
+ * records stored once; a 400 sets the batch aside in rejected/NAME/ with
+ * its status and the reply's first KiB, counts it, and the cursor goes on.
+ */
+static void test_http_sink_faults_and_rejection(void)
+{
+	const char *ctl = path("http-faults.control");
+	const char *const args[] = { "--fault", "500*2", "--fault", "429*1/1",
+				     "--control", ctl, NULL };
+	char *spooled = NULL, *got, *reply;
+	const char *rej = path("http-faults.rejected/h1");
+	struct collector c;
+	struct upload_config cfg;
+	struct upload_stats us;
+	struct spool_cursor_stats cs;
+	struct json_object *st;
+	struct uploader *up;
+	struct spool *sp = new_spool("http-faults");
+	struct spool_item it;
+	struct buf b = { 0 };
+	uint64_t t0;
+	size_t len, glen;
+	FILE *f;
+	int cur;
+
+	server_start(&c, "http", "http-faults", args);
+	http_sink_config(&cfg, &c, rej);
+	up = new_uploader(&cfg);
+	spool_records(sp, 1, 2, 5);
+	spool_records(sp, 2, 3, 5);
+	spool_records(sp, 3, 1, 5);
+	t0 = clock_ms();
+	/* 500, 500, 429 (1 s): the first batch on the 4th attempt */
+	CHECK_EQ(drain(up, sp, 4), 4);
+	CHECK(clock_ms() - t0 >= 1000);
+	upload_stats(up, &us);
+	CHECK_EQ(us.failures, 3);
+	CHECK_EQ(us.batches, 1);
+	CHECK_EQ(us.last_delay_ms, 1000);
+	f = fopen(ctl, "w");
+	if (!f || fputs("400\n", f) < 0 || fclose(f))
+		die(ctl);
+	/* the second batch meets the 400 */
+	CHECK_EQ(spool_cursor_add(sp, "h1", &cur), 0);
+	CHECK_EQ(spool_cursor_read(sp, cur, &b, &it), 0);
+	spooled = strndup(b.data, b.len);
+	len = b.len;
+	buf_free(&b);
+	CHECK_EQ(drain(up, sp, 5), 2);
+	upload_stats(up, &us);
+	CHECK_EQ(us.batches, 2);
+	CHECK_EQ(us.rejected, 1);
+	CHECK_EQ(us.entries, 3);
+	CHECK_EQ(us.last_status, 200);
+	upload_cursor_stats(up, sp, &cs);
+	CHECK_EQ(cs.batches, 0);
+	CHECK_EQ(cs.next_seq, 7);
+	got = read_all(path("http-faults.rejected/h1/%s", it.name), &glen);
+	CHECK(got && glen == len && !memcmp(got, spooled, len));
+	reply = read_all(path("http-faults.rejected/h1/%s.reply", it.name), NULL);
+	CHECK_STR(reply, "status 400\ninjected fault\n");
+	st = collector_stats(&c);
+	CHECK_EQ(stat_int(st, "accepted"), 3);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	CHECK_EQ(stat_int(st, "faults"), 4);
+	json_object_put(st);
+	free(got);
+	free(reply);
+	free(spooled);
+	upload_close(up);
+	spool_close(sp);
+	collector_stop(&c);
+}
+enum { TWO_W = 30, TWO_PERIOD = 200, TWO_A_TIMEOUT = 1000 };
+
+/* Sink a, logtail to @ca, and sink b, http to @cb: short retries. */
+static void two_sinks_open(struct uploader **ups, struct spool *sp,
+			   const struct collector *ca,
+			   const struct collector *cb)
+{
+	struct upload_config cfg;
+	const char *kvb[2];
+	char url[96];
+
+	logtail_config(&cfg, ca, false);
+	cfg.name = "a";
+	cfg.timeout_ms = TWO_A_TIMEOUT;
+	cfg.retry_min_ms = cfg.retry_max_ms = 100;
+	cfg.retry_cap_ms = 1000;
+	ups[0] = new_uploader(&cfg);
+	snprintf(url, sizeof(url), "%s/", cb->server);
+	kvb[0] = "url";
+	kvb[1] = url;
+	sink_config(&cfg, "http", kvb, 1);
+	cfg.name = "b";
+	cfg.timeout_ms = 5000;
+	cfg.retry_min_ms = cfg.retry_max_ms = 100;
+	cfg.retry_cap_ms = 1000;
+	ups[1] = new_uploader(&cfg);
+	/* as netlogd does at start: both cursors before the first batch */
+	CHECK_EQ(upload_attach(ups[0], sp), 0);
+	CHECK_EQ(upload_attach(ups[1], sp), 0);
+}
+
+/*
+ * The daemon's loop, scaled down: a window every TWO_PERIOD ms, the sinks
+ * run at once and whenever one is due; A's collector fails 30 times from
+ * window 5 on (@ctl). Returns B's worst delay from spool to delivery.
+ */
+static uint64_t two_sinks_run(struct uploader **ups, struct spool *sp,
+			      const char *ctl)
+{
+	struct spool_cursor_stats cs;
+	uint64_t next = 0, worst = 0, w, t, spooled, due;
+	size_t i;
+	FILE *f;
+
+	for (w = 1; w <= TWO_W; w++) {
+		if (w == 5) {
+			f = fopen(ctl, "w");
+			if (!f || fputs("500*30\n", f) < 0 || fclose(f))
+				die(ctl);
+		}
+		spool_records(sp, w, 2, 40);
+		spooled = clock_ms();
+		due = spooled + TWO_PERIOD;
+		next = upload_run(ups, 2, sp, spooled);
+		t = clock_ms();
+		upload_cursor_stats(ups[1], sp, &cs);
+		CHECK_EQ(cs.batches, 0);	/* B has it already */
+		if (t - spooled > worst)
+			worst = t - spooled;
+		while (next < due) {
+			sleep_until(next);
+			next = upload_run(ups, 2, sp, clock_ms());
+		}
+		sleep_until(due);
+	}
+	for (i = 0; i < 100 && next != UINT64_MAX; i++) {
+		sleep_until(next);
+		next = upload_run(ups, 2, sp, clock_ms());
+	}
+	CHECK(next == UINT64_MAX);
+	return worst;
+}
+
+/*
+ * A's collector: 1..2W in order, the marker of @dropped entries, then one
+ * gap of exactly @dropped.
+ */
+static void check_one_gap(const struct collector *ca, uint64_t dropped)
+{
+	uint64_t seqs[2 * TWO_W + 8], w;
+	size_t n, i, gap = 0, marker_at = 0;
+	char *data, *line, *save;
+
+	n = file_seqs(ca->out, seqs, ARRAY_SIZE(seqs));
+	CHECK_EQ(n, 2 * TWO_W - dropped + 1);
+	data = read_all(ca->out, NULL);
+	for (i = 0, line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), i++)
+		if (!strncmp(line, "{\"text\":", 8))
+			marker_at = i;
+	free(data);
+	CHECK(marker_at > 0 && marker_at + 1 < n);
+	for (i = 0, w = 1; i < n && i < ARRAY_SIZE(seqs); i++) {
+		if (i == marker_at)
+			continue;
+		if (seqs[i] != w) {
+			gap += seqs[i] - w;
+			CHECK(i == marker_at + 1);	/* the marker, then the gap's end */
+		}
+		w = seqs[i] + 1;
+	}
+	CHECK_EQ(gap, dropped);
+	CHECK_EQ(w, 2 * TWO_W + 1);
+}
+
+/*
+ * Sink A (logtail) fails for a while, long enough for the spool's cap to
+ * drop what it had not taken; sink B (http) gets every window within a
+ * poll period and one attempt of A's, as the daemon's loop runs them
+ * (upload_run()). A then recovers: each entry once, one gap in proc_seq
+ * exactly as long as the cap's drop, and the "N logs dropped" marker, to
+ * A alone, just before the gap's end.
+ */
+static void test_two_sinks_one_failing(void)
+{
+	const char *ctl = path("two.control");
+	const char *args_a[] = { "--control", ctl, NULL };
+	struct collector ca, cb;
+	struct upload_stats ua, ub;
+	struct spool_stats ss;
+	struct uploader *ups[2];
+	struct spool *sp;
+	struct json_object *st;
+	uint64_t worst;
+
+	if (spool_open(path("two.spool"), 64 << 10, &sp))
+		exit(1);
+	collector_start(&ca, "two-a", args_a);
+	server_start(&cb, "http", "two-b", NULL);
+	two_sinks_open(ups, sp, &ca, &cb);
+	worst = two_sinks_run(ups, sp, ctl);
+	printf("  two sinks: B's worst delay %" PRIu64 " ms\n", worst);
+	CHECK(worst <= TWO_PERIOD + TWO_A_TIMEOUT);
+
+	spool_stats(sp, &ss);
+	upload_stats(ups[0], &ua);
+	upload_stats(ups[1], &ub);
+	CHECK(ss.dropped > 0);
+	CHECK_EQ(ua.dropped, ss.dropped);
+	CHECK_EQ(ub.dropped, 0);
+	CHECK_EQ(ua.failures, 30);
+	CHECK_EQ(ub.failures, 0);
+	CHECK_EQ(ub.entries, 2 * TWO_W);
+	st = collector_stats(&cb);
+	CHECK_EQ(stat_int(st, "accepted"), 2 * TWO_W);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	json_object_put(st);
+	st = collector_stats(&ca);
+	CHECK_EQ(stat_int(st, "entries"), 2 * TWO_W - (int64_t)ss.dropped);
+	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_int(st, "errors"), 0);
+	CHECK_EQ(stat_len(st, "markers"), 1);
+	CHECK_EQ(json_object_get_int64(json_object_array_get_idx(
+			 json_object_object_get(st, "markers"), 0)),
+		 (int64_t)ss.dropped);
+	json_object_put(st);
+	check_one_gap(&ca, ss.dropped);
+	upload_close(ups[0]);
+	upload_close(ups[1]);
+	spool_close(sp);
+	collector_stop(&ca);
+	collector_stop(&cb);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0 = clock_ms(), t;
@@ -880,6 +1298,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	collector_py = argv[1];
+	snprintf(receiver_py, sizeof(receiver_py), "%.*sreceiver.py",
+		 (int)(strrchr(collector_py, '/') ?
+		       strrchr(collector_py, '/') + 1 - collector_py : 0),
+		 collector_py);
 	snprintf(root, sizeof(root), "/tmp/test-upload.XXXXXX");
 	if (!mkdtemp(root))
 		die("mkdtemp");
@@ -906,6 +1328,11 @@ int main(int argc, char **argv)
 	RUN(test_deadline_stops_an_attempt());
 	RUN(test_dropped_connection_is_retried());
 	RUN(test_many_batches_in_order());
+	RUN(test_http_sink_round_trip(COMPRESS_GZIP));
+	RUN(test_http_sink_round_trip(COMPRESS_ZSTD));
+	RUN(test_http_sink_round_trip(COMPRESS_NONE));
+	RUN(test_http_sink_faults_and_rejection());
+	RUN(test_two_sinks_one_failing());
 	RUN(test_file_sink());
 	RUN(test_stdout_sink());
 #undef RUN

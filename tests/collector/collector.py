@@ -14,10 +14,13 @@ body must be one frame with its content size and a checksum, as Tailscale's
 client sends it), no Accept-Encoding,
 a JSON array of objects whose first member is "logtail" with client_time
 (RFC 3339, UTC), proc_id (1..2^32-1) and proc_seq (>= 1), and at most
-262144 bytes unless it holds one entry. A bad request gets 400 and a line on
-stderr, and counts in "errors": tests fail on any. Good entries are stored
-once per (proc_id, proc_seq) as JSON lines in --out; repeats count in
-"duplicates".
+262144 bytes unless it holds one entry. The one entry without a logtail
+member is logtail's own marker of entries lost, exactly
+{"text":"----------- N logs dropped ----------"} (N >= 1), as Tailscale's
+client uploads it: it is counted ("markers": each N, in order) and written to
+--out where it came. A bad request gets 400 and a line on stderr, and counts
+in "errors": tests fail on any. Good entries are stored once per (proc_id,
+proc_seq) as JSON lines in --out; repeats count in "duplicates".
 
 GET /stats returns the counters as JSON.
 
@@ -55,6 +58,7 @@ BATCH_MAX = 262144
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 PATH = re.compile(r"^/c/([A-Za-z0-9._-]+)/([0-9a-f]{64})$")
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
+MARKER = re.compile(r"^----------- ([1-9][0-9]*) logs dropped ----------$")
 FAULT = re.compile(r"^(\d{3}|slow|drop)(?:\*(\d+)|@([0-9.]+))?(?:/([0-9.]+))?$")
 
 
@@ -84,7 +88,7 @@ class State:
             "duplicates": 0, "gzip": 0, "zstd": 0, "identity": 0, "max_body": 0,
             "faults": 0, "paths": [], "last_seq": {},
             "user_agent": [], "content_type": [], "content_encoding": [],
-            "orig_length": [],
+            "orig_length": [], "markers": [],
         }
 
     def next_fault(self):
@@ -108,6 +112,11 @@ class State:
     def store(self, entries):
         with self.lock:
             for e in entries:
+                if "logtail" not in e:
+                    self.stats["markers"].append(int(MARKER.match(e["text"]).group(1)))
+                    if self.out:
+                        self.out.write(json.dumps(e, separators=(",", ":")) + "\n")
+                    continue
                 lt = e["logtail"]
                 key = (lt["proc_id"], lt["proc_seq"])
                 if key in self.seen:
@@ -155,6 +164,12 @@ def zstd_decompress(raw):
     return body
 
 
+def is_marker(e):
+    """logtail's "N logs dropped" entry: a text member alone, no logtail."""
+    return (isinstance(e, dict) and list(e) == ["text"] and isinstance(e["text"], str)
+            and MARKER.match(e["text"]) is not None)
+
+
 def check_entries(body, raw_len):
     try:
         entries = json.loads(body, object_pairs_hook=no_duplicates)
@@ -165,6 +180,8 @@ def check_entries(body, raw_len):
     if len(entries) > 1 and raw_len > BATCH_MAX:
         raise BadRequest(f"body of {len(entries)} entries is {raw_len} bytes, over {BATCH_MAX}")
     for i, e in enumerate(entries):
+        if is_marker(e):
+            continue
         if not isinstance(e, dict) or next(iter(e), None) != "logtail":
             raise BadRequest(f"entry {i} does not start with a logtail member")
         lt = e["logtail"]

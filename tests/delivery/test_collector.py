@@ -128,7 +128,11 @@ class CollectorTest(unittest.TestCase):
             (b"{}", PATH, {}),
             (b"[]", PATH, {}),
             (body({"nodeId": "n", "logtail": entry(1)["logtail"]}), PATH, {}),
-            (body({"text": "----------- 1 logs dropped ----------"}), PATH, {}),
+            (body({"text": "logger closing down"}), PATH, {}),
+            (body({"text": "----------- 0 logs dropped ----------"}), PATH, {}),
+            (body({"text": "----------- 1 logs dropped ---------- "}), PATH, {}),
+            (body({"text": "----------- 1 logs dropped ----------", "x": 1}), PATH, {}),
+            (body({"text": 1}), PATH, {}),
             (body(entry(0)), PATH, {}),
             (body(entry(1, pid=0)), PATH, {}),
             (body(entry(1, pid=2**32)), PATH, {}),
@@ -145,6 +149,23 @@ class CollectorTest(unittest.TestCase):
         self.assertEqual((s["errors"], s["entries"]), (len(bad), 0))
         # one big entry alone may exceed 256 KiB
         self.assertEqual(self.post(body(entry(9, pad="x" * 300000)))[0], 200)
+
+    def test_dropped_marker_as_tailscale_sends_it(self):
+        # logtail's marker carries no logtail member and comes first
+        marker = {"text": "----------- 17 logs dropped ----------"}
+        b = body(marker, entry(20, nodeId="n"), entry(21))
+        self.assertEqual(self.post(zstd(b), headers={
+            "Content-Encoding": "zstd", "Orig-Content-Length": str(len(b))})[0], 200)
+        self.assertEqual(self.post(body({"text": "----------- 2 logs dropped ----------"},
+                                        entry(30)))[0], 200)
+        s = self.stats()
+        self.assertEqual((s["entries"], s["errors"], s["markers"]), (3, 0, [17, 2]))
+        with open(self.out) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(lines[0], marker)
+        self.assertEqual([e["logtail"]["proc_seq"] for e in lines if "logtail" in e],
+                         [20, 21, 30])
+        self.assertEqual(len(lines), 5)
 
     def test_faults_from_control_file(self):
         with open(self.control + ".tmp", "w") as f:

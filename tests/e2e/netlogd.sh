@@ -1,6 +1,7 @@
 #!/bin/bash
 # netlogd end to end, inside a QEMU guest: wireguard-go, netlog.ko, netlogd
-# shipping to the test collector on ns1's loopback.
+# shipping to two sinks at once: the test collector on ns1's loopback
+# (logtail, zstd) and a file.
 #
 # usage: netlogd.sh MODDIR
 #
@@ -11,10 +12,11 @@
 #  │ netlogd -> 127.0.0.1 collector│             │ lan0 10.20.0.5/24 (subnet)   │
 #  └───────────────────────────────┘             └──────────────────────────────┘
 #
-# Part A: one window of known traffic; the collector must hold exactly the
-# expected message. Part B: netlogd killed with SIGKILL 50 times while
-# traffic flows and the collector fails 20% of uploads; at the end every
-# entry is there once and the counts equal the kernel's. Part C: the node
+# Part A: one window of known traffic; the collector and the file must each
+# hold exactly the expected message. Part B: netlogd killed with SIGKILL 50
+# times while traffic flows and the collector fails 20% of uploads; at the
+# end every entry is there once in each sink and the counts equal the
+# kernel's. Part C: the node
 # map from nodes_command, which fails, hangs and prints a broken map in turn.
 set -euo pipefail
 moddir=$1
@@ -96,19 +98,33 @@ pids+=($!)
 for _ in $(seq 100); do [[ -s $out/collector.port ]] && break; sleep 0.1; done
 port=$(head -n1 "$out/collector.port")
 priv=$(printf '%064x' 1)
-cat >"$out/netlogd.conf" <<EOF
+# The top-level keys and the [sink] sections, joined into netlogd.conf
+# whenever a part changes the top.
+cat >"$out/top.conf" <<EOF
 poll_period = 60s
 nodes = $out/nodes.json
-sink = logtail
-server = http://127.0.0.1:$port
-private_id = $priv
-domain_id = $(printf '%064x' 2)
 spool_dir = $out/spool
 retry_min = 50ms
 retry_max = 100ms
 retry_cap = 500ms
 status_file = $out/status.json
 EOF
+cat >"$out/sinks.conf" <<EOF
+[sink collector]
+type = logtail
+server = http://127.0.0.1:$port
+private_id = $priv
+domain_id = $(printf '%064x' 2)
+compression = zstd
+
+[sink archive]
+type = file
+path = $out/flows.jsonl
+EOF
+mkconf() { cat "$out/top.conf" "$out/sinks.conf" >"$out/netlogd.conf"; }
+mkconf
+# it holds private_id: netlogd refuses it readable by others
+chmod 600 "$out/netlogd.conf"
 
 # ---- A: one window, exact message --------------------------------------------
 
@@ -139,7 +155,8 @@ eq "$($py -c 'import json, sys; s = json.load(open(sys.argv[1])); print(s["nodes
 	"3 1" "node map: loaded, refused when broken, reloaded on change and on SIGHUP"
 grep -q "nodes.json: bad JSON" "$out/netlogd-a.err" || { echo "FAIL: no error naming the broken node map" >&2; exit 1; }
 expected='{"nodeId":"nGW1CNTRL","start":"T","end":"T","srcNode":{"nodeId":"nGW1CNTRL","name":"gw.example.ts.net","addresses":["100.64.0.1","fd7a:115c:a1e0::1"],"os":"linux","tags":["tag:gw"]},"dstNodes":[{"nodeId":"nPEER2CNTRL","name":"peer.example.ts.net","addresses":["100.64.0.2","fd7a:115c:a1e0::2"],"os":"linux","user":"alice@example.com"}],"virtualTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"100.64.0.2:0","txPkts":3,"txBytes":252,"rxPkts":3,"rxBytes":252},{"proto":17,"src":"100.64.0.1:40000","dst":"100.64.0.2:53","txPkts":4,"txBytes":512,"rxPkts":4,"rxBytes":512}],"subnetTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"10.20.0.5:0","txPkts":2,"txBytes":400,"rxPkts":2,"rxBytes":400}],"physicalTraffic":[{"src":"100.64.0.2:0","dst":"192.0.2.2:41642","txPkts":PTX,"txBytes":'$wg_tx',"rxPkts":PRX,"rxBytes":'$wg_rx'}]}'
-got=$($py - "$out/entries.jsonl" <<'EOF'
+exact_message() {
+	$py - "$1" <<'EOF'
 import json, re, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 msgs = [l for l in lines if "nodeId" in l]
@@ -153,12 +170,17 @@ for p in m["physicalTraffic"]:
     p["txPkts"], p["rxPkts"] = "PTX", "PRX"
 print(json.dumps(m, separators=(",", ":")).replace('"PTX"', "PTX").replace('"PRX"', "PRX"))
 EOF
-)
-eq "$got" "$expected" "the collector holds the exact message"
+}
+eq "$(exact_message "$out/entries.jsonl")" "$expected" "the collector holds the exact message"
+eq "$(exact_message "$out/flows.jsonl")" "$expected" "the file sink holds the exact message"
+eq "$($py -c 'import json, sys; s = json.load(open(sys.argv[1]))["sinks"]
+print(*(s[n]["deliveredBatches"] > 0 and s[n]["lagBatches"] for n in ("collector", "archive")))' "$out/status.json")" \
+	"0 0" "both sinks delivered, neither lags"
 
 # ---- B: SIGKILL at random moments while traffic flows ------------------------
 
-sed -i 's/^poll_period = .*/poll_period = 200ms/' "$out/netlogd.conf"
+sed -i 's/^poll_period = .*/poll_period = 200ms/' "$out/top.conf"
+mkconf
 echo '500@0.2' >"$out/faults"
 ip netns exec ns1 ping -q -i 0.05 100.64.0.2 >/dev/null & traffic_pid=$!
 for i in $(seq 50); do
@@ -190,12 +212,13 @@ import json, urllib.request
 print(json.dumps(json.load(urllib.request.urlopen('http://127.0.0.1:$port/stats'))))")
 $py -c 'import json, sys; s = json.loads(sys.argv[1])
 print("collector:", {k: s[k] for k in ("requests", "ok", "errors", "entries", "duplicates", "faults")})' "$curl_stats"
-$py - "$out/entries.jsonl" "$out/kstats.json" "$curl_stats" <<'EOF'
+for sink in entries flows; do
+$py - "$out/$sink.jsonl" "$out/kstats.json" "$curl_stats" <<'EOF'
 import json, sys
 entries = [json.loads(l) for l in open(sys.argv[1])]
 k = json.load(open(sys.argv[2]))
 col = json.loads(sys.argv[3])
-assert col["errors"] == 0, col
+assert col["errors"] == 0 and col["markers"] == [], col
 seqs = sorted((e["logtail"]["proc_id"], e["logtail"]["proc_seq"]) for e in entries)
 assert len(set(seqs)) == len(seqs), "an entry stored twice"
 ids = {p for p, _ in seqs}
@@ -215,8 +238,15 @@ kb = sum(k[f] for f in ("virtTxBytes", "virtRxBytes", "physTxBytes", "physRxByte
 assert k["missTableFullPkts"] == 0 and k["pendingSeq"] == 0 and k["liveFlows"] == 0, k
 assert (pk, by) == (kp, kb), f"shipped {pk} pkts {by} bytes, kernel saw {kp} {kb}"
 assert len(windows) >= 50, f"only {len(windows)} windows: the kills hit nothing"
-print(f"ok: {len(windows)} windows, {len(entries)} entries once each, "
+print(f"ok: {sys.argv[1]}: {len(windows)} windows, {len(entries)} entries once each, "
       f"{pk} packets and {by} bytes conserved, {col['duplicates']} duplicate uploads dropped")
+EOF
+done
+$py - "$out/entries.jsonl" "$out/flows.jsonl" <<'EOF'
+import json, sys
+a, b = ([json.dumps(json.loads(l), sort_keys=True) for l in open(f)] for f in sys.argv[1:])
+assert sorted(a) == sorted(b), f"the collector has {len(a)} entries, the file {len(b)}, not the same"
+print(f"ok: the collector and the file sink hold the same {len(a)} entries")
 EOF
 # ---- C: the node map from nodes_command --------------------------------------
 
@@ -240,12 +270,13 @@ bad) echo '{"self": "nGW1CNTRL", "nodes": [' ;;
 esac
 EOF
 chmod +x "$out/nodes.sh"
-sed -i -e 's/^poll_period = .*/poll_period = 60s/' -e '/^nodes = /d' "$out/netlogd.conf"
-cat >>"$out/netlogd.conf" <<EOF
+sed -i -e 's/^poll_period = .*/poll_period = 60s/' -e '/^nodes = /d' "$out/top.conf"
+cat >>"$out/top.conf" <<EOF
 nodes_command = $out/nodes.sh
 nodes_refresh = 1s
 nodes_timeout = 4s
 EOF
+mkconf
 before=$(wc -l <"$out/entries.jsonl")
 rm -f "$out/status.json"
 ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>"$out/netlogd-c.err" &

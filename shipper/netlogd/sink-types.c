@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The sink types netlogd knows: a new one is a file and a line here. */
+#include <stddef.h>
+#include <string.h>
+
+#include "sink-types.h"
+
+extern const struct sink_type sink_file, sink_stdout, sink_logtail,
+	sink_http;
+
+static const struct sink_type *const types[] = {
+	&sink_file, &sink_stdout, &sink_logtail, &sink_http,
+};
+
+const struct sink_type *sink_type_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(types[i]->name, name))
+			return types[i];
+	return NULL;
+}
+
+const char *sink_type_names(void)
+{
+	return "file, stdout, logtail or http";
+}

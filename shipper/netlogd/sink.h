@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A sink type: its keys in netlogd.conf and the operations that turn a
+ * spooled batch into what its destination takes. One file per type
+ * (sink-file.c, sink-stdout.c, sink-logtail.c, sink-http.c) defines a
+ * struct sink_type; sink-types.c lists them; upload.c drives any of them
+ * (cursor, retries, compression, HTTP, rejected batches) without knowing
+ * which. A new destination is a new file and a line in sink-types.c.
+ *
+ * A batch is what the spool holds: a JSON array of logtail entries,
+ * {"logtail":{client_time,proc_id,proc_seq},<netlogtype.Message members>},
+ * or {"logtail":{...},"text":"..."} for a text line. Sinks other than
+ * logtail unwrap the message (sink_each_message()) and wrap it their way.
+ */
+#ifndef NETLOG_SINK_H
+#define NETLOG_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "compress.h"
+
+struct json_object;
+
+/* How a key's value is checked (config.c) before the type sees it. */
+enum sink_key_kind {
+	SINK_KEY_PATH,		/* a non-empty string */
+	SINK_KEY_URL,		/* http:// or https://, no blanks */
+	SINK_KEY_SERVER,	/* the same, without a query */
+	SINK_KEY_HEX64,		/* 64 hex digits, kept in lowercase */
+	SINK_KEY_NAME,		/* a host-like name: [A-Za-z0-9.-_] */
+	SINK_KEY_SECRET_FILE,	/* a file holding a secret, read at load:
+				 * config_secret_mode_check() must pass;
+				 * its content (one line, the newline
+				 * cut) goes to @secret_offset */
+};
+
+struct sink_key {
+	const char *name;
+	enum sink_key_kind kind;
+	size_t offset;		/* of a char * in the type's options */
+	size_t secret_offset;	/* SINK_KEY_SECRET_FILE */
+	bool secret;		/* an inline secret: the file holding it must
+				 * not be readable by others */
+};
+
+/* What an HTTP sink asks upload.c to send for one batch. */
+struct sink_request {
+	const char *where;		/* for messages: "logtail https://host",
+					 * never a secret */
+	const char *url;
+	const char *content_type;	/* NULL: none */
+	const char *headers[4];		/* "Name: value", NULL-terminated */
+	struct buf body;		/* before compression; upload.c reuses it */
+	size_t entries;			/* records in it */
+};
+
+/* The verdict on a reply, beyond its status (Elastic's per-item errors). */
+enum sink_verdict {
+	SINK_DELIVERED,
+	SINK_RETRY,		/* later, as a 5xx */
+	SINK_REJECTED,		/* never: the batch goes to rejected/ */
+};
+
+struct sink_type {
+	const char *name;
+	const struct sink_key *keys;
+	size_t nkeys;
+	size_t opts_size;		/* the options struct the keys fill */
+	enum compress_codec codec;	/* the default of compression */
+	bool orig_length;		/* Orig-Content-Length on a compressed
+					 * body, as logtail sends it */
+	/* What single keys cannot say (a required key): 0 or -EINVAL, @err. */
+	int (*check)(const void *opts, char *err, size_t errlen);
+	/* Prepares the sink: 0 or -errno, the cause logged. */
+	int (*open)(const char *name, const void *opts, void **priv);
+	void (*close)(void *priv);
+	/*
+	 * A local sink takes the batch itself: 0 when it is durably there,
+	 * -EBADMSG for a batch it can never take, another -errno to retry.
+	 * @dropped entries were lost before it (the "N logs dropped" line).
+	 * @entries: how many it wrote. @err: the cause of a failure.
+	 */
+	int (*deliver)(void *priv, const char *batch, size_t len,
+		       uint64_t dropped, uint64_t *entries, uint64_t *skipped,
+		       char *err, size_t errlen);
+	/* An HTTP sink builds its request: 0, -EBADMSG, or -errno. */
+	int (*request)(void *priv, const char *batch, size_t len,
+		       uint64_t dropped, struct sink_request *req);
+	/*
+	 * A 2xx reply's verdict; NULL: every 2xx is delivered. @err gets the
+	 * cause of anything else.
+	 */
+	enum sink_verdict (*reply)(void *priv, long status, const char *body,
+				   size_t len, char *err, size_t errlen);
+};
+
+/* logtail's pseudo-line for entries lost: "----------- N logs dropped ----------" */
+#define SINK_MARKER_LEN 64
+void sink_marker(char *buf, size_t size, uint64_t dropped);
+
+/*
+ * Calls @fn with each netlogtype.Message of @batch, its "logtail" member
+ * removed; text entries (markers, "logger closing down") are skipped.
+ * 0, -EBADMSG for a batch that is not a JSON array, or @fn's error.
+ */
+int sink_each_message(const char *batch, size_t len,
+		      int (*fn)(struct json_object *msg, void *arg),
+		      void *arg);
+
+/* A JSON value as one compact line, as json-c prints it. */
+const char *sink_json(struct json_object *obj, size_t *len);
+
+/* proc_id and proc_seq of an entry's logtail member: 0, or -EINVAL. */
+int sink_entry_seq(struct json_object *entry, uint32_t *proc_id,
+		   uint64_t *proc_seq);
+
+/*
+ * A batch as lines, one entry each, compact, for the file and stdout sinks:
+ * the "N logs dropped" line first when @dropped; with @dedupe, the entries
+ * up to the last one written before (have_last, last_id, last_seq; updated)
+ * are skipped: a batch delivered again after a crash.
+ */
+struct sink_lines {
+	struct buf out;
+	uint64_t entries, skipped;
+	bool dedupe, have_last;
+	uint32_t last_id;
+	uint64_t last_seq;
+};
+
+/* 0, -EBADMSG for a batch that is not a JSON array, or -ENOMEM. */
+int sink_lines(const char *batch, size_t len, uint64_t dropped,
+	       struct sink_lines *l);
+
+#endif /* NETLOG_SINK_H */
