@@ -164,20 +164,36 @@ static size_t record_json(char *buf, size_t size, int i, const char *start,
 			exit ? ",\"exitTraffic\":[{\"proto\":6,\"src\":\"100.64.0.1:41000\",\"dst\":\"1.1.1.1:443\",\"rxPkts\":9,\"rxBytes\":9000}]" : "");
 }
 
-/* @n records (record_json(), exit traffic in odd ones) as window @w. */
-static void spool_records(struct spool *sp, uint64_t w, const char *start,
-			  size_t n, char msgs[][1024])
+/*
+ * @n records (record_json(), exit traffic in odd ones) as window @w, the
+ * record @i starting at @starts[i].
+ */
+static void spool_starts(struct spool *sp, uint64_t w,
+			 const char *const *starts, size_t n,
+			 char msgs[][1024])
 {
 	const char *p[16];
 	size_t lens[16], i;
 
 	for (i = 0; i < n && i < 16; i++) {
-		lens[i] = record_json(msgs[i], 1024, (int)(w * 100 + i), start,
-				      i % 2);
+		lens[i] = record_json(msgs[i], 1024, (int)(w * 100 + i),
+				      starts[i], i % 2);
 		p[i] = msgs[i];
 	}
 	if (spool_put_window(sp, w, w * 1000, w * 1000 + 500, p, lens, n) < 0)
 		die("spool_put_window");
+}
+
+/* The same, all starting at @start. */
+static void spool_records(struct spool *sp, uint64_t w, const char *start,
+			  size_t n, char msgs[][1024])
+{
+	const char *starts[16];
+	size_t i;
+
+	for (i = 0; i < n && i < 16; i++)
+		starts[i] = start;
+	spool_starts(sp, w, starts, n, msgs);
 }
 
 static struct netlogd_config sinks;
