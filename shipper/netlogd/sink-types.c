@@ -7,9 +7,11 @@
 
 extern const struct sink_type sink_file, sink_stdout, sink_logtail,
 	sink_http;
+extern const struct sink_type sink_loki, sink_s3;
 
 static const struct sink_type *const types[] = {
 	&sink_file, &sink_stdout, &sink_logtail, &sink_http,
+	&sink_loki, &sink_s3,
 };
 
 const struct sink_type *sink_type_find(const char *name)

@@ -55,6 +55,16 @@ struct sink_request {
 	const char *headers[4];		/* "Name: value", NULL-terminated */
 	struct buf body;		/* before compression; upload.c reuses it */
 	size_t entries;			/* records in it */
+	bool skip_empty;		/* no records: delivered, nothing sent */
+	/* S3's PutObject; all unset for a POST of the body */
+	const char *method;		/* NULL: POST */
+	const char *aws_sigv4;		/* CURLOPT_AWS_SIGV4, "aws:amz:REGION:s3" */
+	const char *userpwd;		/* "user:password" (CURLOPT_USERPWD);
+					 * Basic unless aws_sigv4 */
+	bool content_sha256;		/* x-amz-content-sha256: the SHA-256 of
+					 * the body as sent */
+	bool codec_ext;			/* the URL names the encoding: ".gz" or
+					 * ".zst" appended to a compressed body's */
 };
 
 /* The verdict on a reply, beyond its status (Elastic's per-item errors). */
@@ -72,6 +82,10 @@ struct sink_type {
 	enum compress_codec codec;	/* the default of compression */
 	bool orig_length;		/* Orig-Content-Length on a compressed
 					 * body, as logtail sends it */
+	unsigned int codecs;		/* 1 << enum compress_codec of those the
+					 * destination takes; 0: any */
+	bool reply_4xx;			/* reply() judges a permanent 4xx too
+					 * (Loki's partial 400) */
 	/* What single keys cannot say (a required key): 0 or -EINVAL, @err. */
 	int (*check)(const void *opts, char *err, size_t errlen);
 	/* Prepares the sink: 0 or -errno, the cause logged. */
@@ -90,8 +104,8 @@ struct sink_type {
 	int (*request)(void *priv, const char *batch, size_t len,
 		       uint64_t dropped, struct sink_request *req);
 	/*
-	 * A 2xx reply's verdict; NULL: every 2xx is delivered. @err gets the
-	 * cause of anything else.
+	 * A 2xx reply's verdict (and a permanent 4xx's with reply_4xx);
+	 * NULL: every 2xx is delivered. @err gets the cause of anything else.
 	 */
 	enum sink_verdict (*reply)(void *priv, long status, const char *body,
 				   size_t len, char *err, size_t errlen);

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "buf.h"
@@ -164,24 +165,51 @@ static int add_header(struct curl_slist **list, const char *header)
 	return 0;
 }
 
+/* x-amz-content-sha256: what S3 wants besides the signature. */
+static int add_content_sha256(struct curl_slist **hdr, const char *body,
+			      size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char line[32 + 2 * EVP_MAX_MD_SIZE];
+	unsigned int n, i;
+	int off;
+
+	if (!EVP_Digest(body, len, md, &n, EVP_sha256(), NULL))
+		return -ENOMEM;
+	off = snprintf(line, sizeof(line), "x-amz-content-sha256: ");
+	for (i = 0; i < n; i++)
+		off += snprintf(line + off, sizeof(line) - off, "%02x", md[i]);
+	return add_header(hdr, line);
+}
+
 /*
  * The request's headers: the type's, Content-Type (or none, as logtail
- * sends none), no Expect, and the encoding of a compressed body.
+ * sends none), no Expect, and the encoding of a compressed body (@wire,
+ * @wlen: as sent).
+ *
+ * libcurl 7.88 signs a header it is told to remove ("Expect:") as if it
+ * were sent: a SigV4 request has none of those. Its body, a batch of at
+ * most SPOOL_BATCH_MAX, is under the 1 MiB that gets an Expect.
  */
 static int request_headers(struct uploader *up, size_t len, bool zipped,
+			   const char *wire, size_t wlen,
 			   struct curl_slist **hdr)
 {
+	bool sigv4 = up->req.aws_sigv4;
 	char line[128];
 	size_t i;
 
 	snprintf(line, sizeof(line), "Content-Type:%s%s",
 		 up->req.content_type ? " " : "",
 		 up->req.content_type ? up->req.content_type : "");
-	if (add_header(hdr, line) || add_header(hdr, "Expect:"))
+	if (((up->req.content_type || !sigv4) && add_header(hdr, line)) ||
+	    (!sigv4 && add_header(hdr, "Expect:")))
 		return -ENOMEM;
 	for (i = 0; up->req.headers[i]; i++)
 		if (add_header(hdr, up->req.headers[i]))
 			return -ENOMEM;
+	if (up->req.content_sha256 && add_content_sha256(hdr, wire, wlen))
+		return -ENOMEM;
 	if (!zipped)
 		return 0;
 	snprintf(line, sizeof(line), "Content-Encoding: %s",
@@ -192,21 +220,36 @@ static int request_headers(struct uploader *up, size_t len, bool zipped,
 	return up->orig_length ? add_header(hdr, line) : 0;
 }
 
-/* Sends the request built: the curl code, @status set on a reply. */
+/*
+ * Sends the request built: the curl code, @status set on a reply. The
+ * method, signing and credentials are set for each request, cleared when
+ * the request has none.
+ */
 static CURLcode perform(struct uploader *up, const char *body, size_t len,
-			struct curl_slist *hdr, long *status)
+			bool zipped, struct curl_slist *hdr, long *status)
 {
+	char *url = NULL;
 	CURLcode rc;
 
+	if (up->req.codec_ext && zipped &&
+	    asprintf(&url, "%s%s", up->req.url,
+		     up->comp.codec == COMPRESS_ZSTD ? ".zst" : ".gz") < 0)
+		return CURLE_OUT_OF_MEMORY;
 	up->response_len = 0;
 	up->response[0] = '\0';
 	up->curl_err[0] = '\0';
-	curl_easy_setopt(up->curl, CURLOPT_URL, up->req.url);
+	curl_easy_setopt(up->curl, CURLOPT_URL, url ? url : up->req.url);
+	/* a body with PUT: libcurl signs POSTFIELDS, not a read callback */
+	curl_easy_setopt(up->curl, CURLOPT_CUSTOMREQUEST, up->req.method);
+	curl_easy_setopt(up->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(up->curl, CURLOPT_AWS_SIGV4, up->req.aws_sigv4);
+	curl_easy_setopt(up->curl, CURLOPT_USERPWD, up->req.userpwd);
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	rc = curl_easy_perform(up->curl);
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, NULL);
+	free(url);
 	*status = 0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(up->curl, CURLINFO_RESPONSE_CODE, status);
@@ -222,16 +265,17 @@ static bool permanent(long status)
 /* The verdict on a reply of @status, the type's for a 2xx. */
 static int judge(struct uploader *up, long status, uint64_t *delay_ms)
 {
+	bool ok = status >= 200 && status < 300;
 	enum sink_verdict v = SINK_RETRY;
 	curl_off_t retry_after = 0;
 	char why[160] = "";
 
-	if (status >= 200 && status < 300)
-		v = up->type->reply ? up->type->reply(up->priv, status,
-						      up->response,
-						      up->response_len, why,
-						      sizeof(why)) :
-				      SINK_DELIVERED;
+	if ((ok || (permanent(status) && up->type->reply_4xx)) &&
+	    up->type->reply)
+		v = up->type->reply(up->priv, status, up->response,
+				    up->response_len, why, sizeof(why));
+	else if (ok)
+		v = SINK_DELIVERED;
 	else if (permanent(status))
 		v = SINK_REJECTED;
 	if (v == SINK_DELIVERED)
@@ -253,7 +297,7 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 		     uint64_t dropped, uint64_t *delay_ms)
 {
 	struct curl_slist *hdr = NULL;
-	const char *data;
+	const char *data, *wire;
 	ssize_t zlen;
 	long status;
 	CURLcode rc;
@@ -265,6 +309,8 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 		set_error(up, "%s: batch is not a JSON array", up->name);
 		return ret;
 	}
+	if (!ret && up->req.skip_empty && !up->req.entries)
+		return 0;
 	data = up->req.body.data ? up->req.body.data : "";
 	len = up->req.body.len;
 	zlen = ret ? 0 : compress_body(&up->comp, data, len);
@@ -274,16 +320,17 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 			 up->comp.err);
 		zlen = 0;
 	}
+	wire = zlen ? (const char *)up->comp.buf : data;
 	if (!ret)
-		ret = request_headers(up, len, zlen, &hdr);
+		ret = request_headers(up, len, zlen, wire,
+				      zlen ? (size_t)zlen : len, &hdr);
 	if (ret) {
 		curl_slist_free_all(hdr);
 		set_error(up, "%s: %s", up->name, strerror(-ret));
 		*delay_ms = retry_delay(up, 0);
 		return ret;
 	}
-	rc = perform(up, zlen ? (const char *)up->comp.buf : data,
-		     zlen ? (size_t)zlen : len, hdr, &status);
+	rc = perform(up, wire, zlen ? (size_t)zlen : len, zlen, hdr, &status);
 	curl_slist_free_all(hdr);
 	up->stats.last_status = status;
 	if (rc != CURLE_OK) {
@@ -569,6 +616,12 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 	if (!cfg->type || !cfg->timeout_ms ||
 	    cfg->retry_max_ms < cfg->retry_min_ms) {
 		log_err("upload: a sink type, a positive timeout and retry_min at most retry_max are needed");
+		return -EINVAL;
+	}
+	if (cfg->type->codecs && !(cfg->type->codecs & 1u << cfg->codec)) {
+		log_err("sink %s: compression %s: a %s sink takes no such body",
+			cfg->name ? cfg->name : cfg->type->name,
+			compress_name(cfg->codec), cfg->type->name);
 		return -EINVAL;
 	}
 	up = calloc(1, sizeof(*up));

@@ -263,7 +263,7 @@ static void test_config_errors_name_line_key_and_cause(void)
 		{ "spool_cap = 99999999999999999999\n",
 		  ":1: spool_cap: must be a size in bytes with an optional K, M or G: '99999999999999999999'" },
 		{ "spool_cap = 99999999999G\n", ":1: spool_cap: is too large: '99999999999G'" },
-		{ "sink = s3\n", ":1: sink: must be file, stdout or logtail: 's3'" },
+		{ "sink = ipfix\n", ":1: sink: must be file, stdout or logtail: 'ipfix'" },
 		{ "compression = lz4\n", ":1: compression: must be zstd, gzip or none: 'lz4'" },
 		{ "compression = ZSTD\n", ":1: compression: must be zstd, gzip or none: 'ZSTD'" },
 		{ "log_exit_flows = maybe\n", ":1: log_exit_flows: must be true or false: 'maybe'" },
