@@ -70,6 +70,13 @@ struct sink_type {
 	size_t nkeys;
 	size_t opts_size;		/* the options struct the keys fill */
 	enum compress_codec codec;	/* the default of compression */
+	/*
+	 * The codecs its destination decodes, a bit (1u << codec) each, and
+	 * why others are refused (config.c says it at the compression key);
+	 * 0: any.
+	 */
+	unsigned int codecs;
+	const char *codecs_why;
 	bool orig_length;		/* Orig-Content-Length on a compressed
 					 * body, as logtail sends it */
 	/* What single keys cannot say (a required key): 0 or -EINVAL, @err. */
@@ -95,6 +102,12 @@ struct sink_type {
 	 */
 	enum sink_verdict (*reply)(void *priv, long status, const char *body,
 				   size_t len, char *err, size_t errlen);
+	/*
+	 * A reply upload.c would retry (408, 429, 5xx) that is final for this
+	 * type: true sets the batch aside (ClickHouse answers 500 to rows it
+	 * cannot parse). @body: the reply's first KiB. NULL: none is.
+	 */
+	bool (*refused)(void *priv, long status, const char *body, size_t len);
 };
 
 /* logtail's pseudo-line for entries lost: "----------- N logs dropped ----------" */

@@ -5,8 +5,9 @@
  * judges the reply. Only 2xx is success; 408, 429, 5xx and transport
  * failures are retried after Retry-After or a random retry_min-retry_max,
  * capped, forever: the spool, not the uploader, bounds what waits. Any
- * other 4xx is permanent: the batch is set aside in rejected_dir with the
- * reply's first KiB, logged once, counted, and the cursor moves on.
+ * other 4xx, and a reply the sink's type calls final (refused()), is
+ * permanent: the batch is set aside in rejected_dir with the reply's first
+ * KiB, logged once, counted, and the cursor moves on.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -232,7 +233,10 @@ static int judge(struct uploader *up, long status, uint64_t *delay_ms)
 						      up->response_len, why,
 						      sizeof(why)) :
 				      SINK_DELIVERED;
-	else if (permanent(status))
+	else if (permanent(status) ||
+		 (up->type->refused && up->type->refused(up->priv, status,
+							 up->response,
+							 up->response_len)))
 		v = SINK_REJECTED;
 	if (v == SINK_DELIVERED)
 		return 0;
