@@ -14,6 +14,8 @@ PKGS="$PKGS libsystemd-dev libmicrohttpd-dev prometheus logrotate"
 PKGS="$PKGS python3-botocore python3-zstandard curl"
 # netlogd's zstd bodies (libzstd) and the test collector's check of them (Debian's python3).
 PKGS="$PKGS libzstd-dev python3-zstandard"
+# tests/delivery/clickhouse.sh: the clickhouse sink into a real ClickHouse (18.16 in Debian 12).
+PKGS="$PKGS clickhouse-server clickhouse-client"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
 PKGS="$PKGS mmdebstrap" # tests/system: mmdebstrap builds the guest image (promtool: above)

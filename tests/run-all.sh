@@ -23,6 +23,8 @@ make -s tools
 make -s -C shipper check
 step "sink receivers' self-test"
 /usr/bin/python3 tests/collector/test_receivers.py
+step "clickhouse sink into a real ClickHouse"
+tests/delivery/clickhouse.sh
 step "packages: make deb, lintian, DKMS for 6.1 and 6.12, modprobe and autoload in QEMU"
 tests/packaging/run.sh
 step "the installed packages under systemd as PID 1, 6.1 and 6.12 in parallel"

@@ -547,6 +547,8 @@ static int set_common(struct sink_config *sc, int bit, const char *key,
 		ret = compress_parse(value, &sc->codec);
 		if (ret)
 			*why = "must be zstd, gzip or none";
+		else if ((*why = sink_codec_refused(sc->type, sc->codec)))
+			ret = -EINVAL;
 	} else {
 		ret = set_number(ms[bit], find_key(key), value, why);
 	}

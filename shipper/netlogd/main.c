@@ -5,6 +5,8 @@
  *   netlogd [-v] [-c FILE] [--KEY=VALUE...]  the daemon (see netlogd.conf(5))
  *   netlogd --replay FLOWS.json --nodes NODES.json [--routes P,...]
  *           [--log-exit-flows]             what a recorded window would ship
+ *   netlogd --print-schema clickhouse [--table NAME]
+ *                                          the table the clickhouse sink fills
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +20,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "replay.h"
+#include "sink-clickhouse.h"
 
 #define DEFAULT_CONFIG "/etc/netlog/netlogd.conf"
 
@@ -26,7 +29,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: netlogd [-v] [-c FILE] [--KEY=VALUE...]\n"
 		"       netlogd --replay FLOWS.json --nodes NODES.json\n"
-		"               [--routes PREFIX[,PREFIX...]] [--log-exit-flows]\n\n"
+		"               [--routes PREFIX[,PREFIX...]] [--log-exit-flows]\n"
+		"       netlogd --print-schema clickhouse [--table NAME]\n\n"
 		"The daemon drains netlog.ko's windows, builds Tailscale flow log\n"
 		"messages, spools and uploads them. -c names the configuration\n"
 		"(default " DEFAULT_CONFIG ", if present); --KEY=VALUE overrides\n"
@@ -37,7 +41,43 @@ static void usage(FILE *f)
 		"(netlogctl flows --json) would be shipped as, one a line.\n"
 		"  --nodes           node map: tailscale status --json, or netlog's own\n"
 		"  --routes          extra prefixes routed through the tunnel\n"
-		"  --log-exit-flows  do not anonymize exit traffic\n");
+		"  --log-exit-flows  do not anonymize exit traffic\n\n"
+		"--print-schema clickhouse prints the CREATE TABLE of the rows the\n"
+		"clickhouse sink inserts (--table: its name, default netlog_flows).\n");
+}
+
+static int schema_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "print-schema", required_argument, NULL, 's' },
+		{ "table", required_argument, NULL, 't' },
+		{ 0 }
+	};
+	const char *type = NULL, *table = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's') {
+			type = optarg;
+		} else if (c == 't') {
+			table = optarg;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || !type || strcmp(type, "clickhouse")) {
+		log_err("--print-schema: %s '%s'", optind < argc ?
+			"unexpected argument" : "no schema for the sink type",
+			optind < argc ? argv[optind] : type ? type : "");
+		return 2;
+	}
+	if (clickhouse_schema(stdout, table)) {
+		log_err("--table: must be a name of A-Z a-z 0-9 _, not starting with a digit: '%s'",
+			table);
+		return 2;
+	}
+	return 0;
 }
 
 static int replay_main(int argc, char **argv)
@@ -206,6 +246,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--replay") ||
 		    !strncmp(argv[i], "--replay=", 9))
 			return replay_main(argc, argv);
+		if (!strcmp(argv[i], "--print-schema") ||
+		    !strncmp(argv[i], "--print-schema=", 15))
+			return schema_main(argc, argv);
 	}
 	return daemon_main(argc, argv);
 }

@@ -422,6 +422,7 @@ const struct sink_type sink_loki = {
 	.opts_size = sizeof(struct loki_opts),
 	.codec = COMPRESS_GZIP,
 	.codecs = 1u << COMPRESS_NONE | 1u << COMPRESS_GZIP,
+	.codecs_why = "must be gzip or none for a loki sink (Loki takes no zstd)",
 	.reply_4xx = true,
 	.check = loki_check,
 	.open = loki_open,

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The sink types netlogd knows: a new one is a file and a line here. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sink-types.h"
 
 extern const struct sink_type sink_file, sink_stdout, sink_logtail,
-	sink_http;
+	sink_http, sink_clickhouse;
 extern const struct sink_type sink_loki, sink_s3;
 
 static const struct sink_type *const types[] = {
 	&sink_file, &sink_stdout, &sink_logtail, &sink_http,
-	&sink_loki, &sink_s3,
+	&sink_loki, &sink_s3, &sink_clickhouse,
 };
 
 const struct sink_type *sink_type_find(const char *name)
@@ -24,7 +25,17 @@ const struct sink_type *sink_type_find(const char *name)
 	return NULL;
 }
 
+/* "file, stdout, ... or clickhouse", from the table. */
 const char *sink_type_names(void)
 {
-	return "file, stdout, logtail or http";
+	static char names[256];
+	size_t i, n = sizeof(types) / sizeof(types[0]), len = 0;
+
+	if (names[0])
+		return names;
+	for (i = 0; i < n; i++)
+		len += snprintf(names + len, sizeof(names) - len, "%s%s",
+				!i ? "" : i + 1 < n ? ", " : " or ",
+				types[i]->name);
+	return names;
 }

@@ -143,3 +143,12 @@ int sink_lines(const char *batch, size_t len, uint64_t dropped,
 	json_object_put(arr);
 	return ret;
 }
+
+const char *sink_codec_refused(const struct sink_type *type,
+			       enum compress_codec codec)
+{
+	if (!type->codecs || type->codecs & 1u << codec)
+		return NULL;
+	return type->codecs_why ? type->codecs_why :
+				  "its destination takes no such body";
+}

@@ -80,10 +80,14 @@ struct sink_type {
 	size_t nkeys;
 	size_t opts_size;		/* the options struct the keys fill */
 	enum compress_codec codec;	/* the default of compression */
+	/*
+	 * The codecs its destination decodes, a bit (1u << codec) each, and
+	 * why others are refused (sink_codec_refused()); 0: any.
+	 */
+	unsigned int codecs;
+	const char *codecs_why;
 	bool orig_length;		/* Orig-Content-Length on a compressed
 					 * body, as logtail sends it */
-	unsigned int codecs;		/* 1 << enum compress_codec of those the
-					 * destination takes; 0: any */
 	bool reply_4xx;			/* reply() judges a permanent 4xx too
 					 * (Loki's partial 400) */
 	/* What single keys cannot say (a required key): 0 or -EINVAL, @err. */
@@ -109,7 +113,17 @@ struct sink_type {
 	 */
 	enum sink_verdict (*reply)(void *priv, long status, const char *body,
 				   size_t len, char *err, size_t errlen);
+	/*
+	 * A reply upload.c would retry (408, 429, 5xx) that is final for this
+	 * type: true sets the batch aside (ClickHouse answers 500 to rows it
+	 * cannot parse). @body: the reply's first KiB. NULL: none is.
+	 */
+	bool (*refused)(void *priv, long status, const char *body, size_t len);
 };
+
+/* NULL when @type's destination decodes @codec, else why it does not. */
+const char *sink_codec_refused(const struct sink_type *type,
+			       enum compress_codec codec);
 
 /* logtail's pseudo-line for entries lost: "----------- N logs dropped ----------" */
 #define SINK_MARKER_LEN 64

@@ -5,8 +5,9 @@
  * judges the reply. Only 2xx is success; 408, 429, 5xx and transport
  * failures are retried after Retry-After or a random retry_min-retry_max,
  * capped, forever: the spool, not the uploader, bounds what waits. Any
- * other 4xx is permanent: the batch is set aside in rejected_dir with the
- * reply's first KiB, logged once, counted, and the cursor moves on.
+ * other 4xx, and a reply the sink's type calls final (refused()), is
+ * permanent: the batch is set aside in rejected_dir with the reply's first
+ * KiB, logged once, counted, and the cursor moves on.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -276,7 +277,10 @@ static int judge(struct uploader *up, long status, uint64_t *delay_ms)
 				    up->response_len, why, sizeof(why));
 	else if (ok)
 		v = SINK_DELIVERED;
-	else if (permanent(status))
+	else if (permanent(status) ||
+		 (up->type->refused && up->type->refused(up->priv, status,
+							 up->response,
+							 up->response_len)))
 		v = SINK_REJECTED;
 	if (v == SINK_DELIVERED)
 		return 0;
@@ -618,10 +622,11 @@ int upload_open(const struct upload_config *cfg, struct uploader **upp)
 		log_err("upload: a sink type, a positive timeout and retry_min at most retry_max are needed");
 		return -EINVAL;
 	}
-	if (cfg->type->codecs && !(cfg->type->codecs & 1u << cfg->codec)) {
-		log_err("sink %s: compression %s: a %s sink takes no such body",
+	if (sink_codec_refused(cfg->type, cfg->codec)) {
+		log_err("sink %s: compression %s: %s",
 			cfg->name ? cfg->name : cfg->type->name,
-			compress_name(cfg->codec), cfg->type->name);
+			compress_name(cfg->codec),
+			sink_codec_refused(cfg->type, cfg->codec));
 		return -EINVAL;
 	}
 	up = calloc(1, sizeof(*up));
