@@ -6,10 +6,11 @@
 #include "sink-types.h"
 
 extern const struct sink_type sink_file, sink_stdout, sink_logtail,
-	sink_http;
+	sink_http, sink_ipfix;
 
 static const struct sink_type *const types[] = {
 	&sink_file, &sink_stdout, &sink_logtail, &sink_http,
+	&sink_ipfix,
 };
 
 const struct sink_type *sink_type_find(const char *name)
@@ -24,5 +25,5 @@ const struct sink_type *sink_type_find(const char *name)
 
 const char *sink_type_names(void)
 {
-	return "file, stdout, logtail or http";
+	return "file, stdout, logtail, http or ipfix";
 }
