@@ -300,6 +300,99 @@ static struct spool *new_spool(const char *name)
 	return sp;
 }
 
+/*
+ * A TCP collector: accepts connections one after another and appends what
+ * each sends to @file, until SIGTERM. An IPFIX stream over TCP is an
+ * IPFIX file, which ipfixDump reads.
+ */
+struct tcp_collector {
+	pid_t pid;
+	int port;
+	char file[256];
+};
+
+static void tcp_serve(int lfd, const char *file)
+{
+	char buf[65536];
+	FILE *f = fopen(file, "a");
+	ssize_t n;
+	int fd;
+
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			_exit(1);
+		while ((n = read(fd, buf, sizeof(buf))) > 0) {
+			fwrite(buf, 1, n, f);
+			fflush(f);
+		}
+		close(fd);
+	}
+}
+
+static void tcp_start(struct tcp_collector *c, const char *name, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	snprintf(c->file, sizeof(c->file), "%s", path("%s.ipfix", name));
+	c->port = port;
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 4))
+		die("tcp collector");
+	c->pid = fork();
+	if (!c->pid)
+		tcp_serve(lfd, c->file);
+	close(lfd);
+}
+
+static void tcp_stop(struct tcp_collector *c)
+{
+	kill(c->pid, SIGTERM);
+	waitpid(c->pid, NULL, 0);
+}
+
+/*
+ * ipfixDump's reading of @file: the data records, as "src dst sport dport
+ * proto dir pkts bytes" lines in @out (at most @max), and their count.
+ */
+static size_t ipfixdump_records(const char *file, char out[][600], size_t max)
+{
+	char cmd[600], line[512], rec[8][64];
+	size_t n = 0, k = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ipfixDump -d -i %s 2>&1", file);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		static const char *const ies[] = {
+			"sourceIPv", "destinationIPv", "sourceTransportPort",
+			"destinationTransportPort", "protocolIdentifier",
+			"flowDirection", "packetDeltaCount", "octetDeltaCount",
+		};
+		char *colon = strstr(line, " : ");
+		size_t i;
+
+		if (getenv("V"))
+			fputs(line, stderr);
+		for (i = 0; colon && i < 8; i++)
+			if (strstr(line, ies[i]))
+				sscanf(colon + 3, "%63s", rec[i]), k |= 1u << i;
+		if (k == 0xff) {
+			if (n < max)
+				snprintf(out[n], 600, "%s %s %s %s %s %s %s %s",
+					 rec[0], rec[1], rec[2], rec[3], rec[4],
+					 rec[5], rec[6], rec[7]);
+			n++;
+			k = 0;
+		}
+	}
+	if (p)
+		pclose(p);
+	return n;
+}
+
 /* --- the tests -------------------------------------------------------- */
 
 static char port_kv[32];
@@ -342,6 +435,44 @@ static void test_udp_to_nfcapd(void)
 
 static void bench(void) {}
 
+/*
+ * TCP: the collector is down at first (the batch waits, nothing is
+ * lost), then up: the window arrives once, templates first; ipfixDump
+ * (libfixbuf's decoder, a second reading) shows every record. A second
+ * window after the collector restarted goes over a new connection,
+ * templates again.
+ */
+static void test_tcp_down_then_up(void)
+{
+	struct tcp_collector c;
+	struct spool *sp = new_spool("tcp");
+	const char *kv[] = { "collector", NULL, "transport", "tcp" };
+	char recs[64][600];
+	struct uploader *up;
+	int port = free_port(SOCK_STREAM);
+	size_t n;
+
+	kv[1] = collector_at(port);
+	up = ipfix_uploader(kv, 2);
+	spool_msgs(sp, 1, window_msg, 1);
+	CHECK(drain(up, sp, 300) > 0);		/* refused, retried */
+	tcp_start(&c, "tcp", port);
+	CHECK_EQ(drain(up, sp, 5000), 0);
+	tcp_stop(&c);
+	spool_msgs(sp, 2, window_msg, 1);
+	CHECK(drain(up, sp, 300) > 0);		/* the old connection is gone */
+	tcp_start(&c, "tcp", port);
+	CHECK_EQ(drain(up, sp, 5000), 0);
+	tcp_stop(&c);
+	n = ipfixdump_records(c.file, recs, 64);
+	CHECK_EQ(n, 2 * NWANTS);
+	CHECK_STR(recs[0], "100.64.0.1 100.64.0.2 51514 22 6 1 10 1200");
+	CHECK_STR(recs[NWANTS], "100.64.0.1 100.64.0.2 51514 22 6 1 10 1200");
+	CHECK_STR(recs[NWANTS - 1], ":: 2001:0db8::0007 0 41641 17 1 5 700");
+	upload_close(up);
+	spool_close(sp);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0 = clock_ms(), t;
@@ -369,6 +500,7 @@ int main(int argc, char **argv)
 		fflush(stdout);						\
 	} while (0)
 	RUN(test_udp_to_nfcapd());
+	RUN(test_tcp_down_then_up());
 #undef RUN
 	config_free(&sinks);
 	printf("test-ipfix: %" PRIu64 " ms\n", clock_ms() - t0);
