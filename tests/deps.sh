@@ -16,6 +16,8 @@ PKGS="$PKGS python3-botocore python3-zstandard curl"
 PKGS="$PKGS libzstd-dev python3-zstandard"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
+# the ipfix sink: libfixbuf; its tests: nfcapd/nfdump, ipfixDump (pmacct, tshark: cross-checks).
+PKGS="$PKGS libfixbuf-dev libfixbuf-tools nfdump pmacct tshark"
 PKGS="$PKGS mmdebstrap" # tests/system: mmdebstrap builds the guest image (promtool: above)
 missing=
 for p in $PKGS; do
