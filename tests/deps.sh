@@ -18,6 +18,8 @@ PKGS="$PKGS libzstd-dev python3-zstandard"
 PKGS="$PKGS clickhouse-server clickhouse-client"
 # make bench's peers: a tc eBPF flow map (clang, libbpf) and conntrack.
 [ "${1:-}" != bench ] || PKGS="$PKGS clang llvm libbpf-dev bpftool conntrack"
+# the ipfix sink: libfixbuf; its tests: nfcapd/nfdump, ipfixDump (pmacct, tshark: cross-checks).
+PKGS="$PKGS libfixbuf-dev libfixbuf-tools nfdump pmacct tshark"
 PKGS="$PKGS mmdebstrap" # tests/system: mmdebstrap builds the guest image (promtool: above)
 missing=
 for p in $PKGS; do

@@ -7,12 +7,12 @@
 #include "sink-types.h"
 
 extern const struct sink_type sink_file, sink_stdout, sink_logtail,
-	sink_http, sink_clickhouse;
+	sink_http, sink_clickhouse, sink_ipfix;
 extern const struct sink_type sink_loki, sink_s3;
 
 static const struct sink_type *const types[] = {
 	&sink_file, &sink_stdout, &sink_logtail, &sink_http,
-	&sink_loki, &sink_s3, &sink_clickhouse,
+	&sink_loki, &sink_s3, &sink_clickhouse, &sink_ipfix,
 };
 
 const struct sink_type *sink_type_find(const char *name)
