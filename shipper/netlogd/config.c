@@ -228,7 +228,9 @@ static int set_number(uint64_t *field, const struct key *k, const char *value,
 static int set_sink(struct netlogd_config *cfg, const char *value,
 		    const char **why)
 {
-	if (!sink_type_find(value)) {
+	/* The types the top-level keys can configure; others need a section. */
+	if (strcmp(value, "file") && strcmp(value, "stdout") &&
+	    strcmp(value, "logtail")) {
 		*why = "must be file, stdout or logtail";
 		return -EINVAL;
 	}
