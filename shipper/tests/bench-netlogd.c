@@ -13,6 +13,11 @@
  * process that takes one window end to end with zstd.
  *
  *   bench-netlogd [-d SPOOL_PARENT] [-D DISK_PARENT] [-n MAX_FLOWS] [-r REPS]
+ *   bench-netlogd -H [-n MAX_FLOWS]
+ *
+ * -H prints, for each window size, a hash of every message record_build()
+ * emits (in order, each with its length) instead of timing anything: equal
+ * hashes before and after a change to the build mean byte-identical output.
  *
  * SPOOL_PARENT (default /dev/shm) should be a tmpfs, so that the
  * build+spool column is CPU and not the disk (its fsyncs cost nothing
@@ -894,10 +899,55 @@ static void bench_size(size_t n, int reps, const char *parent,
 	fixture_free(&fx);
 }
 
+/* FNV-1a, 64 bits, over @len bytes of @p. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ c[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+struct digest {
+	uint64_t h;
+	size_t messages, bytes;
+};
+
+static int digest_emit(const char *json, size_t len, void *arg)
+{
+	struct digest *d = arg;
+	uint64_t n = len;
+
+	d->h = fnv1a(fnv1a(d->h, &n, sizeof(n)), json, len);
+	d->messages++;
+	d->bytes += len;
+	return 0;
+}
+
+/* -H: the messages of each window size, hashed. */
+static void hash_size(size_t n)
+{
+	struct digest d = { .h = 0xcbf29ce484222325ULL };
+	struct fixture fx = { 0 };
+	int ret;
+
+	fixture_nodes(&fx);
+	fixture_window(&fx, n);
+	ret = record_build(&fx.w, fx.nm, fx.rt, false, digest_emit, &d);
+	if (ret)
+		die("record_build", ret);
+	printf("%8zu flows: %zu messages, %zu B, fnv1a64 %016" PRIx64 "\n", n,
+	       d.messages, d.bytes, d.h);
+	fixture_free(&fx);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bench-netlogd [-d SPOOL_PARENT] [-D DISK_PARENT|-D ''] [-n MAX_FLOWS] [-r REPS]\n");
+		"usage: bench-netlogd [-d SPOOL_PARENT] [-D DISK_PARENT|-D ''] [-n MAX_FLOWS] [-r REPS]\n"
+		"       bench-netlogd -H [-n MAX_FLOWS]\n");
 	exit(2);
 }
 
@@ -907,9 +957,13 @@ int main(int argc, char **argv)
 	const char *parent = "/dev/shm", *disk = "/var/tmp";
 	size_t max = 1000000, i;
 	int opt, reps = 5;
+	bool hash = false;
 
-	while ((opt = getopt(argc, argv, "d:D:n:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "d:D:Hn:r:h")) != -1) {
 		switch (opt) {
+		case 'H':
+			hash = true;
+			break;
 		case 'd':
 			parent = optarg;
 			break;
@@ -930,6 +984,11 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (hash) {
+		for (i = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= max; i++)
+			hash_size(sizes[i]);
+		return 0;
+	}
 
 	printf("netlogd: drained window -> record_build -> spool -> zstd | gzip, one core\n");
 	printf("libzstd %s level %d (one frame, content size, checksum); zlib %s level %d, gzip wrapper\n",
