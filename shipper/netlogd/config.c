@@ -547,6 +547,9 @@ static int set_common(struct sink_config *sc, int bit, const char *key,
 		ret = compress_parse(value, &sc->codec);
 		if (ret)
 			*why = "must be zstd, gzip or none";
+		else if (sc->type->codecs &&
+			 !(sc->type->codecs & 1u << sc->codec))
+			ret = (*why = sc->type->codecs_why, -EINVAL);
 	} else {
 		ret = set_number(ms[bit], find_key(key), value, why);
 	}

@@ -7,9 +7,12 @@
 
 extern const struct sink_type sink_file, sink_stdout, sink_logtail,
 	sink_http;
+extern const struct sink_type sink_splunk, sink_elastic, sink_datadog,
+	sink_axiom;
 
 static const struct sink_type *const types[] = {
 	&sink_file, &sink_stdout, &sink_logtail, &sink_http,
+	&sink_splunk, &sink_elastic, &sink_datadog, &sink_axiom,
 };
 
 const struct sink_type *sink_type_find(const char *name)
@@ -24,5 +27,5 @@ const struct sink_type *sink_type_find(const char *name)
 
 const char *sink_type_names(void)
 {
-	return "file, stdout, logtail or http";
+	return "file, stdout, logtail, http, splunk, elastic, datadog or axiom";
 }

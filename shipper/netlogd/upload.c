@@ -47,6 +47,9 @@ struct uploader {
 	char curl_err[CURL_ERROR_SIZE];
 	char response[RESPONSE_MAX + 1];
 	size_t response_len;
+	struct buf reply;	/* the whole reply, for the type's reply() */
+	size_t part;		/* the batch's next part (sink_request) */
+	uint64_t part_seq;	/* of the batch it is in: first_seq */
 	struct compressor comp;
 	struct sink_request req;
 
@@ -127,6 +130,9 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
 	memcpy(up->response + up->response_len, data, room);
 	up->response_len += room;
 	up->response[up->response_len] = '\0';
+	/* past the bound or memory the reply does not parse: retried */
+	if (up->type->reply && up->reply.len + n <= SINK_REPLY_MAX)
+		buf_append(&up->reply, data, n);
 	return n;
 }
 
@@ -200,8 +206,10 @@ static CURLcode perform(struct uploader *up, const char *body, size_t len,
 
 	up->response_len = 0;
 	up->response[0] = '\0';
+	up->reply.len = 0;
 	up->curl_err[0] = '\0';
 	curl_easy_setopt(up->curl, CURLOPT_URL, up->req.url);
+	curl_easy_setopt(up->curl, CURLOPT_USERPWD, up->req.userpwd);
 	curl_easy_setopt(up->curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(up->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -228,8 +236,9 @@ static int judge(struct uploader *up, long status, uint64_t *delay_ms)
 
 	if (status >= 200 && status < 300)
 		v = up->type->reply ? up->type->reply(up->priv, status,
-						      up->response,
-						      up->response_len, why,
+						      up->reply.data ?
+						      up->reply.data : "",
+						      up->reply.len, why,
 						      sizeof(why)) :
 				      SINK_DELIVERED;
 	else if (permanent(status))
@@ -249,7 +258,7 @@ static int judge(struct uploader *up, long status, uint64_t *delay_ms)
 	return -EAGAIN;
 }
 
-static int send_http(struct uploader *up, const char *body, size_t len,
+static int send_part(struct uploader *up, const char *body, size_t len,
 		     uint64_t dropped, uint64_t *delay_ms)
 {
 	struct curl_slist *hdr = NULL;
@@ -259,11 +268,17 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	CURLcode rc;
 	int ret;
 
+	up->req.first = up->part;
+	up->req.next = 0;
+	up->req.userpwd = NULL;
+	up->req.skip_empty = false;
 	ret = up->type->request(up->priv, body, len, dropped, &up->req);
 	if (ret == -EBADMSG) {
 		set_error(up, "%s: batch is not a JSON array", up->name);
 		return ret;
 	}
+	if (!ret && up->req.skip_empty && !up->req.entries)
+		return 0;
 	data = up->req.body.data ? up->req.body.data : "";
 	len = up->req.body.len;
 	zlen = ret ? 0 : compress_body(&up->comp, data, len);
@@ -296,6 +311,21 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 		up->stats.wire_bytes += zlen ? (size_t)zlen : len;
 		up->stats.compressed += !!zlen;
 	}
+	return ret;
+}
+
+/* Each part of the batch from the first not yet delivered. */
+static int send_http(struct uploader *up, const char *body, size_t len,
+		     uint64_t dropped, uint64_t *delay_ms)
+{
+	int ret;
+
+	do {
+		ret = send_part(up, body, len, dropped, delay_ms);
+		up->part = ret ? up->part : up->req.next;
+	} while (!ret && up->part);
+	if (ret == -EBADMSG)
+		up->part = 0;
 	return ret;
 }
 
@@ -445,6 +475,10 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		delay = retry_delay(up, 0);
 		goto fail;
 	}
+	/* the cap may have taken a batch that was partly delivered */
+	if (up->item.first_seq != up->part_seq)
+		up->part = 0;
+	up->part_seq = up->item.first_seq;
 	start = clock_ms();
 	ret = send_batch(up, up->batch.data, up->batch.len, up->item.dropped,
 			 &delay);
@@ -581,6 +615,7 @@ void upload_close(struct uploader *up)
 	if (up->priv)
 		up->type->close(up->priv);
 	compress_free(&up->comp);
+	buf_free(&up->reply);
 	buf_free(&up->req.body);
 	buf_free(&up->batch);
 	free(up->rejected_dir);
