@@ -9,9 +9,12 @@
 extern const struct sink_type sink_file, sink_stdout, sink_logtail,
 	sink_http, sink_clickhouse, sink_ipfix;
 extern const struct sink_type sink_loki, sink_s3;
+extern const struct sink_type sink_splunk, sink_elastic, sink_datadog,
+	sink_axiom;
 
 static const struct sink_type *const types[] = {
 	&sink_file, &sink_stdout, &sink_logtail, &sink_http,
+	&sink_splunk, &sink_elastic, &sink_datadog, &sink_axiom,
 	&sink_loki, &sink_s3, &sink_clickhouse, &sink_ipfix,
 };
 

@@ -65,6 +65,15 @@ struct sink_request {
 					 * the body as sent */
 	bool codec_ext;			/* the URL names the encoding: ".gz" or
 					 * ".zst" appended to a compressed body's */
+	/*
+	 * A destination that takes fewer records a request than a batch may
+	 * hold gets the batch in parts: upload.c sets @first, the record to
+	 * start at (0, then the @next of the part before); the type sets
+	 * @next to the record the next part starts at, 0 after the last.
+	 * A failed part is tried again alone: the parts before it stay
+	 * delivered.
+	 */
+	size_t first, next;
 };
 
 /* The verdict on a reply, beyond its status (Elastic's per-item errors). */
@@ -109,7 +118,8 @@ struct sink_type {
 		       uint64_t dropped, struct sink_request *req);
 	/*
 	 * A 2xx reply's verdict (and a permanent 4xx's with reply_4xx);
-	 * NULL: every 2xx is delivered. @err gets the cause of anything else.
+	 * NULL: every 2xx is delivered. @body is the whole reply (up to
+	 * SINK_REPLY_MAX). @err gets the cause of anything else.
 	 */
 	enum sink_verdict (*reply)(void *priv, long status, const char *body,
 				   size_t len, char *err, size_t errlen);
@@ -125,6 +135,9 @@ struct sink_type {
 const char *sink_codec_refused(const struct sink_type *type,
 			       enum compress_codec codec);
 
+/* The most of a reply kept for a type's reply(): Elastic's items of a full batch fit. */
+#define SINK_REPLY_MAX (4 << 20)
+
 /* logtail's pseudo-line for entries lost: "----------- N logs dropped ----------" */
 #define SINK_MARKER_LEN 64
 void sink_marker(char *buf, size_t size, uint64_t dropped);
@@ -138,8 +151,45 @@ int sink_each_message(const char *batch, size_t len,
 		      int (*fn)(struct json_object *msg, void *arg),
 		      void *arg);
 
+/*
+ * As sink_each_message(), and @fn gets the entry's proc_id and proc_seq too
+ * (0 and 0 for an entry without them): the spool keeps its proc_id across
+ * restarts, so with the node ID they name a record for good.
+ */
+int sink_each_message_seq(const char *batch, size_t len,
+			  int (*fn)(struct json_object *msg, uint32_t proc_id,
+				    uint64_t proc_seq, void *arg),
+			  void *arg);
+
+/* A message's "start" in ns since the epoch: 0, or -EINVAL. */
+int sink_message_start(struct json_object *msg, uint64_t *ns);
+
+/* "@type @url", the URL without its query (it may hold a token): for messages. */
+char *sink_where(const char *type, const char *url);
+
+/* "@name: @scheme @secret" ("@name: @secret" without a scheme), or NULL. */
+char *sink_header(const char *name, const char *scheme, const char *secret);
+
+/*
+ * @req begun for a batch of records: @where, @url, @content_type, one
+ * header (or NULL), an empty body; a batch without records is not sent.
+ */
+void sink_request_begin(struct sink_request *req, const char *where,
+			const char *url, const char *content_type,
+			const char *header);
+
+/* An object of the @n members @names[i]: @values[i] that are not NULL. */
+struct json_object *sink_fields(const char *const *names,
+				const char *const *values, size_t n);
+
+/* Each member of @fields added to @obj: 0 or -ENOMEM. */
+int sink_fields_add(struct json_object *obj, struct json_object *fields);
+
 /* A JSON value as one compact line, as json-c prints it. */
 const char *sink_json(struct json_object *obj, size_t *len);
+
+/* That line and a newline appended to @out: 0 or -ENOMEM. */
+int sink_json_line(struct buf *out, struct json_object *obj);
 
 /* proc_id and proc_seq of an entry's logtail member: 0, or -EINVAL. */
 int sink_entry_seq(struct json_object *entry, uint32_t *proc_id,

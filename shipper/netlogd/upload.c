@@ -49,6 +49,9 @@ struct uploader {
 	char curl_err[CURL_ERROR_SIZE];
 	char response[RESPONSE_MAX + 1];
 	size_t response_len;
+	struct buf reply;	/* the whole reply, for the type's reply() */
+	size_t part;		/* the batch's next part (sink_request) */
+	uint64_t part_seq;	/* of the batch it is in: first_seq */
 	struct compressor comp;
 	struct sink_request req;
 
@@ -129,6 +132,9 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *arg)
 	memcpy(up->response + up->response_len, data, room);
 	up->response_len += room;
 	up->response[up->response_len] = '\0';
+	/* past the bound or memory the reply does not parse: retried */
+	if (up->type->reply && up->reply.len + n <= SINK_REPLY_MAX)
+		buf_append(&up->reply, data, n);
 	return n;
 }
 
@@ -238,6 +244,7 @@ static CURLcode perform(struct uploader *up, const char *body, size_t len,
 		return CURLE_OUT_OF_MEMORY;
 	up->response_len = 0;
 	up->response[0] = '\0';
+	up->reply.len = 0;
 	up->curl_err[0] = '\0';
 	curl_easy_setopt(up->curl, CURLOPT_URL, url ? url : up->req.url);
 	/* a body with PUT: libcurl signs POSTFIELDS, not a read callback */
@@ -273,8 +280,9 @@ static int judge(struct uploader *up, long status, uint64_t *delay_ms)
 
 	if ((ok || (permanent(status) && up->type->reply_4xx)) &&
 	    up->type->reply)
-		v = up->type->reply(up->priv, status, up->response,
-				    up->response_len, why, sizeof(why));
+		v = up->type->reply(up->priv, status,
+				    up->reply.data ? up->reply.data : "",
+				    up->reply.len, why, sizeof(why));
 	else if (ok)
 		v = SINK_DELIVERED;
 	else if (permanent(status) ||
@@ -297,7 +305,7 @@ static int judge(struct uploader *up, long status, uint64_t *delay_ms)
 	return -EAGAIN;
 }
 
-static int send_http(struct uploader *up, const char *body, size_t len,
+static int send_part(struct uploader *up, const char *body, size_t len,
 		     uint64_t dropped, uint64_t *delay_ms)
 {
 	struct curl_slist *hdr = NULL;
@@ -308,6 +316,10 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 	int ret;
 
 	up->req.entries = 0;
+	up->req.first = up->part;
+	up->req.next = 0;
+	up->req.userpwd = NULL;
+	up->req.skip_empty = false;
 	ret = up->type->request(up->priv, body, len, dropped, &up->req);
 	if (ret == -EBADMSG) {
 		set_error(up, "%s: batch is not a JSON array", up->name);
@@ -350,6 +362,21 @@ static int send_http(struct uploader *up, const char *body, size_t len,
 		up->stats.wire_bytes += zlen ? (size_t)zlen : len;
 		up->stats.compressed += !!zlen;
 	}
+	return ret;
+}
+
+/* Each part of the batch from the first not yet delivered. */
+static int send_http(struct uploader *up, const char *body, size_t len,
+		     uint64_t dropped, uint64_t *delay_ms)
+{
+	int ret;
+
+	do {
+		ret = send_part(up, body, len, dropped, delay_ms);
+		up->part = ret ? up->part : up->req.next;
+	} while (!ret && up->part);
+	if (ret == -EBADMSG)
+		up->part = 0;
 	return ret;
 }
 
@@ -499,6 +526,10 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 		delay = retry_delay(up, 0);
 		goto fail;
 	}
+	/* the cap may have taken a batch that was partly delivered */
+	if (up->item.first_seq != up->part_seq)
+		up->part = 0;
+	up->part_seq = up->item.first_seq;
 	start = clock_ms();
 	ret = send_batch(up, up->batch.data, up->batch.len, up->item.dropped,
 			 &delay);
@@ -661,6 +692,7 @@ void upload_close(struct uploader *up)
 	if (up->priv)
 		up->type->close(up->priv);
 	compress_free(&up->comp);
+	buf_free(&up->reply);
 	buf_free(&up->req.body);
 	buf_free(&up->batch);
 	free(up->rejected_dir);
