@@ -4,12 +4,10 @@
  * duplicate windows, the byte cap and the sinks' cursors, recovery of every state a
  * crash can leave, and a process killed at random while it spools.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,39 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <json-c/json.h>
 
 #include "check.h"
+#include "crash.h"
+#include "tmpdir.h"
 #include "spool.h"
 #include "array.h"
-
-static char root[64];
-
-static void die(const char *what)
-{
-	fprintf(stderr, "test-spool: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static char *path(const char *name)
-{
-	static char buf[64][256];
-	static int i;
-
-	i = (i + 1) % 64;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", root, name);
-	return buf[i];
-}
-
-static int rm_one(const char *p, const struct stat *st, int type,
-		  struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(p);
-}
 
 static void rm_rf(const char *p)
 {
@@ -105,25 +77,6 @@ static const char *entry_text(struct json_object *e)
 	if (!json_object_object_get_ex(e, "text", &t))
 		return "";
 	return json_object_get_string(t);
-}
-
-static size_t count_files(const char *dir, const char *suffix)
-{
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-
-		if (len > strlen(suffix) &&
-		    !strcmp(de->d_name + len - strlen(suffix), suffix))
-			n++;
-	}
-	closedir(d);
-	return n;
 }
 
 static void write_text(const char *p, const char *text)
@@ -732,22 +685,15 @@ static void test_streamed_window(void)
 static void crash_child(const char *dir, const char *ackfile)
 {
 	struct spool *sp;
-	uint64_t w = 0;
-	char line[64];
-	FILE *f = fopen(ackfile, "r");
+	uint64_t w = ack_read(ackfile);
 
-	if (f) {
-		if (fgets(line, sizeof(line), f))
-			w = strtoull(line, NULL, 10);
-		fclose(f);
-	}
 	if (spool_open(dir, 0, &sp))
 		_exit(1);
 	for (w++; ; w++) {
 		char m0[64], m1[64];
 		const char *msgs[] = { m0, m1 };
 		size_t lens[2];
-		int fd, n, ret;
+		int fd, ret;
 
 		lens[0] = snprintf(m0, sizeof(m0), "{\"w\":%" PRIu64 ",\"i\":0}", w);
 		lens[1] = snprintf(m1, sizeof(m1), "{\"w\":%" PRIu64 ",\"i\":1}", w);
@@ -760,11 +706,7 @@ static void crash_child(const char *dir, const char *ackfile)
 				_exit(3);
 			close(fd);
 		}
-		/* the acknowledgement, atomic like the kernel's */
-		fd = open(path("ack.tmp"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		n = snprintf(line, sizeof(line), "%" PRIu64 "\n", w);
-		if (fd < 0 || write(fd, line, n) != n || close(fd) ||
-		    rename(path("ack.tmp"), ackfile))
+		if (ack_write(ackfile, w))
 			_exit(4);
 	}
 }
@@ -778,24 +720,18 @@ static void test_killed_at_random_loses_and_duplicates_nothing(void)
 	const char *body;
 	uint64_t want_seq = 1, want_w = 1, want_i = 0;
 	size_t len;
-	int round, status, rounds = 40;
+	int round, rounds = 40;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	srand(getpid());
 	for (round = 0; round < rounds; round++) {
-		pid_t pid = fork();
+		pid_t pid = crash_fork();
 
-		if (pid < 0)
-			die("fork");
 		if (!pid)
 			crash_child(dir, ackfile);
 		usleep(1000 + rand() % 20000);
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		CHECK(WIFSIGNALED(status));
-		if (!WIFSIGNALED(status))
-			fprintf(stderr, "child exited %d\n", WEXITSTATUS(status));
+		crash_kill(pid);
 	}
 	sp = open_spool(dir, 0);
 	spool_stats(sp, &st);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A scratch directory per test program: root, made by its main() with
- * mkdtemp(); path() names a file in it; rm_one() removes it with nftw().
+ * mkdtemp(); path() names a file in it; rm_one() removes it with nftw();
+ * count_files() counts what a crash or a test left in a folder of it.
  */
 #ifndef NETLOG_TESTS_TMPDIR_H
 #define NETLOG_TESTS_TMPDIR_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -49,6 +51,26 @@ static inline int rm_one(const char *p, const struct stat *st, int type,
 	(void)type;
 	(void)f;
 	return remove(p);
+}
+
+/* The files in @dir whose names end in @suffix (and are longer). */
+static inline size_t count_files(const char *dir, const char *suffix)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len > strlen(suffix) &&
+		    !strcmp(de->d_name + len - strlen(suffix), suffix))
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 #endif /* NETLOG_TESTS_TMPDIR_H */
