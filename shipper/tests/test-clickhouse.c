@@ -27,7 +27,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "tmpdir.h"
+#include "receiver.h"
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
@@ -92,31 +92,13 @@ static const char *const rows[] = {
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
 static const struct sink_type *ch;
-static struct netlogd_config sinks;
 
 /* A [sink] section of type clickhouse with @n keys and values: 0, or -EINVAL. */
 static int ch_config(struct upload_config *cfg, const char *const *kv, size_t n,
-		     char *err, size_t errlen)
+		     char *err)
 {
-	struct sink_config *sc;
-	char name[16];
-	size_t i;
-
-	snprintf(name, sizeof(name), "ch%zu", sinks.nsinks);
-	if (config_sink_add(&sinks, name, "clickhouse", err, errlen))
+	if (sink_try(cfg, "clickhouse", kv, n, err))
 		return -EINVAL;
-	sc = &sinks.sinks[sinks.nsinks - 1];
-	for (i = 0; i < n; i++)
-		if (config_sink_set(&sinks, sc, kv[2 * i], kv[2 * i + 1], err,
-				    errlen))
-			return -EINVAL;
-	if (ch->check(sc->opts, err, errlen))
-		return -EINVAL;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->name = sc->name;
-	cfg->type = sc->type;
-	cfg->opts = sc->opts;
-	cfg->codec = sc->codec;
 	cfg->timeout_ms = 10000;
 	cfg->retry_min_ms = 100;
 	cfg->retry_max_ms = 200;
@@ -151,7 +133,7 @@ static void test_rows_of_known_messages(void)
 	char err[CONFIG_ERR_LEN], *all, *want;
 	void *priv;
 
-	if (ch_config(&cfg, kv, 1, err, sizeof(err)))
+	if (ch_config(&cfg, kv, 1, err))
 		die(err);
 	CHECK_EQ(ch->open("ch", cfg.opts, &priv), 0);
 	if (asprintf(&all, "%s%s%s]", batch, text, last) < 0)
@@ -218,7 +200,7 @@ static void test_schema_matches_rows(void)
 /* The keys: database, user and password_file; the refusals. */
 static void test_config(void)
 {
-	const char *secret = path("ch.password");
+	const char *secret = secret_file("ch.password", "s3cr3t pass\n");
 	const char *kv[] = { "url", "https://ch.example.com:8443",
 			     "table", "flows", "database", "netlog",
 			     "user", "netlogd", "password_file", secret,
@@ -230,13 +212,9 @@ static void test_config(void)
 	struct sink_request req = { 0 };
 	struct upload_config cfg;
 	char err[CONFIG_ERR_LEN];
-	FILE *f = fopen(secret, "w");
 	void *priv;
 
-	fputs("s3cr3t pass\n", f);
-	fclose(f);
-	chmod(secret, 0600);
-	CHECK_EQ(ch_config(&cfg, kv, 6, err, sizeof(err)), 0);
+	CHECK_EQ(ch_config(&cfg, kv, 6, err), 0);
 	CHECK_EQ(cfg.codec, COMPRESS_NONE);
 	CHECK_EQ(ch->open("ch", cfg.opts, &priv), 0);
 	CHECK_EQ(ch->request(priv, "[]", 2, 0, &req), 0);
@@ -250,18 +228,18 @@ static void test_config(void)
 	ch->close(priv);
 	buf_free(&req.body);
 
-	CHECK_EQ(ch_config(&cfg, zstd, 1, err, sizeof(err)), 0);
+	CHECK_EQ(ch_config(&cfg, zstd, 1, err), 0);
 	CHECK_EQ(cfg.codec, COMPRESS_GZIP);
-	CHECK_EQ(ch_config(&cfg, zstd, 2, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(ch_config(&cfg, zstd, 2, err), -EINVAL);
 	check_str("zstd", err, "compression: must be gzip or none for a clickhouse sink "
 		  "(ClickHouse 18.16 refuses zstd bodies): 'zstd'");
-	CHECK_EQ(ch_config(&cfg, bad_table, 2, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(ch_config(&cfg, bad_table, 2, err), -EINVAL);
 	check_str("table", err, "table: must be a name of A-Z a-z 0-9 _, not starting "
 		  "with a digit: 'flows;drop'");
-	CHECK_EQ(ch_config(&cfg, query, 1, err, sizeof(err)), -EINVAL);
-	CHECK_EQ(ch_config(&cfg, NULL, 0, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(ch_config(&cfg, query, 1, err), -EINVAL);
+	CHECK_EQ(ch_config(&cfg, NULL, 0, err), -EINVAL);
 	check_str("url", err, "url: the clickhouse sink needs one, such as http://127.0.0.1:8123");
-	CHECK_EQ(ch_config(&cfg, no_user, 2, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(ch_config(&cfg, no_user, 2, err), -EINVAL);
 	check_str("password", err, "password_file: needs user");
 }
 
@@ -298,24 +276,6 @@ static void test_refused(void)
 			failures++;
 		}
 	}
-}
-
-static char *read_file(const char *p, size_t *len)
-{
-	struct buf b = { 0 };
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(p, "r");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(&b, chunk, n))
-			die("buf_append");
-	fclose(f);
-	buf_append(&b, "", 0);
-	*len = b.len;
-	return b.data;
 }
 
 /*
@@ -496,26 +456,6 @@ static void spool_msg(struct spool *sp, uint64_t w, const char *msg)
 		die("spool_put_window");
 }
 
-static int drain(struct uploader *up, struct spool *sp, int max_attempts)
-{
-	uint64_t next, now;
-	int attempts = 0, ret;
-
-	while (attempts < max_attempts) {
-		ret = upload_step(up, sp, clock_ms(), &next);
-		if (ret == 0 && next == UINT64_MAX)
-			break;
-		if (ret == 0) {
-			now = clock_ms();
-			if (next > now)
-				usleep((next - now) * 1000);
-			continue;
-		}
-		attempts += ret < 0;
-	}
-	return attempts;
-}
-
 /*
  * The table holds the @n rows of rows[] at @idx, in their order, and no
  * others: its count, its sums and every row.
@@ -568,10 +508,10 @@ static void deliver_windows(struct chserver *s, const char *netlogd,
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s->http_port);
 	make_table(s, netlogd, table, NULL);
-	if (spool_open(path("%s.spool", table), 0, &sp) ||
-	    ch_config(&cfg, kv, 4, err, sizeof(err)) ||
-	    upload_open(&cfg, &up))
-		die(table);
+	if (ch_config(&cfg, kv, 4, err))
+		die(err);
+	sp = new_spool(table);
+	up = new_uploader(&cfg);
 	spool_msg(sp, 1, MSG1);
 	CHECK_EQ(spool_put_text(sp, "logger closing down\n"), 0);
 	spool_msg(sp, 2, MSG2);
@@ -598,17 +538,16 @@ static void bad_schema(struct chserver *s, const char *netlogd)
 	char err[CONFIG_ERR_LEN];
 	struct uploader *up;
 	struct spool *sp;
-	size_t len;
+	size_t len = 0;
 	int cur;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s->http_port);
 	make_table(s, netlogd, "flows_bad", "`peer_name`");
-	if (spool_open(path("bad.spool"), 0, &sp) ||
-	    ch_config(&cfg, kv, 2, err, sizeof(err)))
-		die("flows_bad");
+	if (ch_config(&cfg, kv, 2, err))
+		die(err);
+	sp = new_spool("bad");
 	cfg.rejected_dir = path("rejected");
-	if (upload_open(&cfg, &up))
-		die("flows_bad");
+	up = new_uploader(&cfg);
 	spool_msg(sp, 1, MSG1);
 	/* the batch as spooled, to compare with the one set aside */
 	if (spool_cursor_add(sp, "peek", &cur) ||
@@ -620,9 +559,9 @@ static void bad_schema(struct chserver *s, const char *netlogd)
 	CHECK_EQ(us.failures, 0);
 	CHECK_EQ(us.last_status, 500);
 	CHECK(strstr(us.last_error, "HTTP 500: Code: 117,") != NULL);
-	batch = read_file(path("rejected/%s", it.name), &len);
+	batch = read_all(path("rejected/%s", it.name), &len);
 	CHECK(batch && len == body.len && !memcmp(batch, body.data, len));
-	reply = read_file(path("rejected/%s.reply", it.name), &len);
+	reply = read_all(path("rejected/%s.reply", it.name), &len);
 	CHECK(reply && !strncmp(reply, "status 500\nCode: 117, e.displayText() = "
 				"DB::Exception: Unknown field found while parsing "
 				"JSONEachRow format: peer_name", 107));
@@ -653,10 +592,10 @@ static void server_down(struct chserver *s, const char *netlogd)
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s->http_port);
 	make_table(s, netlogd, "flows_down", NULL);
-	if (spool_open(path("down.spool"), 0, &sp) ||
-	    ch_config(&cfg, kv, 2, err, sizeof(err)) ||
-	    upload_open(&cfg, &up))
-		die("flows_down");
+	if (ch_config(&cfg, kv, 2, err))
+		die(err);
+	sp = new_spool("down");
+	up = new_uploader(&cfg);
 	spool_msg(sp, 1, MSG1);
 	spool_msg(sp, 2, MSG2);
 	CHECK_EQ(drain(up, sp, 3), 0);
@@ -740,11 +679,7 @@ int main(int argc, char **argv)
 	} else if (argc != 1) {
 		return usage(argv[0]);
 	}
-	snprintf(root, sizeof(root), "/tmp/test-clickhouse.XXXXXX");
-	if (!mkdtemp(root))
-		die("mkdtemp");
-	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	sink_test_begin("test-clickhouse");
 	ch = sink_type_find("clickhouse");
 	if (!ch)
 		die("no clickhouse sink type");
@@ -759,11 +694,5 @@ int main(int argc, char **argv)
 		       clock_ms() - t);
 		fflush(stdout);
 	}
-	config_free(&sinks);
-	curl_global_cleanup();
-	if (!failures)
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		fprintf(stderr, "test-clickhouse: files in %s\n", root);
-	return check_done("test-clickhouse");
+	return sink_test_end("test-clickhouse");
 }

@@ -87,9 +87,8 @@ static void round_trip(enum compress_codec codec)
 
 	receiver_start(&r, compress_name(codec), "loki", basic_args);
 	loki_config(&cfg, &r, codec);
-	if (spool_open(path("%s.spool", compress_name(codec)), 0, &sp) ||
-	    upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool(compress_name(codec));
+	up = new_uploader(&cfg);
 	spool_records(sp, 1, START, 3, msgs);
 	CHECK_EQ(drain(up, sp, 3), 0);
 	upload_stats(up, &us);
@@ -106,7 +105,7 @@ static void round_trip(enum compress_codec codec)
 	CHECK_EQ(json_object_object_length(streams_of(st)), 2);
 	json_object_put(st);
 	want_lines(want, sizeof(want), is, 3, starts, 1);
-	got = read_file(r.out);
+	got = read_all(r.out, NULL);
 	check_str("lines", got ? got : "", want);
 	free(got);
 	upload_close(up);
@@ -163,8 +162,8 @@ static void test_bearer_node_and_order(void)
 	receiver_start(&r, "bearer", "loki", args);
 	snprintf(url, sizeof(url), "%s/loki/api/v1/push", r.server);
 	sink_config(&cfg, "loki", kv, 3);
-	if (spool_open(path("bearer.spool"), 0, &sp) || upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool("bearer");
+	up = new_uploader(&cfg);
 	spool_starts(sp, 1, starts, 3, msgs);
 	CHECK_EQ(drain(up, sp, 3), 0);
 	st = receiver_stats(&r);
@@ -174,7 +173,7 @@ static void test_bearer_node_and_order(void)
 			 NULL), 3);
 	json_object_put(st);
 	want_lines(want, sizeof(want), is, 3, sorted, 1);
-	got = read_file(r.out);
+	got = read_all(r.out, NULL);
 	check_str("lines in time order", got ? got : "", want);
 	free(got);
 	upload_close(up);
@@ -209,8 +208,8 @@ static void test_out_of_order_after_retry(void)
 	sink_config(&cfg, "loki", kv, 1);
 	cfg.timeout_ms = 500;
 	cfg.rejected_dir = path("order-rejected");
-	if (spool_open(path("order.spool"), 0, &sp) || upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool("order");
+	up = new_uploader(&cfg);
 	spool_starts(sp, 1, starts, 3, msgs);
 	CHECK_EQ(drain(up, sp, 3), 1);
 	upload_stats(up, &us);
@@ -260,8 +259,8 @@ static void test_faults(void)
 
 	receiver_start(&r, "faults", "loki", args);
 	loki_config(&cfg, &r, COMPRESS_GZIP);
-	if (spool_open(path("faults.spool"), 0, &sp) || upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool("faults");
+	up = new_uploader(&cfg);
 	spool_records(sp, 1, START, 2, msgs);
 	spool_records(sp, 2, START, 3, msgs);
 	CHECK_EQ(drain(up, sp, 10), 3);
@@ -290,21 +289,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	receiver_py = argv[1];
-	snprintf(root, sizeof(root), "/tmp/test-sink-loki.XXXXXX");
-	if (!mkdtemp(root))
-		die("mkdtemp");
-	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	sink_test_begin("test-sink-loki");
 	test_gzip();
 	test_none();
 	test_zstd_refused();
 	test_bearer_node_and_order();
 	test_out_of_order_after_retry();
 	test_faults();
-	curl_global_cleanup();
-	config_free(&sinks);
 	printf("test-sink-loki: %" PRIu64 " ms\n", clock_ms() - t0);
-	if (!failures)
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return check_done("test-sink-loki");
+	return sink_test_end("test-sink-loki");
 }

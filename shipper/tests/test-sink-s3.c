@@ -95,13 +95,10 @@ static void round_trip(enum compress_codec codec, const char *ext)
 
 	receiver_start(&r, compress_name(codec), "s3", s3_args);
 	s3_config(&cfg, &r, "SECRET/k+ey", NULL, codec);
-	sp = NULL;
-	if (spool_open(path("%s.spool", compress_name(codec)), 0, &sp))
-		die("spool_open");
+	sp = new_spool(compress_name(codec));
 	spool_records(sp, 1, START, 3, msgs);
 	snprintf(key, sizeof(key), "%s", want_key(sp, ext));
-	if (upload_open(&cfg, &up))
-		die("upload_open");
+	up = new_uploader(&cfg);
 	CHECK_EQ(drain(up, sp, 3), 0);
 	upload_stats(up, &us);
 	CHECK_EQ(us.batches, 1);
@@ -116,7 +113,7 @@ static void round_trip(enum compress_codec codec, const char *ext)
 		  "application/x-ndjson");
 	json_object_put(st);
 	snprintf(want, sizeof(want), "%s\n%s\n%s\n", msgs[0], msgs[1], msgs[2]);
-	got = read_file(r.out);
+	got = read_all(r.out, NULL);
 	check_str("records", got ? got : "", want);
 	free(got);
 	upload_close(up);
@@ -159,16 +156,15 @@ static void test_put_again_is_idempotent(void)
 
 	receiver_start(&r, "again", "s3", s3_args);
 	s3_config(&cfg, &r, "SECRET/k+ey", NULL, COMPRESS_GZIP);
-	if (spool_open(path("again.spool"), 0, &sp) || upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool("again");
+	up = new_uploader(&cfg);
 	spool_records(sp, 1, START, 4, msgs);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
 	copy = strndup(body, len);
 	CHECK_EQ(upload_send(up, copy, len, &delay), 0);
 	CHECK_EQ(upload_send(up, copy, len, &delay), 0);
 	upload_close(up);
-	if (upload_open(&cfg, &up))
-		die("upload_open");
+	up = new_uploader(&cfg);
 	CHECK_EQ(upload_send(up, copy, len, &delay), 0);
 	st = receiver_stats(&r);
 	CHECK_EQ(stat_at(st, "errors", NULL), 0);
@@ -203,8 +199,8 @@ static void test_session_token_and_text(void)
 
 	receiver_start(&r, "token", "s3", args);
 	s3_config(&cfg, &r, "SECRET/k+ey", "TOKEN+/=abc\n", COMPRESS_ZSTD);
-	if (spool_open(path("token.spool"), 0, &sp) || upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool("token");
+	up = new_uploader(&cfg);
 	spool_records(sp, 1, START, 2, msgs);
 	CHECK_EQ(spool_put_text(sp, "logger closing down\n"), 0);
 	CHECK_EQ(drain(up, sp, 3), 0);
@@ -237,8 +233,8 @@ static void test_wrong_secret_is_rejected(void)
 
 	receiver_start(&r, "wrong", "s3", s3_args);
 	s3_config(&cfg, &r, "not-the-secret", NULL, COMPRESS_GZIP);
-	if (spool_open(path("wrong.spool"), 0, &sp) || upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool("wrong");
+	up = new_uploader(&cfg);
 	spool_records(sp, 1, START, 2, msgs);
 	spool_records(sp, 2, START, 1, msgs);
 	CHECK_EQ(drain(up, sp, 3), 0);
@@ -250,7 +246,7 @@ static void test_wrong_secret_is_rejected(void)
 	CHECK(strstr(us.last_error, ": HTTP 403: SignatureDoesNotMatch: The request signature") != NULL);
 	/* the batches and their replies: S3's XML error */
 	CHECK_EQ(scandir(path("rejected"), &names, NULL, alphasort), n);
-	reply = read_file(path("rejected/%s", names[3]->d_name));
+	reply = read_all(path("rejected/%s", names[3]->d_name), NULL);
 	CHECK(reply && strstr(reply, "status 403\n") == reply);
 	CHECK(reply && strstr(reply, "<Code>SignatureDoesNotMatch</Code>"));
 	free(reply);
@@ -283,8 +279,8 @@ static void test_faults_are_retried(void)
 	receiver_start(&r, "faults", "s3", args);
 	s3_config(&cfg, &r, "SECRET/k+ey", NULL, COMPRESS_GZIP);
 	cfg.timeout_ms = 700;
-	if (spool_open(path("faults.spool"), 0, &sp) || upload_open(&cfg, &up))
-		die("open");
+	sp = new_spool("faults");
+	up = new_uploader(&cfg);
 	spool_records(sp, 1, START, 3, msgs);
 	spool_records(sp, 2, START, 3, msgs);
 	CHECK_EQ(drain(up, sp, 10), 4);
@@ -306,28 +302,14 @@ static void test_faults_are_retried(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t t0 = clock_ms(), t;
+	uint64_t t0 = clock_ms();
 
 	if (argc != 2) {
 		fprintf(stderr, "Usage: %s <receiver.py>\n", argv[0]);
 		return 2;
 	}
 	receiver_py = argv[1];
-	snprintf(root, sizeof(root), "/tmp/test-sink-s3.XXXXXX");
-	if (!mkdtemp(root))
-		die("mkdtemp");
-	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-#define RUN(call)							\
-	do {								\
-		int before_ = failures;					\
-		t = clock_ms();						\
-		call;							\
-		printf("%s %s (%" PRIu64 " ms)\n",			\
-		       failures == before_ ? "ok  " : "FAIL", #call,	\
-		       clock_ms() - t);					\
-		fflush(stdout);						\
-	} while (0)
+	sink_test_begin("test-sink-s3");
 	RUN(test_none());
 	RUN(test_gzip());
 	RUN(test_zstd());
@@ -335,11 +317,6 @@ int main(int argc, char **argv)
 	RUN(test_session_token_and_text());
 	RUN(test_wrong_secret_is_rejected());
 	RUN(test_faults_are_retried());
-#undef RUN
-	curl_global_cleanup();
-	config_free(&sinks);
 	printf("test-sink-s3: %" PRIu64 " ms\n", clock_ms() - t0);
-	if (!failures)
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return check_done("test-sink-s3");
+	return sink_test_end("test-sink-s3");
 }

@@ -22,8 +22,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "fixture.h"
-#include "tmpdir.h"
+#include "receiver.h"
 #include "fmt.h"
 #include "spool.h"
 #include "upload.h"
@@ -35,139 +34,6 @@
 #define ES_KEY "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
 /* 2025-11-18T20:23:09.644123456Z: the ms are truncated, not rounded */
 #define T0 1763497389644123456ULL
-
-static const char *receiver_py;
-static pid_t running;		/* the receiver to stop if the test dies */
-
-static void stop_running(void)
-{
-	if (running > 0)
-		kill(running, SIGTERM);
-}
-
-/* --- the receiver ---------------------------------------------------- */
-
-struct receiver {
-	pid_t pid;
-	int fd;
-	int port;
-	char url[96];
-	char out[256];
-	char control[256];
-};
-
-/* Starts receiver.py for @proto with @args (NULL-terminated). */
-static void receiver_start(struct receiver *r, const char *proto,
-			   const char *const *args)
-{
-	static int n;
-	const char *argv[32] = { "python3", receiver_py, "--protocol", proto };
-	char line[32] = "";
-	int fds[2], i = 4, j;
-	size_t len;
-	ssize_t got;
-
-	n++;
-	snprintf(r->out, sizeof(r->out), "%s", path("%s-%d.jsonl", proto, n));
-	snprintf(r->control, sizeof(r->control), "%s",
-		 path("%s-%d.control", proto, n));
-	argv[i++] = "--out";
-	argv[i++] = r->out;
-	argv[i++] = "--control";
-	argv[i++] = r->control;
-	for (j = 0; args && args[j]; j++)
-		argv[i++] = args[j];
-	argv[i] = NULL;
-	if (pipe(fds))
-		die("pipe");
-	r->pid = fork();
-	if (r->pid < 0)
-		die("fork");
-	if (!r->pid) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execv("/usr/bin/python3", (char **)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* the pipe stays open while the receiver runs: it may write again */
-	r->fd = fds[0];
-	for (len = 0; len < sizeof(line) - 1 && !memchr(line, '\n', len);
-	     len += got) {
-		got = read(r->fd, line + len, sizeof(line) - 1 - len);
-		if (got <= 0) {
-			fprintf(stderr, "test-sink-siem: %s did not start\n",
-				receiver_py);
-			exit(1);
-		}
-	}
-	running = r->pid;
-	r->port = atoi(line);
-	snprintf(r->url, sizeof(r->url), "http://127.0.0.1:%d", r->port);
-}
-
-static void receiver_stop(struct receiver *r)
-{
-	kill(r->pid, SIGTERM);
-	waitpid(r->pid, NULL, 0);
-	close(r->fd);
-	running = 0;
-}
-
-/* The next requests' faults, as --control takes them. */
-static void receiver_fault(const struct receiver *r, const char *spec)
-{
-	FILE *f = fopen(r->control, "w");
-
-	if (!f || fprintf(f, "%s\n", spec) < 0 || fclose(f))
-		die(r->control);
-}
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	return fwrite(data, size, nmemb, arg);
-}
-
-/* GET /stats, parsed. */
-static struct json_object *receiver_stats(const struct receiver *r)
-{
-	struct json_object *obj;
-	char url[128], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	CURL *curl = curl_easy_init();
-
-	snprintf(url, sizeof(url), "%s/stats", r->url);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-	if (curl_easy_perform(curl) != CURLE_OK)
-		die("GET /stats");
-	curl_easy_cleanup(curl);
-	fclose(f);
-	obj = json_tokener_parse(buf);
-	free(buf);
-	if (!obj)
-		die("stats");
-	return obj;
-}
-
-/* A counter of the stats; "a.b" for a member of an object member. */
-static int64_t stat_int(struct json_object *st, const char *key)
-{
-	char k[64];
-	const char *dot = strchr(key, '.');
-	struct json_object *v;
-
-	snprintf(k, sizeof(k), "%.*s", dot ? (int)(dot - key) : 63, key);
-	if (!json_object_object_get_ex(st, k, &v))
-		return 0;
-	if (dot)
-		return stat_int(v, dot + 1);
-	return json_object_get_int64(v);
-}
 
 /* --- records ----------------------------------------------------------- */
 
@@ -233,12 +99,12 @@ static int line_cmp(const void *a, const void *b)
 static void check_stored(const struct receiver *r, uint64_t w0, size_t nw,
 			 size_t n)
 {
-	char *data = read_file(r->out), *save, *line, **got, **want;
+	char *data = read_all(r->out, NULL), *save, *line, **got, **want;
 	size_t ngot = 0, i;
 
 	got = calloc(nw * n + 1, sizeof(*got));
 	want = calloc(nw * n, sizeof(*want));
-	for (line = strtok_r(data, "\n", &save); line;
+	for (line = data ? strtok_r(data, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
 		if (ngot <= nw * n)
 			got[ngot++] = line;
@@ -293,55 +159,40 @@ static const struct siem axiom = {
 	{ "none", "gzip", "zstd" },
 };
 
-static struct netlogd_config sinks;
-
-/* @name holding @secret, mode 0600. */
-static const char *secret_file(const char *name, const char *secret)
+/*
+ * The keys of @s to @r into @kv (url and its secret, @secret NULL for the
+ * right one), a url into @url: how many pairs.
+ */
+static size_t siem_keys(const char **kv, char *url, size_t size,
+			const struct siem *s, const struct receiver *r,
+			const char *secret)
 {
-	const char *p = path("%s", name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || write(fd, secret, strlen(secret)) < 0 || close(fd))
-		die(p);
-	return p;
-}
-
-/* Its keys, set as a [sink] section would; 0 or -EINVAL with @err. */
-static int siem_keys(struct sink_config *sc, const struct siem *s,
-		     const struct receiver *r, const char *secret, char *err)
-{
-	char url[160];
-	const char *kv[12];
-	size_t n = 0, i;
-	int ret = 0;
+	size_t n = 0;
 
 	if (s == &splunk) {
-		snprintf(url, sizeof(url), "%s/services/collector/event", r->url);
+		snprintf(url, size, "%s/services/collector/event", r->server);
 		kv[n++] = "url", kv[n++] = url;
 		kv[n++] = "token_file";
 		kv[n++] = secret_file("hec", secret ? secret : TOKEN);
 		kv[n++] = "index", kv[n++] = "netlog";
 		kv[n++] = "sourcetype", kv[n++] = "netlog:flow";
 	} else if (s == &elastic) {
-		snprintf(url, sizeof(url), "%s/netlog-flows/_bulk", r->url);
+		snprintf(url, size, "%s/netlog-flows/_bulk", r->server);
 		kv[n++] = "url", kv[n++] = url;
 		kv[n++] = "api_key_file";
 		kv[n++] = secret_file("es", secret ? secret : ES_KEY);
 	} else if (s == &datadog) {
-		snprintf(url, sizeof(url), "%s/api/v2/logs", r->url);
+		snprintf(url, size, "%s/api/v2/logs", r->server);
 		kv[n++] = "url", kv[n++] = url;
 		kv[n++] = "api_key_file";
 		kv[n++] = secret_file("dd", secret ? secret : DD_KEY);
 	} else {
-		kv[n++] = "url", kv[n++] = r->url;
+		kv[n++] = "url", kv[n++] = r->server;
 		kv[n++] = "dataset", kv[n++] = "flows";
 		kv[n++] = "token_file";
 		kv[n++] = secret_file("ax", secret ? secret : "xaat-" TOKEN);
 	}
-	for (i = 0; !ret && i < n; i += 2)
-		ret = config_sink_set(&sinks, sc, kv[i], kv[i + 1], err,
-				      CONFIG_ERR_LEN);
-	return ret;
+	return n / 2;
 }
 
 /* An uploader of @s to @r with @codec (NULL: the type's default). */
@@ -349,60 +200,21 @@ static struct uploader *siem_open(const struct siem *s,
 				  const struct receiver *r, const char *codec,
 				  const char *secret)
 {
-	char err[CONFIG_ERR_LEN], name[16];
+	const char *kv[14];
 	struct upload_config cfg;
-	struct sink_config *sc;
-	struct uploader *up;
+	char url[160];
+	size_t n = siem_keys(kv, url, sizeof(url), s, r, secret);
 
-	snprintf(name, sizeof(name), "s%zu", sinks.nsinks);
-	if (config_sink_add(&sinks, name, s->type, err, sizeof(err)) ||
-	    siem_keys(&sinks.sinks[sinks.nsinks - 1], s, r, secret, err) ||
-	    (codec && config_sink_set(&sinks, &sinks.sinks[sinks.nsinks - 1],
-				      "compression", codec, err, sizeof(err))))
-		die(err);
-	sc = &sinks.sinks[sinks.nsinks - 1];
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.name = sc->name;
-	cfg.type = sc->type;
-	cfg.opts = sc->opts;
-	cfg.codec = sc->codec;
-	cfg.timeout_ms = 600;
-	cfg.retry_min_ms = 20;
-	cfg.retry_max_ms = 40;
-	cfg.retry_cap_ms = 2000;
-	cfg.rejected_dir = path("rejected-%s", name);
-	if (upload_open(&cfg, &up))
-		die("upload_open");
-	return up;
-}
-
-static struct spool *new_spool(void)
-{
-	static int n;
-	struct spool *sp;
-
-	if (spool_open(path("spool-%d", ++n), 0, &sp))
-		die("spool_open");
-	return sp;
-}
-
-/* upload_step() until the spool is empty; the failed attempts. */
-static int drain(struct uploader *up, struct spool *sp, int max_attempts)
-{
-	uint64_t next, now;
-	int attempts = 0, ret;
-
-	while (attempts < max_attempts) {
-		ret = upload_step(up, sp, clock_ms(), &next);
-		if (ret == 0 && next == UINT64_MAX)
-			break;
-		if (ret < 0)
-			attempts++;
-		now = clock_ms();
-		if (ret <= 0 && next > now)
-			usleep((next - now) * 1000);
+	if (codec) {
+		kv[2 * n] = "compression";
+		kv[2 * n + 1] = codec;
+		n++;
 	}
-	return attempts;
+	sink_config(&cfg, s->type, kv, n);
+	cfg.timeout_ms = 600;
+	cfg.retry_cap_ms = 2000;
+	cfg.rejected_dir = path("rejected-%s", cfg.name);
+	return new_uploader(&cfg);
 }
 
 /* --- the tests ------------------------------------------------------- */
@@ -417,11 +229,10 @@ static void round_trip(const struct siem *s, const char *codec)
 	struct receiver r;
 	struct upload_stats us;
 	struct json_object *st;
-	struct spool *sp = new_spool();
+	struct spool *sp = new_spool(NULL);
 	struct uploader *up;
-	char key[64];
 
-	receiver_start(&r, s->type, s->args);
+	receiver_start(&r, NULL, s->type, s->args);
 	up = siem_open(s, &r, codec, NULL);
 	spool_windows(sp, 1, 2, 3);
 	CHECK_EQ(drain(up, sp, 3), 0);
@@ -429,16 +240,13 @@ static void round_trip(const struct siem *s, const char *codec)
 	CHECK_EQ(us.batches, 2);
 	CHECK_EQ(us.compressed, strcmp(codec, "none") ? 2 : 0);
 	st = receiver_stats(&r);
-	CHECK_EQ(stat_int(st, "requests"), 2);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "accepted"), 6);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	snprintf(key, sizeof(key), "encoding.%s", codec);
-	CHECK_EQ(stat_int(st, key), 2);
-	snprintf(key, sizeof(key), "content_type.%s", s->content_type);
-	CHECK_EQ(stat_int(st, key), 2);
-	snprintf(key, sizeof(key), "paths.%s", s->path);
-	CHECK_EQ(stat_int(st, key), 2);
+	CHECK_EQ(stat_at(st, "requests", NULL), 2);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 6);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
+	CHECK_EQ(stat_at(st, "encoding", codec), 2);
+	CHECK_EQ(stat_at(st, "content_type", s->content_type), 2);
+	CHECK_EQ(stat_at(st, "paths", s->path), 2);
 	json_object_put(st);
 	check_stored(&r, 1, 2, 3);
 	upload_close(up);
@@ -466,11 +274,11 @@ static void faults(const struct siem *s)
 	struct receiver r;
 	struct upload_stats us;
 	struct json_object *st;
-	struct spool *sp = new_spool();
+	struct spool *sp = new_spool(NULL);
 	struct uploader *up;
 	uint64_t next;
 
-	receiver_start(&r, s->type, s->args);
+	receiver_start(&r, NULL, s->type, s->args);
 	up = siem_open(s, &r, NULL, NULL);
 	/* first, on a new connection: libcurl sends again on a reused one */
 	receiver_fault(&r, "drop*1");
@@ -496,10 +304,10 @@ static void faults(const struct siem *s)
 	CHECK_EQ(us.batches, 7);
 	CHECK_EQ(us.failures, 4);
 	st = receiver_stats(&r);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "faults"), 4);
-	CHECK_EQ(stat_int(st, "accepted"), 14);
-	CHECK_EQ(stat_int(st, "duplicates"), 2);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "faults", NULL), 4);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 14);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 2);
 	json_object_put(st);
 	check_stored(&r, 1, 7, 2);
 	upload_close(up);
@@ -524,8 +332,8 @@ static void check_set_aside(const struct uploader *up, const char *name,
 
 	upload_stats(up, &us);
 	CHECK_EQ(us.rejected, 1);
-	reply = read_file(path("rejected-%s/%020d-2.batch.reply", name, 1));
-	CHECK(strstr(reply, reply_has) != NULL);
+	reply = read_all(path("rejected-%s/%020d-2.batch.reply", name, 1), NULL);
+	CHECK(reply && strstr(reply, reply_has) != NULL);
 	free(reply);
 	CHECK_EQ(access(path("rejected-%s/%020d-2.batch", name, 1), R_OK), 0);
 }
@@ -538,13 +346,13 @@ static void refused(const struct siem *s, bool bad_token)
 {
 	struct receiver r;
 	struct json_object *st;
-	struct spool *sp = new_spool();
+	struct spool *sp = new_spool(NULL);
 	struct uploader *up;
 	char name[16];
 	uint64_t next;
 
 	snprintf(name, sizeof(name), "s%zu", sinks.nsinks);
-	receiver_start(&r, s->type, s->args);
+	receiver_start(&r, NULL, s->type, s->args);
 	up = siem_open(s, &r, NULL, bad_token ? "wrong" : NULL);
 	spool_windows(sp, 1, 1, 2);
 	if (!bad_token)
@@ -552,7 +360,7 @@ static void refused(const struct siem *s, bool bad_token)
 	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), 1);
 	check_set_aside(up, name, bad_token ? "status 40" : "status 400");
 	st = receiver_stats(&r);
-	CHECK_EQ(stat_int(st, "accepted"), 0);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 0);
 	json_object_put(st);
 	upload_close(up);
 	spool_close(sp);
@@ -581,12 +389,12 @@ static void test_elastic_item_errors(void)
 	struct receiver r;
 	struct upload_stats us;
 	struct json_object *st;
-	struct spool *sp = new_spool();
+	struct spool *sp = new_spool(NULL);
 	struct uploader *up;
 	uint64_t next;
 	char name[16];
 
-	receiver_start(&r, "elastic", elastic.args);
+	receiver_start(&r, NULL, "elastic", elastic.args);
 	up = siem_open(&elastic, &r, NULL, NULL);
 	spool_windows(sp, 1, 1, 4);
 	receiver_fault(&r, "item429*1/2");
@@ -596,11 +404,11 @@ static void test_elastic_item_errors(void)
 	CHECK(strstr(us.last_error, "es_rejected_execution_exception") != NULL);
 	CHECK_EQ(drain(up, sp, 2), 0);
 	st = receiver_stats(&r);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "requests"), 2);
-	CHECK_EQ(stat_int(st, "accepted"), 4);
-	CHECK_EQ(stat_int(st, "items.created"), 4);
-	CHECK_EQ(stat_int(st, "duplicates"), 3);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "requests", NULL), 2);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 4);
+	CHECK_EQ(stat_at(st, "items", "created"), 4);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 3);
 	json_object_put(st);
 	check_stored(&r, 1, 1, 4);
 
@@ -622,35 +430,26 @@ static void test_elastic_basic_auth(void)
 {
 	static const char *const args[] = { "--index", "netlog-flows",
 					    "--user", "netlog:s3cr:et", NULL };
-	char err[CONFIG_ERR_LEN], url[160];
-	struct upload_config cfg = { .timeout_ms = 600, .retry_min_ms = 20,
-				     .retry_max_ms = 40, .retry_cap_ms = 100 };
+	char url[160];
+	const char *kv[] = { "url", url, "user", "netlog", "password_file",
+			     secret_file("pw", "s3cr:et\n") };
+	struct upload_config cfg;
 	struct receiver r;
 	struct json_object *st;
-	struct spool *sp = new_spool();
+	struct spool *sp = new_spool(NULL);
 	struct uploader *up;
-	struct sink_config *sc;
 
-	receiver_start(&r, "elastic", args);
-	snprintf(url, sizeof(url), "%s/netlog-flows/_bulk?pretty", r.url);
-	if (config_sink_add(&sinks, "basic", "elastic", err, sizeof(err)))
-		die(err);
-	sc = &sinks.sinks[sinks.nsinks - 1];
-	if (config_sink_set(&sinks, sc, "url", url, err, sizeof(err)) ||
-	    config_sink_set(&sinks, sc, "user", "netlog", err, sizeof(err)) ||
-	    config_sink_set(&sinks, sc, "password_file",
-			    secret_file("pw", "s3cr:et\n"), err, sizeof(err)))
-		die(err);
-	cfg.type = sc->type;
-	cfg.opts = sc->opts;
-	cfg.codec = sc->codec;
-	if (upload_open(&cfg, &up))
-		die("upload_open");
+	receiver_start(&r, NULL, "elastic", args);
+	snprintf(url, sizeof(url), "%s/netlog-flows/_bulk?pretty", r.server);
+	sink_config(&cfg, "elastic", kv, 3);
+	cfg.timeout_ms = 600;
+	cfg.retry_cap_ms = 100;
+	up = new_uploader(&cfg);
 	spool_windows(sp, 1, 1, 3);
 	CHECK_EQ(drain(up, sp, 1), 0);
 	st = receiver_stats(&r);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "accepted"), 3);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 3);
 	json_object_put(st);
 	check_stored(&r, 1, 1, 3);
 	upload_close(up);
@@ -664,12 +463,12 @@ static void test_axiom_failures(void)
 	struct receiver r;
 	struct upload_stats us;
 	struct json_object *st;
-	struct spool *sp = new_spool();
+	struct spool *sp = new_spool(NULL);
 	struct uploader *up;
 	uint64_t next;
 	char *reply;
 
-	receiver_start(&r, "axiom", axiom.args);
+	receiver_start(&r, NULL, "axiom", axiom.args);
 	up = siem_open(&axiom, &r, NULL, NULL);
 	spool_windows(sp, 1, 1, 3);
 	receiver_fault(&r, "item500*1/1");
@@ -677,14 +476,15 @@ static void test_axiom_failures(void)
 	upload_stats(up, &us);
 	CHECK_EQ(us.rejected, 1);
 	CHECK(strstr(us.last_error, "HTTP 200: 1 events failed: injected fault") != NULL);
-	reply = read_file(path("rejected-%s/%020d-3.batch.reply", upload_name(up), 1));
-	CHECK(strstr(reply, "\"failed\": 1") != NULL);
+	reply = read_all(path("rejected-%s/%020d-3.batch.reply", upload_name(up), 1),
+			 NULL);
+	CHECK(reply && strstr(reply, "\"failed\": 1") != NULL);
 	free(reply);
 	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), 0);
 	st = receiver_stats(&r);
-	CHECK_EQ(stat_int(st, "requests"), 1);
-	CHECK_EQ(stat_int(st, "accepted"), 2);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_at(st, "requests", NULL), 1);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 2);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
 	json_object_put(st);
 	upload_close(up);
 	spool_close(sp);
@@ -700,12 +500,12 @@ static void test_datadog_parts(void)
 	struct receiver r;
 	struct upload_stats us;
 	struct json_object *st;
-	struct spool *sp = new_spool();
+	struct spool *sp = new_spool(NULL);
 	struct uploader *up;
 	struct spool_stats ss;
 	uint64_t next;
 
-	receiver_start(&r, "datadog", datadog.args);
+	receiver_start(&r, NULL, "datadog", datadog.args);
 	up = siem_open(&datadog, &r, NULL, NULL);
 	spool_windows(sp, SMALL_W, 1, 1200);
 	spool_stats(sp, &ss);
@@ -718,13 +518,13 @@ static void test_datadog_parts(void)
 	CHECK_EQ(us.batches, 1);
 	CHECK_EQ(us.failures, 1);
 	st = receiver_stats(&r);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "requests"), 3);
-	CHECK_EQ(stat_int(st, "faults"), 2);
-	CHECK_EQ(stat_int(st, "max_entries"), 1000);
-	CHECK_EQ(stat_int(st, "entries"), 1200);
-	CHECK_EQ(stat_int(st, "accepted"), 1200);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "requests", NULL), 3);
+	CHECK_EQ(stat_at(st, "faults", NULL), 2);
+	CHECK_EQ(stat_at(st, "max_entries", NULL), 1000);
+	CHECK_EQ(stat_at(st, "entries", NULL), 1200);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 1200);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
 	json_object_put(st);
 	check_stored(&r, SMALL_W, 1, 1200);
 	upload_close(up);
@@ -774,32 +574,18 @@ static void test_config_refusals(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t t0 = clock_ms(), t;
+	uint64_t t0 = clock_ms();
 
 	if (argc != 2) {
 		fprintf(stderr, "Usage: %s <receiver.py>\n", argv[0]);
 		return 2;
 	}
 	receiver_py = argv[1];
-	snprintf(root, sizeof(root), "/tmp/test-sink-siem.XXXXXX");
-	if (!mkdtemp(root))
-		die("mkdtemp");
-	signal(SIGPIPE, SIG_IGN);
-	atexit(stop_running);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	atexit(receiver_kill_running);
+	sink_test_begin("test-sink-siem");
 	if (config_init(&sinks))
 		die("config_init");
 
-#define RUN(call)							\
-	do {								\
-		int before_ = failures;					\
-		t = clock_ms();						\
-		call;							\
-		printf("%s %s (%" PRIu64 " ms)\n",			\
-		       failures == before_ ? "ok  " : "FAIL", #call,	\
-		       clock_ms() - t);					\
-		fflush(stdout);						\
-	} while (0)
 	RUN(test_round_trip_each_codec());
 	RUN(test_faults_are_retried());
 	RUN(test_refused_is_set_aside());
@@ -808,14 +594,6 @@ int main(int argc, char **argv)
 	RUN(test_axiom_failures());
 	RUN(test_datadog_parts());
 	RUN(test_config_refusals());
-#undef RUN
-	config_free(&sinks);
-	curl_global_cleanup();
 	printf("test-sink-siem: %" PRIu64 " ms\n", clock_ms() - t0);
-	if (!failures)
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		fprintf(stderr, "test-sink-siem: %d failures; files in %s\n",
-			failures, root);
-	return check_done("test-sink-siem");
+	return sink_test_end("test-sink-siem");
 }

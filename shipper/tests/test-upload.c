@@ -27,7 +27,7 @@
 
 #include "check.h"
 #include "crash.h"
-#include "tmpdir.h"
+#include "receiver.h"
 #include "spool.h"
 #include "upload.h"
 #include "config.h"
@@ -37,179 +37,7 @@
 #define PRIV "4a6f1e0b8c2d3e4f5061728394a5b6c7d8e9f001122334455667788990aabbcc"
 #define DOM "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
-static const char *collector_py;
-
-static char *read_all(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "r");
-	char *data = NULL;
-	size_t size = 0, n = 0, r;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 65536 + 1 > size) {
-			size = (n + 65536 + 1) * 2;
-			data = realloc(data, size);
-			if (!data)
-				die("realloc");
-		}
-		r = fread(data + n, 1, 65536, f);
-		n += r;
-	} while (r);
-	fclose(f);
-	data[n] = '\0';
-	if (len)
-		*len = n;
-	return data;
-}
-
-static void sleep_until(uint64_t t)
-{
-	uint64_t now = clock_ms();
-
-	if (t > now)
-		usleep((t - now) * 1000);
-}
-
-/* --- the collector --------------------------------------------------- */
-
-struct collector {
-	pid_t pid;
-	int fd;
-	int port;
-	char server[64];
-	char out[256];
-	char bodies[256];
-};
-
-static char receiver_py[256];
-
-/*
- * Starts collector.py, or receiver.py for @protocol, with @args
- * (NULL-terminated) and reads its port.
- */
-static void server_start(struct collector *c, const char *protocol,
-			 const char *name, const char *const *args)
-{
-	const char *argv[32] = { "python3", collector_py, "--port", "0" };
-	int fds[2], i = 4, j;
-	char line[32] = "";
-	size_t len;
-	ssize_t n;
-
-	snprintf(c->out, sizeof(c->out), "%s", path("%s.jsonl", name));
-	snprintf(c->bodies, sizeof(c->bodies), "%s", path("%s.bodies", name));
-	if (mkdir(c->bodies, 0700))
-		die(c->bodies);
-	argv[i++] = "--out";
-	argv[i++] = c->out;
-	if (protocol) {
-		argv[1] = receiver_py;
-		argv[i++] = "--protocol";
-		argv[i++] = protocol;
-	} else {
-		argv[i++] = "--bodies";
-		argv[i++] = c->bodies;
-	}
-	for (j = 0; args && args[j]; j++)
-		argv[i++] = args[j];
-	argv[i] = NULL;
-	if (pipe(fds))
-		die("pipe");
-	c->pid = fork();
-	if (c->pid < 0)
-		die("fork");
-	if (!c->pid) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execv("/usr/bin/python3", (char **)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* the pipe stays open while the collector runs: it may write again */
-	c->fd = fds[0];
-	for (len = 0; len < sizeof(line) - 1 && !memchr(line, '\n', len);
-	     len += n) {
-		n = read(c->fd, line + len, sizeof(line) - 1 - len);
-		if (n <= 0) {
-			fprintf(stderr, "test-upload: %s did not start\n",
-				collector_py);
-			exit(1);
-		}
-	}
-	line[len] = '\0';
-	c->port = atoi(line);
-	snprintf(c->server, sizeof(c->server), "http://127.0.0.1:%d", c->port);
-}
-
-static void collector_start(struct collector *c, const char *name,
-			    const char *const *args)
-{
-	server_start(c, NULL, name, args);
-}
-
-/* The faults (receiver.py's --fault specs) of a server's --control @ctl. */
-static void set_faults(const char *ctl, const char *faults)
-{
-	FILE *f = fopen(ctl, "w");
-
-	if (!f || fputs(faults, f) < 0 || fclose(f))
-		die(ctl);
-}
-
-static void collector_stop(struct collector *c)
-{
-	kill(c->pid, SIGTERM);
-	waitpid(c->pid, NULL, 0);
-	close(c->fd);
-}
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	FILE *f = arg;
-
-	return fwrite(data, size, nmemb, f);
-}
-
-/* GET /stats, parsed. */
-static struct json_object *collector_stats(const struct collector *c)
-{
-	struct json_object *obj;
-	char url[96], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	CURL *curl = curl_easy_init();
-
-	snprintf(url, sizeof(url), "%s/stats", c->server);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-	if (curl_easy_perform(curl) != CURLE_OK) {
-		fprintf(stderr, "test-upload: GET %s failed\n", url);
-		exit(1);
-	}
-	curl_easy_cleanup(curl);
-	fclose(f);
-	obj = json_tokener_parse(buf);
-	free(buf);
-	if (!obj) {
-		fprintf(stderr, "test-upload: bad stats\n");
-		exit(1);
-	}
-	return obj;
-}
-
-static int64_t stat_int(struct json_object *st, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(st, key, &v))
-		return -1;
-	return json_object_get_int64(v);
-}
+/* --- the collector's stats ------------------------------------------- */
 
 static const char *stat_str(struct json_object *st, const char *key, size_t i)
 {
@@ -256,15 +84,6 @@ static size_t file_seqs(const char *p, uint64_t *seqs, size_t max)
 
 /* --- fixtures -------------------------------------------------------- */
 
-static struct spool *new_spool(const char *name)
-{
-	struct spool *sp;
-
-	if (spool_open(path("%s.spool", name), 0, &sp))
-		exit(1);
-	return sp;
-}
-
 /*
  * Spools window @w of the @n messages @msgs, then frees them: 0, or
  * SPOOL_DUPLICATE when @w was the last window spooled.
@@ -310,32 +129,7 @@ static void spool_window(struct spool *sp, uint64_t w, size_t n, size_t size)
 	spool_and_free(sp, w, msgs, lens, n);
 }
 
-/* The sinks' options, as netlogd.conf would give them. */
-static struct netlogd_config sinks;
-
-/* A sink of @type with @n keys and values, as a [sink] section has them. */
-static void sink_config(struct upload_config *cfg, const char *type,
-			const char *const *kv, size_t n)
-{
-	char err[CONFIG_ERR_LEN], name[16];
-	struct sink_config *sc;
-	size_t i;
-
-	snprintf(name, sizeof(name), "s%zu", sinks.nsinks);
-	if (config_sink_add(&sinks, name, type, err, sizeof(err)))
-		die(err);
-	sc = &sinks.sinks[sinks.nsinks - 1];
-	for (i = 0; i < n; i++)
-		if (config_sink_set(&sinks, sc, kv[2 * i], kv[2 * i + 1], err,
-				    sizeof(err)))
-			die(err);
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->type = sc->type;
-	cfg->opts = sc->opts;
-	cfg->codec = sc->codec;
-}
-
-static void logtail_config(struct upload_config *cfg, const struct collector *c,
+static void logtail_config(struct upload_config *cfg, const struct receiver *c,
 			   bool domain)
 {
 	const char *kv[] = { "server", c->server, "collection",
@@ -345,7 +139,7 @@ static void logtail_config(struct upload_config *cfg, const struct collector *c,
 	sink_config(cfg, "logtail", kv, domain ? 4 : 3);
 }
 
-static void http_config(struct upload_config *cfg, const struct collector *c)
+static void http_config(struct upload_config *cfg, const struct receiver *c)
 {
 	logtail_config(cfg, c, true);
 	cfg->codec = COMPRESS_ZSTD;
@@ -353,39 +147,6 @@ static void http_config(struct upload_config *cfg, const struct collector *c)
 	cfg->retry_min_ms = 50;
 	cfg->retry_max_ms = 100;
 	cfg->retry_cap_ms = 5000;
-}
-
-static struct uploader *new_uploader(const struct upload_config *cfg)
-{
-	struct uploader *up;
-
-	if (upload_open(cfg, &up)) {
-		fprintf(stderr, "test-upload: upload_open failed\n");
-		exit(1);
-	}
-	return up;
-}
-
-/*
- * Runs upload_step() until the spool is empty, sleeping until each retry.
- * Returns the number of attempts.
- */
-static int drain(struct uploader *up, struct spool *sp, int max_attempts)
-{
-	uint64_t next;
-	int attempts = 0, ret;
-
-	while (attempts < max_attempts) {
-		ret = upload_step(up, sp, clock_ms(), &next);
-		if (ret == 0 && next == UINT64_MAX)
-			break;
-		if (ret == 0) {
-			sleep_until(next);
-			continue;
-		}
-		attempts++;
-	}
-	return attempts;
 }
 
 /* --- the tests ------------------------------------------------------- */
@@ -400,7 +161,7 @@ static void round_trip(enum compress_codec codec)
 	static const char *const args[] = { "--collection", UPLOAD_COLLECTION,
 					    "--copy-id", DOM, NULL };
 	const char *name = compress_name(codec);
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
@@ -411,7 +172,7 @@ static void round_trip(enum compress_codec codec)
 	size_t len, glen;
 	uint64_t next, seqs[8];
 
-	collector_start(&c, name, args);
+	receiver_start(&c, name, NULL, args);
 	http_config(&cfg, &c);
 	cfg.codec = codec;
 	up = new_uploader(&cfg);
@@ -430,15 +191,15 @@ static void round_trip(enum compress_codec codec)
 	CHECK(us.wire_bytes < len / 4);
 	CHECK_EQ(us.last_status, 200);
 
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "requests"), 1);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "zstd"), codec == COMPRESS_ZSTD);
-	CHECK_EQ(stat_int(st, "gzip"), codec == COMPRESS_GZIP);
-	CHECK_EQ(stat_int(st, "identity"), 0);
-	CHECK_EQ(stat_int(st, "entries"), 3);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_int(st, "max_body"), len);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "requests", NULL), 1);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "zstd", NULL), codec == COMPRESS_ZSTD);
+	CHECK_EQ(stat_at(st, "gzip", NULL), codec == COMPRESS_GZIP);
+	CHECK_EQ(stat_at(st, "identity", NULL), 0);
+	CHECK_EQ(stat_at(st, "entries", NULL), 3);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
+	CHECK_EQ(stat_at(st, "max_body", NULL), len);
 	CHECK_STR(stat_str(st, "content_encoding", 0), name);
 	CHECK_STR(stat_str(st, "orig_length", 0), orig);
 	CHECK_STR(stat_str(st, "paths", 0),
@@ -456,7 +217,7 @@ static void round_trip(enum compress_codec codec)
 	free(spooled);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 static void test_zstd_round_trip(void)
@@ -477,7 +238,7 @@ static void test_gzip_round_trip(void)
 static void test_identity_and_no_copy_id(void)
 {
 	static const char *const args[] = { "--copy-id", "", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
@@ -486,7 +247,7 @@ static void test_identity_and_no_copy_id(void)
 	const char *small[] = { "{\"s\":1}" };
 	size_t lens[] = { 7 };
 
-	collector_start(&c, "identity", args);
+	receiver_start(&c, "identity", NULL, args);
 	http_config(&cfg, &c);
 	logtail_config(&cfg, &c, false);
 	cfg.timeout_ms = 5000;
@@ -495,7 +256,7 @@ static void test_identity_and_no_copy_id(void)
 	cfg.retry_cap_ms = 5000;
 	up = new_uploader(&cfg);
 	CHECK_EQ(spool_put_window(sp, 1, 1, 2, small, lens, 1), 0);
-	CHECK_EQ(drain(up, sp, 5), 1);
+	CHECK_EQ(drain_attempts(up, sp, 5), 1);
 	upload_stats(up, &us);
 	CHECK(us.bytes > 64 && us.bytes <= COMPRESS_MIN);
 	CHECK_EQ(us.compressed, 0);
@@ -504,17 +265,17 @@ static void test_identity_and_no_copy_id(void)
 	cfg.codec = COMPRESS_NONE;
 	up = new_uploader(&cfg);
 	spool_window(sp, 2, 2, 5000);
-	CHECK_EQ(drain(up, sp, 5), 1);
+	CHECK_EQ(drain_attempts(up, sp, 5), 1);
 	upload_stats(up, &us);
 	CHECK_EQ(us.compressed, 0);
 	CHECK_EQ(us.wire_bytes, us.bytes);
 
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "gzip"), 0);
-	CHECK_EQ(stat_int(st, "zstd"), 0);
-	CHECK_EQ(stat_int(st, "identity"), 2);
-	CHECK_EQ(stat_int(st, "entries"), 3);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "gzip", NULL), 0);
+	CHECK_EQ(stat_at(st, "zstd", NULL), 0);
+	CHECK_EQ(stat_at(st, "identity", NULL), 2);
+	CHECK_EQ(stat_at(st, "entries", NULL), 3);
 	CHECK_EQ(stat_len(st, "content_encoding"), 2);
 	CHECK_EQ(stat_len(st, "orig_length"), 2);
 	CHECK(stat_str(st, "content_encoding", 0) == NULL);
@@ -525,14 +286,14 @@ static void test_identity_and_no_copy_id(void)
 	json_object_put(st);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /* 500 twice: the third attempt delivers, each entry once. */
 static void test_500_is_retried(void)
 {
 	static const char *const args[] = { "--fault", "500*2", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
@@ -541,7 +302,7 @@ static void test_500_is_retried(void)
 	uint64_t t0, next, seqs[8];
 	int ret;
 
-	collector_start(&c, "500", args);
+	receiver_start(&c, "500", NULL, args);
 	http_config(&cfg, &c);
 	up = new_uploader(&cfg);
 	spool_window(sp, 1, 4, 300);
@@ -557,24 +318,24 @@ static void test_500_is_retried(void)
 	CHECK(strstr(us.last_error, PRIV) == NULL);
 	/* not due yet: nothing is sent */
 	CHECK_EQ(upload_step(up, sp, next - 1, &next), 0);
-	CHECK_EQ(drain(up, sp, 10), 2);
+	CHECK_EQ(drain_attempts(up, sp, 10), 2);
 
 	upload_stats(up, &us);
 	CHECK_EQ(us.failures, 2);
 	CHECK_EQ(us.consecutive_failures, 0);
 	CHECK_EQ(us.batches, 1);
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "requests"), 3);
-	CHECK_EQ(stat_int(st, "faults"), 2);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "entries"), 4);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "requests", NULL), 3);
+	CHECK_EQ(stat_at(st, "faults", NULL), 2);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "entries", NULL), 4);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
 	json_object_put(st);
 	CHECK_EQ(file_seqs(c.out, seqs, 8), 4);
 	CHECK(seqs[0] == 1 && seqs[1] == 2 && seqs[2] == 3 && seqs[3] == 4);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /* 429 with Retry-After: 1 is waited for, exactly; a larger one is capped. */
@@ -582,7 +343,7 @@ static void test_429_retry_after(void)
 {
 	static const char *const args[] = { "--fault", "429*1/1",
 					    "--fault", "429*1/10", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
@@ -590,7 +351,7 @@ static void test_429_retry_after(void)
 	struct spool *sp = new_spool("429");
 	uint64_t t0, t1, next;
 
-	collector_start(&c, "429", args);
+	receiver_start(&c, "429", NULL, args);
 	http_config(&cfg, &c);
 	cfg.retry_cap_ms = 2000;
 	up = new_uploader(&cfg);
@@ -612,16 +373,16 @@ static void test_429_retry_after(void)
 	/* the wait is the uploader's: a step before it sends nothing */
 	CHECK_EQ(upload_step(up, sp, t1 + 1000, &next), 0);
 	CHECK_EQ(upload_step(up, sp, next, &next), 1);
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "requests"), 3);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "entries"), 2);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "requests", NULL), 3);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "entries", NULL), 2);
 	json_object_put(st);
 	printf("  429: first retry %" PRIu64 " ms after the first attempt\n",
 	       t1 - t0);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /*
@@ -631,7 +392,7 @@ static void test_429_retry_after(void)
 static void test_slow_reply_times_out(void)
 {
 	static const char *const args[] = { "--fault", "slow*1/3", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
@@ -639,7 +400,7 @@ static void test_slow_reply_times_out(void)
 	struct spool *sp = new_spool("slow");
 	uint64_t t0, t1, next;
 
-	collector_start(&c, "slow", args);
+	receiver_start(&c, "slow", NULL, args);
 	http_config(&cfg, &c);
 	cfg.timeout_ms = 500;
 	up = new_uploader(&cfg);
@@ -659,18 +420,18 @@ static void test_slow_reply_times_out(void)
 	 * between that end and t1
 	 */
 	CHECK(next >= t0 + 490 + 50 && next < t1 + 100 + 1);
-	CHECK_EQ(drain(up, sp, 5), 1);
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "requests"), 2);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "entries"), 3);
-	CHECK_EQ(stat_int(st, "duplicates"), 3);
+	CHECK_EQ(drain_attempts(up, sp, 5), 1);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "requests", NULL), 2);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "entries", NULL), 3);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 3);
 	json_object_put(st);
 	printf("  slow reply: attempt gave up after %" PRIu64 " ms (timeout 500 ms)\n",
 	       t1 - t0);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /* The ticks of an attempt: how many, and the longest time between two. */
@@ -697,14 +458,14 @@ static void count_tick(void *arg)
 static void test_tick_during_slow_reply(void)
 {
 	static const char *const args[] = { "--fault", "slow*1/2.5", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct uploader *up;
 	struct spool *sp = new_spool("tick");
 	struct ticks t = { 0 };
 	uint64_t t0, next;
 
-	collector_start(&c, "tick", args);
+	receiver_start(&c, "tick", NULL, args);
 	http_config(&cfg, &c);
 	cfg.timeout_ms = 10000;
 	cfg.tick = count_tick;
@@ -722,7 +483,7 @@ static void test_tick_during_slow_reply(void)
 	       " ms apart\n", t.n, clock_ms() - t0, t.max_gap);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /*
@@ -732,14 +493,14 @@ static void test_tick_during_slow_reply(void)
 static void test_deadline_stops_an_attempt(void)
 {
 	static const char *const args[] = { "--fault", "slow*1/4", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct uploader *up;
 	struct spool *sp = new_spool("deadline");
 	uint64_t t0, t1, next;
 
-	collector_start(&c, "deadline", args);
+	receiver_start(&c, "deadline", NULL, args);
 	http_config(&cfg, &c);
 	cfg.timeout_ms = 10000;
 	up = new_uploader(&cfg);
@@ -755,17 +516,17 @@ static void test_deadline_stops_an_attempt(void)
 	printf("  deadline: attempt stopped after %" PRIu64 " ms: %s\n",
 	       t1 - t0, us.last_error);
 	upload_set_deadline(up, 0);
-	CHECK_EQ(drain(up, sp, 5), 1);
+	CHECK_EQ(drain_attempts(up, sp, 5), 1);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /* The connection dropped in the middle of the request: retried. */
 static void test_dropped_connection_is_retried(void)
 {
 	static const char *const args[] = { "--fault", "drop*1", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
@@ -773,7 +534,7 @@ static void test_dropped_connection_is_retried(void)
 	struct spool *sp = new_spool("drop");
 	uint64_t next;
 
-	collector_start(&c, "drop", args);
+	receiver_start(&c, "drop", NULL, args);
 	http_config(&cfg, &c);
 	up = new_uploader(&cfg);
 	spool_window(sp, 1, 2, 20000);
@@ -781,17 +542,17 @@ static void test_dropped_connection_is_retried(void)
 	CHECK_EQ(upload_step(up, sp, clock_ms(), &next), -EAGAIN);
 	upload_stats(up, &us);
 	CHECK_EQ(us.last_status, 0);
-	CHECK_EQ(drain(up, sp, 5), 1);
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "requests"), 2);
-	CHECK_EQ(stat_int(st, "faults"), 1);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "entries"), 2);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
+	CHECK_EQ(drain_attempts(up, sp, 5), 1);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "requests", NULL), 2);
+	CHECK_EQ(stat_at(st, "faults", NULL), 1);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "entries", NULL), 2);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
 	json_object_put(st);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /*
@@ -802,7 +563,7 @@ static void test_dropped_connection_is_retried(void)
 static void test_many_batches_in_order(void)
 {
 	static const char *const args[] = { "--fault", "500@0.3", NULL };
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct json_object *st;
 	struct uploader *up;
@@ -812,7 +573,7 @@ static void test_many_batches_in_order(void)
 	size_t n, i;
 	int w;
 
-	collector_start(&c, "many", args);
+	receiver_start(&c, "many", NULL, args);
 	http_config(&cfg, &c);
 	cfg.retry_min_ms = 1;
 	cfg.retry_max_ms = 5;
@@ -822,14 +583,14 @@ static void test_many_batches_in_order(void)
 	spool_stats(sp, &ss);
 	CHECK_EQ(ss.entries, 120);
 	CHECK(ss.batches >= 6);
-	CHECK(drain(up, sp, 200) >= (int)ss.batches);
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "entries"), 120);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_int(st, "ok"), ss.batches);
-	CHECK(stat_int(st, "max_body") <= SPOOL_BATCH_MAX);
-	CHECK(stat_int(st, "max_body") > SPOOL_BATCH_MAX - 12000);
+	CHECK(drain_attempts(up, sp, 200) >= (int)ss.batches);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "entries", NULL), 120);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
+	CHECK_EQ(stat_at(st, "ok", NULL), ss.batches);
+	CHECK(stat_at(st, "max_body", NULL) <= SPOOL_BATCH_MAX);
+	CHECK(stat_at(st, "max_body", NULL) > SPOOL_BATCH_MAX - 12000);
 	json_object_put(st);
 	n = file_seqs(c.out, seqs, 200);
 	CHECK_EQ(n, 120);
@@ -840,7 +601,7 @@ static void test_many_batches_in_order(void)
 		}
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /* A file sink writing to @file, with short retries. */
@@ -880,7 +641,7 @@ static void test_file_sink(void)
 	spool_window(sp, 2, 3, 100);
 	CHECK_EQ(spool_peek_oldest(sp, &body, &len), 0);
 	copy = strdup(body);
-	CHECK_EQ(drain(up, sp, 5), 2);
+	CHECK_EQ(drain_attempts(up, sp, 5), 2);
 	CHECK_EQ(file_seqs(file_path, seqs, 16), 5);
 	CHECK(seqs[0] == 1 && seqs[4] == 5);
 	upload_stats(up, &us);
@@ -911,7 +672,7 @@ static void test_file_sink(void)
 	free(read_all(file_path, &len));
 	CHECK_EQ(len, size_before);
 	spool_window(sp, 3, 1, 100);
-	CHECK_EQ(drain(up, sp, 5), 1);
+	CHECK_EQ(drain_attempts(up, sp, 5), 1);
 	CHECK_EQ(file_seqs(file_path, seqs, 16), 6);
 	CHECK_EQ(seqs[5], 6);
 
@@ -961,7 +722,7 @@ static void test_stdout_sink(void)
 	fd = open(path("stdout.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	dup2(fd, STDOUT_FILENO);
 	close(fd);
-	CHECK_EQ(drain(up, sp, 5), 1);
+	CHECK_EQ(drain_attempts(up, sp, 5), 1);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	out = read_all(path("stdout.txt"), NULL);
@@ -979,7 +740,7 @@ static void test_stdout_sink(void)
  * message i is node nTEST<w>CNTRL's, its flows from 100.64.0.1:<1024 + i>.
  * Returns spool_and_free()'s 0 or SPOOL_DUPLICATE.
  */
-static int spool_records(struct spool *sp, uint64_t w, size_t n,
+static int spool_flows(struct spool *sp, uint64_t w, size_t n,
 			 size_t flows)
 {
 	char **msgs = calloc(n, sizeof(*msgs));
@@ -1000,7 +761,7 @@ static int spool_records(struct spool *sp, uint64_t w, size_t n,
 }
 
 static void http_sink_config(struct upload_config *cfg,
-			     const struct collector *c, const char *rejected)
+			     const struct receiver *c, const char *rejected)
 {
 	char url[96];
 	const char *kv[] = { "url", url };
@@ -1026,17 +787,6 @@ static size_t count_lines(const char *p)
 	return n;
 }
 
-/* An encoding's count in the receiver's "encoding" object. */
-static int64_t stat_sub(struct json_object *st, const char *key,
-			const char *sub)
-{
-	struct json_object *o;
-
-	if (!json_object_object_get_ex(st, key, &o))
-		return -1;
-	return stat_int(o, sub) < 0 ? 0 : stat_int(o, sub);
-}
-
 /*
  * NDJSON to a protocol-exact receiver, with each compression: every
  * record stored once, the body encoded as configured.
@@ -1046,7 +796,7 @@ static void test_http_sink_round_trip(enum compress_codec codec)
 	static const char *const args[] = { "--path", "/ingest", NULL };
 	const char *name = compress_name(codec);
 	char sname[32];
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct json_object *st;
@@ -1055,30 +805,30 @@ static void test_http_sink_round_trip(enum compress_codec codec)
 
 	snprintf(sname, sizeof(sname), "http-%s", name);
 	sp = new_spool(sname);
-	server_start(&c, "http", sname, args);
+	receiver_start(&c, sname, "http", args);
 	http_sink_config(&cfg, &c, NULL);
 	cfg.codec = codec;
 	up = new_uploader(&cfg);
-	spool_records(sp, 1, 3, 20);
-	spool_records(sp, 2, 4, 20);
-	CHECK_EQ(drain(up, sp, 10), 2);
+	spool_flows(sp, 1, 3, 20);
+	spool_flows(sp, 2, 4, 20);
+	CHECK_EQ(drain_attempts(up, sp, 10), 2);
 	upload_stats(up, &us);
 	CHECK_EQ(us.batches, 2);
 	CHECK_EQ(us.entries, 7);
 	CHECK_EQ(us.compressed, codec == COMPRESS_NONE ? 0 : 2);
 	CHECK_EQ(us.failures, 0);
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "requests"), 2);
-	CHECK_EQ(stat_int(st, "accepted"), 7);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_sub(st, "encoding", name), 2);
-	CHECK_EQ(stat_sub(st, "content_type", "application/x-ndjson"), 2);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "requests", NULL), 2);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 7);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
+	CHECK_EQ(stat_at(st, "encoding", name), 2);
+	CHECK_EQ(stat_at(st, "content_type", "application/x-ndjson"), 2);
 	json_object_put(st);
 	CHECK_EQ(count_lines(c.out), 7);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 /*
@@ -1088,12 +838,11 @@ static void test_http_sink_round_trip(enum compress_codec codec)
  */
 static void test_http_sink_faults_and_rejection(void)
 {
-	const char *ctl = path("http-faults.control");
-	const char *const args[] = { "--fault", "500*2", "--fault", "429*1/1",
-				     "--control", ctl, NULL };
+	static const char *const args[] = { "--fault", "500*2", "--fault",
+					    "429*1/1", NULL };
 	char *spooled = NULL, *got, *reply;
 	const char *rej = path("http-faults.rejected/h1");
-	struct collector c;
+	struct receiver c;
 	struct upload_config cfg;
 	struct upload_stats us;
 	struct spool_cursor_stats cs;
@@ -1106,28 +855,28 @@ static void test_http_sink_faults_and_rejection(void)
 	size_t len, glen;
 	int cur;
 
-	server_start(&c, "http", "http-faults", args);
+	receiver_start(&c, "http-faults", "http", args);
 	http_sink_config(&cfg, &c, rej);
 	up = new_uploader(&cfg);
-	spool_records(sp, 1, 2, 5);
-	spool_records(sp, 2, 3, 5);
-	spool_records(sp, 3, 1, 5);
+	spool_flows(sp, 1, 2, 5);
+	spool_flows(sp, 2, 3, 5);
+	spool_flows(sp, 3, 1, 5);
 	t0 = clock_ms();
 	/* 500, 500, 429 (1 s): the first batch on the 4th attempt */
-	CHECK_EQ(drain(up, sp, 4), 4);
+	CHECK_EQ(drain_attempts(up, sp, 4), 4);
 	CHECK(clock_ms() - t0 >= 1000);
 	upload_stats(up, &us);
 	CHECK_EQ(us.failures, 3);
 	CHECK_EQ(us.batches, 1);
 	CHECK_EQ(us.last_delay_ms, 1000);
-	set_faults(ctl, "400\n");
+	receiver_fault(&c, "400");
 	/* the second batch meets the 400 */
 	CHECK_EQ(spool_cursor_add(sp, "h1", &cur), 0);
 	CHECK_EQ(spool_cursor_read(sp, cur, &b, &it), 0);
 	spooled = strndup(b.data, b.len);
 	len = b.len;
 	buf_free(&b);
-	CHECK_EQ(drain(up, sp, 5), 2);
+	CHECK_EQ(drain_attempts(up, sp, 5), 2);
 	upload_stats(up, &us);
 	CHECK_EQ(us.batches, 2);
 	CHECK_EQ(us.rejected, 1);
@@ -1140,25 +889,25 @@ static void test_http_sink_faults_and_rejection(void)
 	CHECK(got && glen == len && !memcmp(got, spooled, len));
 	reply = read_all(path("http-faults.rejected/h1/%s.reply", it.name), NULL);
 	CHECK_STR(reply, "status 400\ninjected fault\n");
-	st = collector_stats(&c);
-	CHECK_EQ(stat_int(st, "accepted"), 3);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "faults"), 4);
+	st = receiver_stats(&c);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 3);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "faults", NULL), 4);
 	json_object_put(st);
 	free(got);
 	free(reply);
 	free(spooled);
 	upload_close(up);
 	spool_close(sp);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 enum { TWO_W = 30, TWO_PERIOD = 200, TWO_A_TIMEOUT = 1000 };
 
 /* Sink a, logtail to @ca, and sink b, http to @cb: short retries. */
 static void two_sinks_open(struct uploader **ups, struct spool *sp,
-			   const struct collector *ca,
-			   const struct collector *cb)
+			   const struct receiver *ca,
+			   const struct receiver *cb)
 {
 	struct upload_config cfg;
 	const char *kvb[2];
@@ -1187,20 +936,19 @@ static void two_sinks_open(struct uploader **ups, struct spool *sp,
 /*
  * The daemon's loop, scaled down: a window every TWO_PERIOD ms, the sinks
  * run at once and whenever one is due; A's collector fails 30 times from
- * window 5 on (@ctl). Returns B's worst delay from spool to delivery.
+ * window 5 on. Returns B's worst delay from spool to delivery.
  */
 static uint64_t two_sinks_run(struct uploader **ups, struct spool *sp,
-			      const char *ctl)
+			      const struct receiver *ca)
 {
 	struct spool_cursor_stats cs;
 	uint64_t next = 0, worst = 0, w, t, spooled, due;
 	size_t i;
 
 	for (w = 1; w <= TWO_W; w++) {
-		if (w == 5) {
-			set_faults(ctl, "500*30\n");
-		}
-		spool_records(sp, w, 2, 40);
+		if (w == 5)
+			receiver_fault(ca, "500*30");
+		spool_flows(sp, w, 2, 40);
 		spooled = clock_ms();
 		due = spooled + TWO_PERIOD;
 		next = upload_run(ups, 2, sp, spooled);
@@ -1227,7 +975,7 @@ static uint64_t two_sinks_run(struct uploader **ups, struct spool *sp,
  * A's collector: 1..2W in order, the marker of @dropped entries, then one
  * gap of exactly @dropped.
  */
-static void check_one_gap(const struct collector *ca, uint64_t dropped)
+static void check_one_gap(const struct receiver *ca, uint64_t dropped)
 {
 	uint64_t seqs[2 * TWO_W + 8], w;
 	size_t n, i, gap = 0, marker_at = 0;
@@ -1265,9 +1013,7 @@ static void check_one_gap(const struct collector *ca, uint64_t dropped)
  */
 static void test_two_sinks_one_failing(void)
 {
-	const char *ctl = path("two.control");
-	const char *args_a[] = { "--control", ctl, NULL };
-	struct collector ca, cb;
+	struct receiver ca, cb;
 	struct upload_stats ua, ub;
 	struct spool_stats ss;
 	struct uploader *ups[2];
@@ -1277,10 +1023,10 @@ static void test_two_sinks_one_failing(void)
 
 	if (spool_open(path("two.spool"), 64 << 10, &sp))
 		exit(1);
-	collector_start(&ca, "two-a", args_a);
-	server_start(&cb, "http", "two-b", NULL);
+	receiver_start(&ca, "two-a", NULL, NULL);
+	receiver_start(&cb, "two-b", "http", NULL);
 	two_sinks_open(ups, sp, &ca, &cb);
-	worst = two_sinks_run(ups, sp, ctl);
+	worst = two_sinks_run(ups, sp, &ca);
 	printf("  two sinks: B's worst delay %" PRIu64 " ms\n", worst);
 	CHECK(worst <= TWO_PERIOD + TWO_A_TIMEOUT);
 
@@ -1293,15 +1039,15 @@ static void test_two_sinks_one_failing(void)
 	CHECK_EQ(ua.failures, 30);
 	CHECK_EQ(ub.failures, 0);
 	CHECK_EQ(ub.entries, 2 * TWO_W);
-	st = collector_stats(&cb);
-	CHECK_EQ(stat_int(st, "accepted"), 2 * TWO_W);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_int(st, "errors"), 0);
+	st = receiver_stats(&cb);
+	CHECK_EQ(stat_at(st, "accepted", NULL), 2 * TWO_W);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
 	json_object_put(st);
-	st = collector_stats(&ca);
-	CHECK_EQ(stat_int(st, "entries"), 2 * TWO_W - (int64_t)ss.dropped);
-	CHECK_EQ(stat_int(st, "duplicates"), 0);
-	CHECK_EQ(stat_int(st, "errors"), 0);
+	st = receiver_stats(&ca);
+	CHECK_EQ(stat_at(st, "entries", NULL), 2 * TWO_W - (int64_t)ss.dropped);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), 0);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
 	CHECK_EQ(stat_len(st, "markers"), 1);
 	CHECK_EQ(json_object_get_int64(json_object_array_get_idx(
 			 json_object_object_get(st, "markers"), 0)),
@@ -1311,8 +1057,8 @@ static void test_two_sinks_one_failing(void)
 	upload_close(ups[0]);
 	upload_close(ups[1]);
 	spool_close(sp);
-	collector_stop(&ca);
-	collector_stop(&cb);
+	receiver_stop(&ca);
+	receiver_stop(&cb);
 }
 
 /* --- kill -9 in the middle of delivery ------------------------------ */
@@ -1322,10 +1068,11 @@ enum { KILL_ROUNDS = 40, KILL_RECORDS = 3 };
 /*
  * What each incarnation of the daemon is given: its spool, the kernel's
  * acknowledgements, its sinks (the file sink, then the http sink, whose
- * receiver's faults are in ctl) and the pipe its HTTP attempts tick into.
+ * receiver is @http) and the pipe its HTTP attempts tick into.
  */
 struct kill_run {
-	char spool[320], ackfile[320], file[320], ctl[320];
+	char spool[320], ackfile[320], file[320];
+	const struct receiver *http;
 	struct upload_config cfg[2];
 	int tick_fd;
 };
@@ -1345,7 +1092,7 @@ static void tick_byte(void *arg)
  * before it read a reply resets the connection, and Python prints the
  * traceback of each.
  */
-static void receiver_start_quiet(struct collector *c, const char *name,
+static void receiver_start_quiet(struct receiver *c, const char *name,
 				 const char *const *args)
 {
 	int saved = dup(STDERR_FILENO);
@@ -1355,12 +1102,12 @@ static void receiver_start_quiet(struct collector *c, const char *name,
 	if (saved < 0 || fd < 0 || dup2(fd, STDERR_FILENO) < 0)
 		die("stderr");
 	close(fd);
-	server_start(c, "http", name, args);
+	receiver_start(c, name, "http", args);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 }
 
-static void kill_sinks(struct kill_run *kr, const struct collector *c)
+static void kill_sinks(struct kill_run *kr, const struct receiver *c)
 {
 	file_sink_config(&kr->cfg[0], kr->file);
 	kr->cfg[0].name = "file";
@@ -1368,6 +1115,7 @@ static void kill_sinks(struct kill_run *kr, const struct collector *c)
 	kr->cfg[1].name = "http";
 	kr->cfg[1].tick = tick_byte;
 	kr->cfg[1].tick_arg = &kr->tick_fd;
+	kr->http = c;
 }
 
 /*
@@ -1394,7 +1142,7 @@ static void delivery_child(const struct kill_run *kr, bool last)
 	if (spool_cursor_prune(sp))
 		_exit(4);
 	do {
-		spool_records(sp, ++w, KILL_RECORDS, 2);
+		spool_flows(sp, ++w, KILL_RECORDS, 2);
 		if (ack_write(kr->ackfile, w))
 			_exit(5);
 		next = upload_run(ups, 2, sp, clock_ms());
@@ -1470,7 +1218,7 @@ static void kill_round(struct kill_run *kr, int round, struct kill_tally *t)
 	pid_t pid;
 
 	if (at == KILL_HTTP)
-		set_faults(kr->ctl, "slow*1/0.2\n");
+		receiver_fault(kr->http, "slow*1/0.2");
 	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ino < 0 || inotify_add_watch(ino, dir, IN_CREATE) < 0)
 		die(dir);
@@ -1510,7 +1258,7 @@ static const char *first_flow(struct json_object *rec, const char *key)
 
 /*
  * The receiver's records (@p) by the proc_seq of their entry, which
- * spool_records() wrote in the node and the flows: @seen[seq] counts each
+ * spool_flows() wrote in the node and the flows: @seen[seq] counts each
  * seq up to @n. Returns the number of records.
  */
 static size_t record_seqs(const char *p, unsigned int *seen, size_t n)
@@ -1560,7 +1308,7 @@ static uint64_t cursor_pos(const char *name)
  * incarnation sends again, is the batch in flight at the kill at most.
  */
 static void check_one_batch_ahead(const struct kill_run *kr,
-				  const struct collector *c)
+				  const struct receiver *c)
 {
 	size_t n = (ack_read(kr->ackfile) + 1) * KILL_RECORDS, i, ahead = 0;
 	unsigned int *seen = calloc(n + 1, sizeof(*seen));
@@ -1585,18 +1333,18 @@ static void check_one_batch_ahead(const struct kill_run *kr,
  * are whole batches, one at most a kill. Each window is one batch: every
  * request past @w is a batch sent again. Returns how many were.
  */
-static int64_t check_kill_http(const struct collector *c, uint64_t w)
+static int64_t check_kill_http(const struct receiver *c, uint64_t w)
 {
-	struct json_object *st = collector_stats(c);
-	int64_t again = stat_int(st, "requests") - (int64_t)w;
+	struct json_object *st = receiver_stats(c);
+	int64_t again = stat_at(st, "requests", NULL) - (int64_t)w;
 	size_t n = w * KILL_RECORDS, once = 0, i;
 	unsigned int *seen = calloc(n + 1, sizeof(*seen));
 
-	CHECK_EQ(stat_int(st, "errors"), 0);
-	CHECK_EQ(stat_int(st, "accepted"), n);
+	CHECK_EQ(stat_at(st, "errors", NULL), 0);
+	CHECK_EQ(stat_at(st, "accepted", NULL), n);
 	CHECK(again >= 0 && again <= KILL_ROUNDS);
-	CHECK_EQ(stat_int(st, "duplicates"), again * KILL_RECORDS);
-	CHECK_EQ(stat_int(st, "lines"), n + again * KILL_RECORDS);
+	CHECK_EQ(stat_at(st, "duplicates", NULL), again * KILL_RECORDS);
+	CHECK_EQ(stat_at(st, "lines", NULL), n + again * KILL_RECORDS);
 	json_object_put(st);
 	CHECK_EQ(record_seqs(c->out, seen, n), n);
 	for (i = 1; i <= n; i++)
@@ -1658,10 +1406,10 @@ static void test_killed_mid_delivery_loses_nothing(void)
 	const char *env = getenv("TEST_SEED");
 	unsigned int seed = env ? strtoul(env, NULL, 0) :
 			    (unsigned int)(time(NULL) ^ getpid());
-	const char *args[] = { "--path", "/ingest", "--control", NULL, NULL };
+	static const char *const args[] = { "--path", "/ingest", NULL };
 	struct kill_run kr = { .tick_fd = -1 };
 	struct kill_tally t = { 0 };
-	struct collector c;
+	struct receiver c;
 	uint64_t t0 = clock_ms(), w;
 	int64_t again;
 	int round, status;
@@ -1670,8 +1418,6 @@ static void test_killed_mid_delivery_loses_nothing(void)
 	snprintf(kr.spool, sizeof(kr.spool), "%s", path("kill.spool"));
 	snprintf(kr.ackfile, sizeof(kr.ackfile), "%s", path("kill.ack"));
 	snprintf(kr.file, sizeof(kr.file), "%s", path("kill.jsonl"));
-	snprintf(kr.ctl, sizeof(kr.ctl), "%s", path("kill.control"));
-	args[3] = kr.ctl;
 	/* watched from the first round on: the spool finds them made */
 	if (mkdir(kr.spool, 0700) || mkdir(path("kill.spool/cursors"), 0700))
 		die(kr.spool);
@@ -1697,38 +1443,26 @@ static void test_killed_mid_delivery_loses_nothing(void)
 	       " http batches sent again; %u kills of %d left a cursor half replaced, %u of %d a window half spooled; %" PRIu64 " ms\n",
 	       KILL_ROUNDS, seed, w, again, t.cursor, KILL_ROUNDS / KILL_KINDS,
 	       t.window, KILL_ROUNDS / KILL_KINDS, clock_ms() - t0);
-	collector_stop(&c);
+	receiver_stop(&c);
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t t0 = clock_ms(), t;
+	uint64_t t0 = clock_ms();
+	static char beside[256];
 
 	if (argc != 2) {
 		fprintf(stderr, "Usage: %s <collector.py>\n", argv[0]);
 		return 2;
 	}
 	collector_py = argv[1];
-	snprintf(receiver_py, sizeof(receiver_py), "%.*sreceiver.py",
+	receiver_py = beside;
+	snprintf(beside, sizeof(beside), "%.*sreceiver.py",
 		 (int)(strrchr(collector_py, '/') ?
 		       strrchr(collector_py, '/') + 1 - collector_py : 0),
 		 collector_py);
-	snprintf(root, sizeof(root), "/tmp/test-upload.XXXXXX");
-	if (!mkdtemp(root))
-		die("mkdtemp");
-	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	sink_test_begin("test-upload");
 
-#define RUN(call)							\
-	do {								\
-		int before_ = failures;					\
-		t = clock_ms();						\
-		call;							\
-		printf("%s %s (%" PRIu64 " ms)\n",			\
-		       failures == before_ ? "ok  " : "FAIL", #call,	\
-		       clock_ms() - t);					\
-		fflush(stdout);						\
-	} while (0)
 	RUN(test_zstd_round_trip());
 	RUN(test_gzip_round_trip());
 	RUN(test_identity_and_no_copy_id());
@@ -1747,13 +1481,6 @@ int main(int argc, char **argv)
 	RUN(test_killed_mid_delivery_loses_nothing());
 	RUN(test_file_sink());
 	RUN(test_stdout_sink());
-#undef RUN
-	curl_global_cleanup();
 	printf("test-upload: %" PRIu64 " ms\n", clock_ms() - t0);
-	if (!failures)
-		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		fprintf(stderr, "test-upload: %d failures; files in %s\n",
-			failures, root);
-	return failures ? 1 : 0;
+	return sink_test_end("test-upload");
 }

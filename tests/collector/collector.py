@@ -39,15 +39,16 @@ import argparse
 import gzip
 import json
 import os
-import random
 import re
 import socket
 import sys
 import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+import receiver
 
 try:
     import zstandard  # Debian's python3-zstandard
@@ -62,18 +63,8 @@ MARKER = re.compile(r"^----------- ([1-9][0-9]*) logs dropped ----------$")
 FAULT = re.compile(r"^(\d{3}|slow|drop)(?:\*(\d+)|@([0-9.]+))?(?:/([0-9.]+))?$")
 
 
-class Fault:
-    def __init__(self, spec):
-        m = FAULT.match(spec.strip())
-        if not m:
-            raise ValueError(f"bad fault '{spec}'")
-        self.kind = m.group(1)
-        self.count = int(m.group(2) or 1) or 1
-        self.prob = float(m.group(3)) if m.group(3) else None
-        self.arg = m.group(4)
-
-    def __repr__(self):
-        return f"{self.kind}*{self.count}/{self.arg}"
+class Fault(receiver.Fault):
+    PATTERN = FAULT
 
 
 class State:
@@ -93,21 +84,8 @@ class State:
 
     def next_fault(self):
         with self.lock:
-            ctl = self.args.control
-            if ctl and os.path.exists(ctl):
-                with open(ctl) as f:
-                    lines = f.read().split()
-                os.unlink(ctl)
-                self.faults += [Fault(l) for l in lines]
-            while self.faults:
-                f = self.faults[0]
-                if f.prob is not None:
-                    return f if random.random() < f.prob else None
-                f.count -= 1
-                if f.count <= 0:
-                    self.faults.pop(0)
-                return f
-            return None
+            self.faults += [Fault(l) for l in receiver.read_control(self.args.control)]
+            return receiver.take_fault(self.faults)
 
     def store(self, entries):
         with self.lock:
@@ -332,14 +310,7 @@ def main():
         state = State(args)
     except ValueError as e:
         p.error(str(e))
-    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    srv.daemon_threads = True
-    srv.state = state
-    print(srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    receiver.serve(Handler, args.port, state=state)
 
 
 if __name__ == "__main__":

@@ -88,8 +88,11 @@ class Reject(Exception):
 
 
 class Fault:
+    """One --fault SPEC; PATTERN is the grammar (collector.py's is narrower)."""
+    PATTERN = FAULT
+
     def __init__(self, spec):
-        m = FAULT.match(spec.strip())
+        m = self.PATTERN.match(spec.strip())
         if not m:
             raise ValueError(f"bad fault '{spec}'")
         self.kind = m.group(1)
@@ -103,6 +106,43 @@ class Fault:
 
     def __repr__(self):
         return f"{self.kind}*{self.count}/{self.arg}"
+
+
+def read_control(path):
+    """The specs in a --control file, which is deleted: none if no file."""
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        lines = f.read().split()
+    os.unlink(path)
+    return lines
+
+
+def take_fault(faults):
+    """The fault for the next request, from the list `faults`, or None."""
+    while faults:
+        f = faults[0]
+        if f.prob is not None:
+            return f if random.random() < f.prob else None
+        f.count -= 1
+        if f.count <= 0:
+            faults.pop(0)
+        return f
+    return None
+
+
+def serve(handler, port, **attrs):
+    """Serve on 127.0.0.1:`port` (0 picks one), which goes to stdout, until
+    interrupted; `attrs` are set on the server for the handler."""
+    srv = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    srv.daemon_threads = True
+    for name, value in attrs.items():
+        setattr(srv, name, value)
+    print(srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
 
 
 def time_ns(s):
@@ -201,6 +241,19 @@ def decode(raw, enc):
     raise ValueError(f"unknown encoding {enc!r}")
 
 
+def record_line(line, fail, where):
+    """The record a line of JSON holds, or raise fail(why), why starting
+    with `where`."""
+    try:
+        rec = loads(line)
+    except ValueError as e:
+        raise fail(f"{where} is not JSON: {e}")
+    why = check_record(rec)
+    if why:
+        raise fail(f"{where}: {why}")
+    return rec
+
+
 def content_key(rec):
     return hashlib.sha256(json.dumps(rec, sort_keys=True).encode()).hexdigest()
 
@@ -252,29 +305,16 @@ class State:
 
     def next_fault(self):
         with self.lock:
-            ctl = self.args.control
-            if ctl and os.path.exists(ctl):
-                with open(ctl) as f:
-                    lines = f.read().split()
-                os.unlink(ctl)
-                for line in lines:
-                    try:
-                        fault = Fault(line)
-                        self.check_fault(fault, self.proto_mod)
-                    except ValueError as e:
-                        sys.stderr.write(f"receiver: {self.args.control}: {e}\n")
-                        self.stats["errors"] += 1
-                        continue
-                    self.faults.append(fault)
-            while self.faults:
-                f = self.faults[0]
-                if f.prob is not None:
-                    return f if random.random() < f.prob else None
-                f.count -= 1
-                if f.count <= 0:
-                    self.faults.pop(0)
-                return f
-            return None
+            for line in read_control(self.args.control):
+                try:
+                    fault = Fault(line)
+                    self.check_fault(fault, self.proto_mod)
+                except ValueError as e:
+                    sys.stderr.write(f"receiver: {self.args.control}: {e}\n")
+                    self.stats["errors"] += 1
+                    continue
+                self.faults.append(fault)
+            return take_fault(self.faults)
 
     def count(self, name, key=None, n=1):
         with self.lock:
@@ -469,15 +509,7 @@ def main(argv=None):
             proto.ENCODINGS = tuple(e for e in args.encodings.split(",") if e)
     except (ValueError, OSError) as e:
         p.error(str(e))
-    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    srv.daemon_threads = True
-    srv.state = state
-    srv.proto = proto
-    print(srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, args.port, state=state, proto=proto)
 
 
 if __name__ == "__main__":

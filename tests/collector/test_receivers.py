@@ -107,6 +107,12 @@ class Base(unittest.TestCase):
     def tearDown(self):
         self.r.close()
 
+    def assertCounts(self, accepted, duplicates, errors=0):
+        """The stats' accepted, duplicates and errors; the stats."""
+        st = self.r.stats()
+        self.assertEqual((st["accepted"], st["duplicates"], st["errors"]), (accepted, duplicates, errors))
+        return st
+
     def assertRejected(self, status, path, body, headers, errors=1):
         got, _, data = self.r.request("POST", path, body, headers)
         self.assertEqual(got, status, data)
@@ -138,8 +144,7 @@ class Splunk(Base):
             h = dict(self.auth, **({"Content-Encoding": enc} if enc != "none" else {}))
             status, _, reply = self.r.request("POST", self.path, data, h)
             self.assertEqual((status, json.loads(reply)), (200, {"text": "Success", "code": 0}))
-        st = self.r.stats()
-        self.assertEqual((st["accepted"], st["duplicates"], st["errors"]), (2, 4, 0))
+        st = self.assertCounts(2, 4)
         self.assertEqual(st["encoding"], {"none": 1, "gzip": 1, "zstd": 1})
         self.assertEqual(self.r.records(), [REC1, REC2])
 
@@ -234,8 +239,7 @@ class Elastic(Base):
         self.assertEqual((status, reply["errors"]), (200, True))
         self.assertEqual([i["create"]["status"] for i in reply["items"]], [409, 201])
         self.assertEqual(reply["items"][0]["create"]["error"]["type"], "version_conflict_engine_exception")
-        st = self.r.stats()
-        self.assertEqual((st["accepted"], st["duplicates"], st["errors"]), (3, 1, 0))
+        self.assertCounts(3, 1)
 
     def test_item_faults_fail_alone(self):
         self.r.fault("item429*1/1")
@@ -284,8 +288,7 @@ class Datadog(Base):
                           ("zstd", zst(self.entries(REC1, REC2)))):
             status, _, reply = self.r.request("POST", self.path, data, dict(self.auth, **{"Content-Encoding": enc}))
             self.assertEqual((status, reply), (202, b"{}"))
-        st = self.r.stats()
-        self.assertEqual((st["accepted"], st["duplicates"], st["errors"]), (2, 2, 0))
+        self.assertCounts(2, 2)
         self.assertEqual(self.r.records(), [REC1, REC2])
 
     def test_rejects_as_datadog_does(self):
@@ -317,8 +320,7 @@ class Axiom(Base):
         status, _, reply = self.r.request("POST", self.path + "?timestamp-field=end", js([REC1]).encode(),
                                           dict(self.auth, **{"Content-Type": "application/json"}))
         self.assertEqual((status, json.loads(reply)["ingested"]), (200, 1))
-        st = self.r.stats()
-        self.assertEqual((st["accepted"], st["duplicates"], st["errors"]), (2, 1, 0))
+        self.assertCounts(2, 1)
         self.assertEqual(self.r.records(), [REC1, REC2])
 
     def test_item_fault(self):
@@ -352,8 +354,7 @@ class Loki(Base):
         self.assertEqual(status, 204)
         # The newest entry again is dropped silently, as Loki does.
         self.assertEqual(self.r.request("POST", self.path, self.push((END2_NS, REC2)), self.auth)[0], 204)
-        st = self.r.stats()
-        self.assertEqual((st["accepted"], st["duplicates"], st["errors"]), (2, 1, 0))
+        st = self.assertCounts(2, 1)
         self.assertEqual(st["streams"], {'{node="gw1", traffic="virtual"}': 2})
         self.assertEqual(self.r.records(), [REC1, REC2])
 
@@ -399,8 +400,7 @@ class Http(Base):
         for h, data in (({}, ndjson([REC1])), ({"Content-Encoding": "gzip"}, gzip.compress(ndjson([REC1, REC2]))),
                         ({"Content-Encoding": "zstd"}, zst(ndjson([REC2])))):
             self.assertEqual(self.r.request("POST", self.path, data, dict(self.auth, **h))[0], 204)
-        st = self.r.stats()
-        self.assertEqual((st["accepted"], st["duplicates"], st["errors"]), (2, 2, 0))
+        self.assertCounts(2, 2)
         self.assertEqual(self.r.records(), [REC1, REC2])
 
     def test_rejects(self):

@@ -8,7 +8,7 @@ present with exactly that value: a missing one gets 401. Answers --status
 (200; Fluent Bit answers 201, Vector 200, some 204) with an empty body.
 Lines carry no id, so records are kept once by content.
 """
-from receiver import Reject, Reply, check_record, loads
+from receiver import Reject, Reply, record_line
 
 NAME = "http"
 ENCODINGS = ("gzip", "zstd")
@@ -71,16 +71,8 @@ class Protocol:
             raise self.bad(400, "empty body")
         if not text.endswith("\n"):
             raise self.bad(400, "last line does not end in a newline")
-        records = []
-        for n, line in enumerate(text[:-1].split("\n"), 1):
-            try:
-                rec = loads(line)
-            except ValueError as e:
-                raise self.bad(400, f"line {n} is not JSON: {e}")
-            why = check_record(rec)
-            if why:
-                raise self.bad(400, f"line {n}: {why}")
-            records.append(rec)
+        records = [record_line(line, lambda why: self.bad(400, why), f"line {n}")
+                   for n, line in enumerate(text[:-1].split("\n"), 1)]
         for rec in records:
             self.state.store(rec)
         self.lines += len(records)

@@ -20,7 +20,7 @@ import datetime
 import re
 import threading
 
-from receiver import Reject, Reply, check_record, loads, time_ns
+from receiver import Reject, Reply, loads, record_line, time_ns
 
 NAME = "loki"
 ENCODINGS = ("gzip", "deflate")
@@ -176,13 +176,7 @@ class Protocol:
             if len(line.encode()) > MAX_LINE:
                 raise self.bad(400, f"Max entry size '{MAX_LINE}' bytes exceeded for stream '{ls}' "
                                f"while adding an entry with length '{len(line.encode())}' bytes")
-            try:
-                rec = loads(line)
-            except ValueError as e:
-                raise self.bad(400, f"line in stream '{ls}' is not JSON: {e}")
-            why = check_record(rec)
-            if why:
-                raise self.bad(400, f"line in stream '{ls}': {why}")
+            rec = record_line(line, lambda why: self.bad(400, why), f"line in stream '{ls}'")
             ns = int(ts)
             if ns not in (time_ns(rec["start"])[0], time_ns(rec["end"])[0]):
                 raise self.bad(400, f"timestamp {ts} is neither start {rec['start']} nor end {rec['end']}")

@@ -31,7 +31,7 @@ import uuid
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
-from receiver import Reject, Reply, check_record, decode, loads
+from receiver import Reject, Reply, decode, record_line
 
 NAME = "s3"
 ENCODINGS = ()
@@ -131,16 +131,9 @@ class Protocol:
             raise s3err(400, "InvalidArgument", f"test: object does not decode as {enc}: {e}")
         if not text.endswith("\n"):
             raise s3err(400, "InvalidArgument", "test: object's last line does not end in a newline")
-        records = []
-        for n, line in enumerate(text[:-1].split("\n"), 1):
-            try:
-                rec = loads(line)
-            except ValueError as e:
-                raise s3err(400, "InvalidArgument", f"test: line {n} is not JSON: {e}")
-            why = check_record(rec)
-            if why:
-                raise s3err(400, "InvalidArgument", f"test: line {n}: {why}")
-            records.append(rec)
+        records = [record_line(line, lambda why: s3err(400, "InvalidArgument", why),
+                               f"test: line {n}")
+                   for n, line in enumerate(text[:-1].split("\n"), 1)]
         etag = '"' + md5.hex() + '"'
         with self.lock:
             old = self.objects.get(key)
