@@ -563,9 +563,9 @@ static bool meta_scan_prune(struct spool *sp)
 		else
 			meta_unlink(sp, m);
 	}
-	i = sp->mlen - k;
+	i = sp->mlen;
 	sp->mlen = k;
-	return i;
+	return k != i;
 }
 
 /*
