@@ -37,6 +37,19 @@ struct window {
 	size_t alloc;
 };
 
+/*
+ * What a window's flow entries leave out: its identity and the packets it
+ * did not count as flows (a full table; an excluded address). The spool
+ * keeps it beside the window's batches for the sinks that export it.
+ */
+struct window_meta {
+	uint64_t seq;
+	uint64_t start_ns;
+	uint64_t end_ns;
+	struct counts miss_table_full;
+	struct counts excluded;
+};
+
 void window_init(struct window *w);
 /* Frees the flows and empties @w for reuse. */
 void window_release(struct window *w);

@@ -245,6 +245,9 @@ static int spool_records(struct daemon *d, const struct window *w,
 	int ret;
 
 	ret = spool_window_begin(d->spool, w->seq, w->start_ns, w->end_ns);
+	if (!ret)
+		ret = spool_window_counts(d->spool, &w->miss_table_full,
+					  &w->excluded);
 	if (ret < 0)
 		logerr("spool", ret);
 	if (ret)

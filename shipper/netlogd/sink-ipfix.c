@@ -17,6 +17,18 @@
  * tunnel address beside an endpoint of the other family) is the
  * unspecified address, port 0.
  *
+ * A window's metadata (what the uploader hands over with the window's
+ * first batch) becomes one options record (RFC 7011 section 3.4.2.2) in
+ * observation_domain, scoped to it, before the window's data records:
+ * the window's times, the packets and octets a full table kept from
+ * being counted (ignoredPacketTotalCount, ignoredOctetTotalCount: observed,
+ * not processed) and those of excluded addresses (notSentPacketTotalCount,
+ * notSentOctetTotalCount: counted, by configuration never sent as flows;
+ * notSentFlowTotalCount is left out, the kernel does not key them). The
+ * counts are the window's, both domains': the kernel counts from zero in
+ * every window. It goes to one domain only, so a collector adding up its
+ * exporters counts it once.
+ *
  * Templates go first on every TCP connection; over UDP they are sent
  * again every template_refresh seconds and every template_refresh_packets
  * messages (RFC 7011 section 8.4). libfixbuf keeps each domain's sequence
@@ -37,9 +49,11 @@
 #include "log.h"
 #include "sink.h"
 #include "sink-ipfix.h"
+#include "window.h"
 
 #define TID_V4 256
 #define TID_V6 257
+#define TID_OPT 258
 #define FLOW_INGRESS 0
 #define FLOW_EGRESS 1
 #define IPPROTO_UDP_NUM 17
@@ -81,6 +95,15 @@ struct rec6 {
 	uint8_t proto, direction, pad[2];
 };
 
+/* A window's options record: observationDomainId is its scope. */
+struct optrec {
+	uint32_t domain;
+	uint8_t pad[4];
+	uint64_t start_ms, end_ms;
+	uint64_t ignored_pkts, ignored_octets;
+	uint64_t not_sent_pkts, not_sent_octets;
+};
+
 /* Spec flag 1: only in the internal template (the struct's padding). */
 static fbInfoElementSpec_t spec4[] = {
 	{ "octetDeltaCount", 8, 0 },
@@ -112,6 +135,18 @@ static fbInfoElementSpec_t spec6[] = {
 	FB_IESPEC_NULL
 };
 
+static fbInfoElementSpec_t spec_opt[] = {
+	{ "observationDomainId", 4, 0 },
+	{ "paddingOctets", 4, 1 },
+	{ "flowStartMilliseconds", 8, 0 },
+	{ "flowEndMilliseconds", 8, 0 },
+	{ "ignoredPacketTotalCount", 8, 0 },
+	{ "ignoredOctetTotalCount", 8, 0 },
+	{ "notSentPacketTotalCount", 8, 0 },
+	{ "notSentOctetTotalCount", 8, 0 },
+	FB_IESPEC_NULL
+};
+
 struct ipfix_sink {
 	char *name;
 	struct ipfix_params p;
@@ -127,6 +162,8 @@ struct ipfix_sink {
 	bool pending;			/* records in fbuf not yet emitted */
 	uint64_t tmpl_ms, msgs_since_tmpl;
 	uint64_t records, messages;	/* in this delivery */
+	bool have_meta;			/* the batch begins a window: */
+	struct window_meta meta;	/* its options record goes first */
 	char *err;
 	size_t errlen;
 };
@@ -228,9 +265,12 @@ static int fb_failed(struct ipfix_sink *s, const char *what, GError *gerr)
 	return -EIO;
 }
 
-/* One template of @spec into the session: internal, or @domain's. */
+/*
+ * One template of @spec into the session: internal, or the current
+ * domain's; an options template with @scope scope fields.
+ */
 static int add_template(struct ipfix_sink *s, fbInfoElementSpec_t *spec,
-			uint16_t tid, bool internal)
+			uint16_t tid, bool internal, uint16_t scope)
 {
 	fbTemplate_t *t = fbTemplateAlloc(s->model);
 	GError *gerr = NULL;
@@ -239,6 +279,8 @@ static int add_template(struct ipfix_sink *s, fbInfoElementSpec_t *spec,
 		fbTemplateFreeUnused(t);
 		return fb_failed(s, "template", gerr);
 	}
+	if (scope)
+		fbTemplateSetOptionsScope(t, scope);
 	if (!fbSessionAddTemplate(s->session, internal, tid, t, &gerr))
 		return fb_failed(s, "template", gerr);
 	return 0;
@@ -251,14 +293,19 @@ static int fb_setup(struct ipfix_sink *s, size_t msg_max)
 
 	s->model = fbInfoModelAlloc();
 	s->session = fbSessionAlloc(s->model);
-	ret = add_template(s, spec4, TID_V4, true);
+	ret = add_template(s, spec4, TID_V4, true, 0);
 	if (!ret)
-		ret = add_template(s, spec6, TID_V6, true);
+		ret = add_template(s, spec6, TID_V6, true, 0);
+	if (!ret)
+		ret = add_template(s, spec_opt, TID_OPT, true, 1);
 	for (i = 0; !ret && i < 2; i++) {
 		fbSessionSetDomain(s->session, s->p.domain[i]);
-		ret = add_template(s, spec4, TID_V4, false);
+		ret = add_template(s, spec4, TID_V4, false, 0);
 		if (!ret)
-			ret = add_template(s, spec6, TID_V6, false);
+			ret = add_template(s, spec6, TID_V6, false, 0);
+		/* the window's counts go to the first domain only */
+		if (!ret && !i)
+			ret = add_template(s, spec_opt, TID_OPT, false, 1);
 	}
 	if (ret)
 		return ret;
@@ -507,7 +554,34 @@ static int write_message(struct json_object *msg, void *arg)
 	return 0;
 }
 
+/* The window's options record, in the first domain. */
+static int write_window(struct ipfix_sink *s)
+{
+	const struct window_meta *m = &s->meta;
+	struct optrec r = {
+		.domain = s->p.domain[0],
+		.start_ms = m->start_ns / 1000000,
+		.end_ms = m->end_ns / 1000000,
+		.ignored_pkts = m->miss_table_full.pkts,
+		.ignored_octets = m->miss_table_full.bytes,
+		.not_sent_pkts = m->excluded.pkts,
+		.not_sent_octets = m->excluded.bytes,
+	};
+	int ret = set_domain(s, 0);
+
+	return ret ? ret : append(s, TID_OPT, &r, sizeof(r));
+}
+
 /* --- the sink --------------------------------------------------------- */
+
+static void ipfix_window(void *priv, const struct window_meta *meta)
+{
+	struct ipfix_sink *s = priv;
+
+	s->have_meta = meta;
+	if (meta)
+		s->meta = *meta;
+}
 
 /* A new connection, or a refresh due: templates go first in each domain. */
 static int prepare(struct ipfix_sink *s)
@@ -544,6 +618,8 @@ static int ipfix_deliver(void *priv, const char *batch, size_t len,
 	s->errlen = errlen;
 	s->records = s->messages = 0;
 	ret = prepare(s);
+	if (!ret && s->have_meta)
+		ret = write_window(s);
 	if (!ret)
 		ret = sink_each_message(batch, len, write_message, s);
 	if (ret == -EBADMSG)
@@ -639,4 +715,5 @@ const struct sink_type sink_ipfix = {
 	.open = ipfix_open,
 	.close = ipfix_close,
 	.deliver = ipfix_deliver,
+	.window = ipfix_window,
 };

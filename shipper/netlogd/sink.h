@@ -23,6 +23,7 @@
 #include "compress.h"
 
 struct json_object;
+struct window_meta;
 
 /* How a key's value is checked (config.c) before the type sees it. */
 enum sink_key_kind {
@@ -113,6 +114,14 @@ struct sink_type {
 	int (*deliver)(void *priv, const char *batch, size_t len,
 		       uint64_t dropped, uint64_t *entries, uint64_t *skipped,
 		       char *err, size_t errlen);
+	/*
+	 * Optional: before each attempt at a batch, the metadata of the
+	 * window the batch begins for this sink (its misses and excluded
+	 * counts, which no JSON record carries), or NULL for a batch that
+	 * begins none. Valid until the attempt returns. A type without it
+	 * never sees the metadata.
+	 */
+	void (*window)(void *priv, const struct window_meta *meta);
 	/* An HTTP sink builds its request: 0, -EBADMSG, or -errno. */
 	int (*request)(void *priv, const char *batch, size_t len,
 		       uint64_t dropped, struct sink_request *req);

@@ -6,6 +6,8 @@
  *   state                   next_seq, the last window spooled, drop counters
  *   <seq>-<n>.batch         an upload body: n entries, proc_seq seq..seq+n-1
  *   <seq>-<n>.pend          a batch written but not yet renamed
+ *   <seq>-<n>.window        a window's metadata (struct window_meta): its
+ *                           entries are proc_seq seq..seq+n-1, in batches
  *   *.tmp                   a file being written
  *   lock                    flock()ed while a process uses the spool
  *   cursors/<sink>          "next_seq N": the proc_seq of the first entry
@@ -19,6 +21,12 @@
  * renamed; one at or above it is the remains of a window that never
  * committed and is deleted. Batches the cap deletes are recorded in the same
  * commit (drop_below), so a crash cannot bring them back.
+ *
+ * A window's .window file is written and fsynced with its last batch,
+ * before the commit point, under its final name: it stays exactly as long
+ * as a batch of its range does. On open, one without a batch in its range
+ * (a window that never committed, or whose last batch went before a crash)
+ * is deleted; the same happens each time batches are deleted.
  *
  * Each sink reads the spool through its own cursor. A batch is deleted once
  * every cursor is past it; past the cap the oldest go even so, and a cursor
@@ -54,6 +62,7 @@
 #include "array.h"
 
 #define STATE_MAGIC "netlog-spool 1"
+#define META_MAGIC "netlog-window 1"
 #define NAME_MAX_LEN 64
 #define CURSOR_DIR "cursors"
 
@@ -67,6 +76,13 @@ struct window_id {
 	uint64_t seq, start_ns, end_ns;
 };
 
+/* A window's metadata and the range of entries it describes. */
+struct meta {
+	uint64_t first_seq;
+	uint32_t entries;
+	struct window_meta m;
+};
+
 /* A batch written as .pend, to be renamed when its window commits. */
 struct pending {
 	struct batch b;
@@ -78,6 +94,7 @@ struct txn {
 	bool active;
 	bool have_window;
 	struct window_id w;
+	struct counts miss, excl;	/* spool_window_counts() */
 	char client_time[FMT_TIME_LEN];
 	struct buf body;	/* the batch being filled */
 	uint64_t first_seq;	/* its first entry's proc_seq */
@@ -86,6 +103,8 @@ struct txn {
 	uint64_t bytes;		/* of the batches written */
 	struct pending *p;	/* the batches written */
 	size_t np, psize;
+	bool wrote_meta;	/* its .window file, not yet published */
+	struct meta meta;
 };
 
 /* One sink's position: entries below pos are delivered (or dropped). */
@@ -116,6 +135,10 @@ struct spool {
 	struct batch *q;
 	size_t qhead, qlen, qsize;
 	uint64_t bytes, entries;
+
+	/* The windows' metadata, oldest first. */
+	struct meta *mq;
+	size_t mlen, msize;
 
 	char *body;		/* spool_peek_oldest()'s buffer, reused */
 	size_t body_size;	/* its size */
@@ -430,6 +453,158 @@ static int drop_file(struct spool *sp, const char *name)
 	return 0;
 }
 
+/* --- window metadata ------------------------------------------------- */
+
+static int meta_push(struct spool *sp, const struct meta *m)
+{
+	if (sp->mlen == sp->msize) {
+		size_t size = sp->msize ? 2 * sp->msize : 16;
+		struct meta *q = realloc(sp->mq, size * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		sp->mq = q;
+		sp->msize = size;
+	}
+	sp->mq[sp->mlen++] = *m;
+	return 0;
+}
+
+static int meta_cmp(const void *a, const void *b)
+{
+	const struct meta *x = a, *y = b;
+
+	return x->first_seq < y->first_seq ? -1 : x->first_seq > y->first_seq;
+}
+
+static void meta_unlink(struct spool *sp, const struct meta *m)
+{
+	char name[NAME_MAX_LEN];
+
+	batch_name(name, m->first_seq, m->entries, "window");
+	unlinkat(sp->dirfd, name, 0);
+}
+
+/* Writes @m's .window file, fsynced; the directory is not synced. */
+static int meta_write(struct spool *sp, const struct meta *m)
+{
+	const struct window_meta *w = &m->m;
+	char name[NAME_MAX_LEN], data[256];
+	int len;
+
+	batch_name(name, m->first_seq, m->entries, "window");
+	len = snprintf(data, sizeof(data), META_MAGIC "\nwindow %" PRIu64 " %"
+		       PRIu64 " %" PRIu64 "\nmiss_table_full %" PRIu64 " %"
+		       PRIu64 "\nexcluded %" PRIu64 " %" PRIu64 "\n", w->seq,
+		       w->start_ns, w->end_ns, w->miss_table_full.pkts,
+		       w->miss_table_full.bytes, w->excluded.pkts,
+		       w->excluded.bytes);
+	return write_file(sp, name, data, len);
+}
+
+/* The .window file @name into @m (its range already set): 0 or -errno. */
+static int meta_read(struct spool *sp, const char *name, struct meta *m)
+{
+	struct window_meta *w = &m->m;
+	char *data;
+	size_t len;
+	int n = -1, ret;
+
+	ret = read_file(sp, name, &data, &len);
+	if (ret)
+		return ret;
+	sscanf(data, META_MAGIC "\nwindow %" SCNu64 " %" SCNu64 " %" SCNu64
+	       "\nmiss_table_full %" SCNu64 " %" SCNu64 "\nexcluded %" SCNu64
+	       " %" SCNu64 "\n%n", &w->seq, &w->start_ns, &w->end_ns,
+	       &w->miss_table_full.pkts, &w->miss_table_full.bytes,
+	       &w->excluded.pkts, &w->excluded.bytes, &n);
+	free(data);
+	return n >= 0 && (size_t)n == len ? 0 : -EINVAL;
+}
+
+/*
+ * A .window file found by scan(): queued; deleted when unreadable (a
+ * window that never committed may have been cut short by a crash).
+ */
+static int scan_meta(struct spool *sp, const char *name, const struct batch *b,
+		     bool *changed)
+{
+	struct meta m = { .first_seq = b->first_seq, .entries = b->entries };
+	int ret = meta_read(sp, name, &m);
+
+	if (ret == -ENOMEM)
+		return ret;
+	if (!ret)
+		return meta_push(sp, &m);
+	if (b->first_seq < sp->next_seq)
+		log_warn("spool %s: %s: corrupt file, deleted", sp->dir, name);
+	*changed = true;
+	return drop_file(sp, name);
+}
+
+/*
+ * After a scan: the metadata of a window without a batch in the queue (one
+ * that never committed, or whose last batch was deleted before a crash)
+ * is deleted. Returns whether any was.
+ */
+static bool meta_scan_prune(struct spool *sp)
+{
+	size_t i, j = 0, k = 0;
+
+	qsort(sp->mq, sp->mlen, sizeof(*sp->mq), meta_cmp);
+	for (i = 0; i < sp->mlen; i++) {
+		const struct meta *m = &sp->mq[i];
+
+		while (j < sp->qlen && sp->q[sp->qhead + j].first_seq < m->first_seq)
+			j++;
+		if (j < sp->qlen &&
+		    sp->q[sp->qhead + j].first_seq < m->first_seq + m->entries)
+			sp->mq[k++] = *m;
+		else
+			meta_unlink(sp, m);
+	}
+	i = sp->mlen;
+	sp->mlen = k;
+	return k != i;
+}
+
+/*
+ * Deletes the metadata of the oldest windows whose last batch is gone
+ * (batches go oldest first). Returns whether any was.
+ */
+static bool meta_collect(struct spool *sp)
+{
+	uint64_t oldest = sp->qlen ? sp->q[sp->qhead].first_seq : UINT64_MAX;
+	size_t n = 0;
+
+	while (n < sp->mlen &&
+	       sp->mq[n].first_seq + sp->mq[n].entries <= oldest)
+		meta_unlink(sp, &sp->mq[n++]);
+	memmove(sp->mq, sp->mq + n, (sp->mlen - n) * sizeof(*sp->mq));
+	sp->mlen -= n;
+	return n;
+}
+
+/* The metadata of the window batch @b is part of, or NULL. */
+static const struct meta *meta_of(const struct spool *sp,
+				  const struct batch *b)
+{
+	size_t lo = 0, hi = sp->mlen;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct meta *m = &sp->mq[mid];
+
+		if (b->first_seq < m->first_seq)
+			hi = mid;
+		else if (b->first_seq >= m->first_seq + m->entries)
+			lo = mid + 1;
+		else
+			return m;
+	}
+	return NULL;
+}
+
 /* Queues the batch file @name, sized from the file. */
 static int queue_file(struct spool *sp, const char *name, struct batch *b)
 {
@@ -496,6 +671,8 @@ static int scan_entry(struct spool *sp, const char *name, bool *changed)
 		return scan_pend(sp, name, &b, changed);
 	if (!parse_batch_name(name, "batch", &b.first_seq, &b.entries))
 		return scan_batch(sp, name, &b, changed);
+	if (!parse_batch_name(name, "window", &b.first_seq, &b.entries))
+		return scan_meta(sp, name, &b, changed);
 	return 0;
 }
 
@@ -512,6 +689,7 @@ static int scan(struct spool *sp)
 
 	sp->qhead = sp->qlen = 0;
 	sp->bytes = sp->entries = 0;
+	sp->mlen = 0;
 	fd = openat(sp->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -529,6 +707,8 @@ static int scan(struct spool *sp)
 		return ret;
 	if (sp->qlen)
 		qsort(sp->q + sp->qhead, sp->qlen, sizeof(*sp->q), batch_cmp);
+	if (meta_scan_prune(sp))
+		changed = true;
 	sp->need_scan = false;
 	if (changed)
 		return sync_dir(sp);
@@ -639,6 +819,8 @@ static void txn_end(struct spool *sp)
 	struct txn *t = &sp->txn;
 
 	unlink_pending(sp, t->p, t->np);
+	if (t->wrote_meta)
+		meta_unlink(sp, &t->meta);
 	free(t->p);
 	buf_free(&t->body);
 	memset(t, 0, sizeof(*t));
@@ -889,19 +1071,43 @@ static int txn_publish(struct spool *sp, size_t ndrop)
 		unlinkat(sp->dirfd, final, 0);
 		queue_pop(sp);
 	}
+	meta_collect(sp);
 	if (sync_dir(sp) && !ret)
 		ret = -EIO;
 	for (i = 0; !sp->need_scan && i < t->np; i++)
 		if (queue_push(sp, &t->p[i].b))
 			sp->need_scan = true;
+	if (!sp->need_scan && t->wrote_meta && meta_push(sp, &t->meta))
+		sp->need_scan = true;
 	/* renamed or rolled forward by the scan: nothing to unlink */
 	t->np = 0;
+	t->wrote_meta = false;
 	if (sp->need_scan) {
 		int err = scan(sp);
 
 		if (err && !ret)
 			ret = err;
 	}
+	return ret;
+}
+
+/* A window's .window file, before the commit point; none without entries. */
+static int txn_write_meta(struct spool *sp)
+{
+	struct txn *t = &sp->txn;
+	int ret;
+
+	if (!t->have_window || !t->n)
+		return 0;
+	t->meta = (struct meta){
+		.first_seq = sp->next_seq,
+		.entries = t->n,
+		.m = { t->w.seq, t->w.start_ns, t->w.end_ns, t->miss, t->excl },
+	};
+	ret = meta_write(sp, &t->meta);
+	if (ret)
+		spool_err(sp, "window metadata", -ret);
+	t->wrote_meta = !ret;
 	return ret;
 }
 
@@ -920,6 +1126,8 @@ static int txn_commit(struct spool *sp)
 		return -EINVAL;
 	txn_make_room(sp, &ndrop, &ndropped);
 	ret = txn_flush(sp);
+	if (!ret)
+		ret = txn_write_meta(sp);
 	if (ret)
 		goto out;
 	if (ndrop)
@@ -964,6 +1172,16 @@ int spool_window_add(struct spool *sp, const char *msg, size_t len)
 	if (ret)
 		txn_end(sp);
 	return ret;
+}
+
+int spool_window_counts(struct spool *sp, const struct counts *miss_table_full,
+			const struct counts *excluded)
+{
+	if (!sp->txn.active || !sp->txn.have_window)
+		return -EINVAL;
+	sp->txn.miss = *miss_table_full;
+	sp->txn.excl = *excluded;
+	return 0;
 }
 
 int spool_window_commit(struct spool *sp)
@@ -1044,6 +1262,7 @@ int spool_delete_oldest(struct spool *sp)
 		return ret;
 	}
 	queue_pop(sp);
+	meta_collect(sp);
 	return sync_dir(sp);
 }
 
@@ -1090,6 +1309,7 @@ void spool_close(struct spool *sp)
 	if (sp->dirfd >= 0)
 		close(sp->dirfd);
 	free(sp->q);
+	free(sp->mq);
 	free(sp->body);
 	free(sp->dir);
 	free(sp);
@@ -1250,6 +1470,8 @@ static int collect(struct spool *sp)
 		queue_pop(sp);
 		changed = true;
 	}
+	if (meta_collect(sp))
+		changed = true;
 	return changed ? sync_dir(sp) : 0;
 }
 
@@ -1310,6 +1532,17 @@ static ssize_t cursor_batch(const struct spool *sp, const struct cursor *c)
 	return -1;
 }
 
+/* The window's metadata when @b is the first batch of it @c reads. */
+static void cursor_meta(const struct spool *sp, const struct cursor *c,
+			const struct batch *b, struct spool_item *it)
+{
+	const struct meta *m = meta_of(sp, b);
+
+	it->has_meta = m && c->pos <= m->first_seq;
+	if (it->has_meta)
+		it->meta = m->m;
+}
+
 int spool_cursor_read(struct spool *sp, int id, struct buf *body,
 		      struct spool_item *it)
 {
@@ -1343,6 +1576,7 @@ int spool_cursor_read(struct spool *sp, int id, struct buf *body,
 		it->entries = b->entries;
 		it->dropped = b->first_seq > c->pos ? b->first_seq - c->pos : 0;
 		snprintf(it->name, sizeof(it->name), "%s", name);
+		cursor_meta(sp, c, b, it);
 		return 0;
 	}
 }

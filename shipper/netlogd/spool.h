@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "window.h"
 
 /* Upload body limit (logtail's maxSize): a batch is at most this, uncompressed. */
 #define SPOOL_BATCH_MAX 262144
@@ -57,10 +58,15 @@ int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool);
  *                          entry that is larger on its own is a batch by
  *                          itself); a full batch is written and fsynced at
  *                          once, but stays invisible until the commit.
+ *   spool_window_counts()  the window's misses and excluded counts (0s when
+ *                          not called), for its metadata.
  *   spool_window_commit()  commits the window and its identity: after a
  *                          crash either all its entries are in the spool or
  *                          none is. Returns 0 once everything is on disk
  *                          (then the kernel window may be acknowledged).
+ *                          A window with entries also leaves its metadata
+ *                          (struct window_meta), committed with them and
+ *                          deleted with its last batch.
  *   spool_window_abort()   forgets what was added.
  *
  * When the new entries would take the spool past its cap, the commit deletes
@@ -76,6 +82,8 @@ int spool_open(const char *dir, uint64_t cap_bytes, struct spool **spool);
 int spool_window_begin(struct spool *spool, uint64_t win_seq,
 		       uint64_t start_ns, uint64_t end_ns);
 int spool_window_add(struct spool *spool, const char *msg, size_t len);
+int spool_window_counts(struct spool *spool, const struct counts *miss_table_full,
+			const struct counts *excluded);
 int spool_window_commit(struct spool *spool);
 void spool_window_abort(struct spool *spool);
 
@@ -119,6 +127,12 @@ struct spool_item {
 	uint64_t dropped;	/* entries the cap deleted before this sink had
 				 * them: "N logs dropped" goes with this batch */
 	char name[64];		/* the batch file's name, for messages */
+	/*
+	 * The batch is the first of its window this cursor reads (its first
+	 * one, or the first the cap left): the window's metadata goes with it.
+	 */
+	bool has_meta;
+	struct window_meta meta;
 };
 
 struct spool_cursor_stats {

@@ -408,6 +408,8 @@ static int send_batch(struct uploader *up, const char *body, size_t len,
 int upload_send(struct uploader *up, const char *body, size_t len,
 		uint64_t *delay_ms)
 {
+	if (up->type->window)
+		up->type->window(up->priv, NULL);
 	return send_batch(up, body, len, 0, delay_ms);
 }
 
@@ -530,6 +532,9 @@ int upload_step(struct uploader *up, struct spool *spool, uint64_t now_ms,
 	if (up->item.first_seq != up->part_seq)
 		up->part = 0;
 	up->part_seq = up->item.first_seq;
+	if (up->type->window)
+		up->type->window(up->priv, up->item.has_meta ? &up->item.meta :
+							       NULL);
 	start = clock_ms();
 	ret = send_batch(up, up->batch.data, up->batch.len, up->item.dropped,
 			 &delay);

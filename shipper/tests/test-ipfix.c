@@ -88,6 +88,23 @@ static void spool_msgs(struct spool *sp, uint64_t w, const char *msg,
 	free(lens);
 }
 
+/*
+ * Window @w of one window_msg, with a full table's misses and excluded
+ * traffic, times START to END.
+ */
+#define W_START_NS 1795723200123456789ULL
+#define W_END_NS 1795723205200000000ULL
+static const struct counts w_miss = { 7, 8400 }, w_excl = { 3, 180 };
+
+static void spool_counted(struct spool *sp, uint64_t w)
+{
+	if (spool_window_begin(sp, w, W_START_NS + w, W_END_NS + w) ||
+	    spool_window_counts(sp, &w_miss, &w_excl) ||
+	    spool_window_add(sp, window_msg, strlen(window_msg)) ||
+	    spool_window_commit(sp))
+		die("spool window");
+}
+
 /* A port nobody listens on now, for a collector to take. */
 static int free_port(int type)
 {
@@ -541,6 +558,131 @@ static void test_tcp_down_then_up(void)
 }
 
 /*
+ * ipfixDump's reading of @file: each options record of template 258, as
+ * "scope start end ignored_pkts ignored_octets not_sent_pkts
+ * not_sent_octets" lines in @out (at most @max), and their count. A
+ * record's "(S)" marks its scope field: only observationDomainId has it.
+ */
+static size_t ipfixdump_options(const char *file, char out[][600], size_t max)
+{
+	static const char *const ies[] = {
+		"(149) (S)            observationDomainId : ",
+		"flowStartMilliseconds : ", "flowEndMilliseconds : ",
+		"ignoredPacketTotalCount : ", "ignoredOctetTotalCount : ",
+		"notSentPacketTotalCount : ", "notSentOctetTotalCount : ",
+	};
+	char cmd[600], line[512], rec[7][64];
+	size_t n = 0, k = 0, i;
+	bool opt = false;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ipfixDump -d -i %s 2>&1", file);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strstr(line, "tid:"))
+			opt = strstr(line, "tid:   258") != NULL, k = 0;
+		for (i = 0; opt && i < 7; i++)
+			if (strstr(line, ies[i]))
+				snprintf(rec[i], sizeof(rec[i]), "%s",
+					 strstr(line, ies[i]) + strlen(ies[i])),
+				k |= 1u << i;
+		if (opt && k == 0x7f) {
+			if (n < max)
+				snprintf(out[n], 600, "%s|%s|%s|%s %s %s %s",
+					 rec[0], rec[1], rec[2], rec[3], rec[4],
+					 rec[5], rec[6]);
+			n++;
+			opt = false;
+		}
+	}
+	if (p)
+		pclose(p);
+	return n;
+}
+
+/*
+ * A window's misses and excluded counts, over TCP: one options record per
+ * window, scoped to observation_domain, with the window's times and exact
+ * counts, as ipfixDump decodes it; the data records are all there as
+ * without it. The second window, on the same connection, has its own.
+ */
+static void test_window_counts_as_options_record(void)
+{
+	static const char want[] = "9|2026-11-26 20:00:00.123|"
+				   "2026-11-26 20:00:05.200|7 8400 3 180";
+	struct tcp_collector c;
+	struct spool *sp = new_spool("opts");
+	const char *kv[] = { "collector", NULL, "transport", "tcp",
+			     "observation_domain", "9" };
+	char recs[64][600];
+	struct uploader *up;
+	int port = free_port(SOCK_STREAM), i;
+
+	kv[1] = collector_at(port);
+	tcp_start(&c, "opts", port);
+	up = ipfix_uploader(kv, 3);
+	spool_counted(sp, 1);
+	spool_counted(sp, 2);
+	CHECK_EQ(drain(up, sp, 5000), 0);
+	/* acknowledged by the host: the collector may not have read it yet */
+	for (i = 0; i < 200 && ipfixdump_records(c.file, recs, 64) <
+			       2 * NWANTS; i++)
+		usleep(10000);
+	tcp_stop(&c);
+	CHECK_EQ(ipfixdump_records(c.file, recs, 64), 2 * NWANTS);
+	CHECK_STR(recs[0], "100.64.0.1 100.64.0.2 51514 22 6 1 10 1200");
+	CHECK_EQ(ipfixdump_options(c.file, recs, 64), 2);
+	CHECK_STR(recs[0], want);
+	CHECK_STR(recs[1], want);
+	upload_close(up);
+	spool_close(sp);
+}
+
+/*
+ * The same over UDP to nfcapd: the flows are exactly those of the windows
+ * and nfdump shows nothing of the options records. nfcapd 1.7 keeps only
+ * the options templates it knows (sampling, NBAR, SysUpTime), and does not
+ * count the records of others towards the sequence number (which, RFC 7011
+ * section 3.1, counts every data record): each message after one with an
+ * options record is a "sequence failure" in its statistics.
+ */
+static void test_window_counts_to_nfcapd(void)
+{
+	struct nfcapd n;
+	struct spool *sp = new_spool("udpopts");
+	const char *kv[] = { "collector", NULL };
+	struct uploader *up;
+	struct json_object *flows;
+	char cmd[700], line[256];
+	unsigned long nflows = 0, seqfail = 99;
+	FILE *p;
+
+	nfcapd_start(&n, "udpopts", free_port(SOCK_DGRAM));
+	kv[1] = collector_at(n.port);
+	up = ipfix_uploader(kv, 1);
+	spool_counted(sp, 1);
+	spool_counted(sp, 2);
+	spool_counted(sp, 3);
+	CHECK_EQ(drain(up, sp, 5000), 0);
+	flows = nfcapd_flows(&n);
+	check_flows(flows, 3);
+	json_object_put(flows);
+	snprintf(cmd, sizeof(cmd), "nfdump -R %s -I 2>&1", n.dir);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		sscanf(line, "Flows: %lu", &nflows);
+		sscanf(line, "Sequence failures: %lu", &seqfail);
+	}
+	if (p)
+		pclose(p);
+	CHECK_EQ(nflows, 3 * NWANTS);
+	CHECK_EQ(seqfail, 2);
+	upload_close(up);
+	spool_close(sp);
+}
+
+/*
  * UDP, template_refresh = 1: a window sent while no collector listens is
  * lost on the wire (UDP says nothing), and so is the next one to a
  * collector started since (it has no template yet); once a refresh
@@ -602,6 +744,8 @@ int main(int argc, char **argv)
 	RUN(test_udp_to_nfcapd());
 	RUN(test_udp_template_refresh());
 	RUN(test_tcp_down_then_up());
+	RUN(test_window_counts_as_options_record());
+	RUN(test_window_counts_to_nfcapd());
 #undef RUN
 	config_free(&sinks);
 	printf("test-ipfix: %" PRIu64 " ms\n", clock_ms() - t0);

@@ -676,6 +676,176 @@ static void test_streamed_window(void)
 	free(m);
 }
 
+/* Window @w's counts in these tests: misses w, 100w; excluded 2w, 60w. */
+static void window_counts(uint64_t w, struct counts *miss, struct counts *excl)
+{
+	*miss = (struct counts){ w, 100 * w };
+	*excl = (struct counts){ 2 * w, 60 * w };
+}
+
+/* Window @w of the @n messages @m, with its counts. */
+static int put_counted(struct spool *sp, uint64_t w, char *const *m,
+		       const size_t *lens, size_t n)
+{
+	struct counts miss, excl;
+	size_t i;
+	int ret = spool_window_begin(sp, w, w * 1000, w * 1000 + 500);
+
+	window_counts(w, &miss, &excl);
+	if (!ret)
+		ret = spool_window_counts(sp, &miss, &excl);
+	for (i = 0; !ret && i < n; i++)
+		ret = spool_window_add(sp, m[i], lens[i]);
+	return ret ? ret : spool_window_commit(sp);
+}
+
+/* The item read is the first of window @w for its cursor, its counts exact. */
+static void check_meta(const struct spool_item *it, uint64_t w)
+{
+	struct counts miss, excl;
+
+	window_counts(w, &miss, &excl);
+	CHECK(it->has_meta);
+	CHECK_EQ(it->meta.seq, w);
+	CHECK_EQ(it->meta.start_ns, w * 1000);
+	CHECK_EQ(it->meta.end_ns, w * 1000 + 500);
+	CHECK_EQ(it->meta.miss_table_full.pkts, miss.pkts);
+	CHECK_EQ(it->meta.miss_table_full.bytes, miss.bytes);
+	CHECK_EQ(it->meta.excluded.pkts, excl.pkts);
+	CHECK_EQ(it->meta.excluded.bytes, excl.bytes);
+}
+
+/*
+ * A window of three batches: its metadata goes with its first batch, to
+ * each cursor once (again when that batch is read again, not delivered);
+ * it is deleted with its last batch, by the cursors or by the cap, and a
+ * cursor whose first batches of it the cap took gets it with the first
+ * one left. A window without counts has them 0; a text entry has none.
+ */
+static void test_window_meta_goes_with_first_batch(void)
+{
+	const char *dir = path("meta");
+	struct spool *sp = open_spool(dir, 450000);
+	char *m[5];
+	size_t lens[5], i;
+	struct spool_item it;
+	uint64_t dropped;
+	int a, b;
+
+	for (i = 0; i < 5; i++) {
+		m[i] = message(100000, 'm');
+		lens[i] = 100000;
+	}
+	add_cursor(sp, "a", &a);
+	add_cursor(sp, "b", &b);
+	CHECK_EQ(spool_window_counts(sp, &(struct counts){ 1, 1 },
+				     &(struct counts){ 1, 1 }), -EINVAL);
+	CHECK_EQ(put_counted(sp, 1, m, lens, 5), 0);
+	CHECK_EQ(count_files(dir, ".window"), 1);
+	CHECK(access(path("meta/00000000000000000001-5.window"), F_OK) == 0);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 1);
+	check_meta(&it, 1);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 1);	/* a retry */
+	check_meta(&it, 1);
+	CHECK_EQ(cursor_deliver(sp, a, &dropped), 1);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 3);
+	CHECK(!it.has_meta);
+	CHECK_EQ(cursor_deliver(sp, a, &dropped), 3);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 5);
+	CHECK(!it.has_meta);
+	CHECK_EQ(cursor_deliver(sp, a, &dropped), 5);
+	CHECK_EQ(cursor_next(sp, b, &dropped, &it), 1);
+	check_meta(&it, 1);
+	CHECK_EQ(cursor_deliver(sp, b, &dropped), 1);
+	CHECK_EQ(cursor_deliver(sp, b, &dropped), 3);
+	CHECK_EQ(count_files(dir, ".window"), 1);
+	CHECK_EQ(cursor_deliver(sp, b, &dropped), 5);
+	CHECK_EQ(count_files(dir, ".window"), 0);
+	CHECK_EQ(count_files(dir, ".batch"), 0);
+
+	/* the cap takes window 2's first batch: b gets it with the second */
+	CHECK_EQ(put_counted(sp, 2, m, lens, 3), 0);		/* 6-7, 8 */
+	CHECK_EQ(cursor_deliver(sp, a, &dropped), 6);
+	CHECK_EQ(put_counted(sp, 3, m, lens, 2), 0);		/* 9-10 */
+	CHECK_EQ(cursor_next(sp, b, &dropped, &it), 8);
+	CHECK_EQ(dropped, 2);
+	check_meta(&it, 2);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 8);
+	CHECK(!it.has_meta);
+	CHECK_EQ(count_files(dir, ".window"), 2);
+	/* and then its last one: window 2's metadata goes with it */
+	CHECK_EQ(put_counted(sp, 4, m, lens, 2), 0);		/* 11-12 */
+	CHECK_EQ(count_files(dir, ".window"), 2);
+	CHECK(access(path("meta/00000000000000000006-3.window"), F_OK) != 0);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 9);
+	check_meta(&it, 3);
+	spool_close(sp);
+
+	/* reopened: the same, from the files */
+	sp = open_spool(dir, 450000);
+	add_cursor(sp, "a", &a);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 9);
+	check_meta(&it, 3);
+	/* without counts: 0s; text entries: none */
+	CHECK_EQ(spool_put_window(sp, 5, 5000, 5500, (const char *const *)m,
+				  lens, 1), 0);
+	CHECK_EQ(spool_put_text(sp, "logger closing down\n"), 0);
+	/* the cap took window 3, and its metadata */
+	CHECK_EQ(count_files(dir, ".window"), 2);
+	CHECK(access(path("meta/00000000000000000009-2.window"), F_OK) != 0);
+	CHECK(access(path("meta/00000000000000000013-1.window"), F_OK) == 0);
+	spool_close(sp);
+	for (i = 0; i < 5; i++)
+		free(m[i]);
+}
+
+/*
+ * Each state a crash can leave the metadata in: written with batches of a
+ * window that never committed (deleted with them), committed with its
+ * batches not yet renamed (kept), left behind by the window's last batch
+ * (deleted), unreadable in a committed window (deleted, warned).
+ */
+static void test_window_meta_recovery(void)
+{
+	const char *dir = path("metacrash");
+	struct spool *sp = open_spool(dir, 0);
+	char *m[1] = { "{\"r\":1}" };
+	size_t lens[1] = { 7 };
+	struct spool_item it;
+	uint64_t dropped;
+	int a;
+
+	CHECK_EQ(put_counted(sp, 1, m, lens, 1), 0);
+	CHECK_EQ(put_counted(sp, 2, m, lens, 1), 0);
+	spool_close(sp);
+	/* window 2 committed, not renamed; window 3 written, not committed */
+	CHECK_EQ(rename(path("metacrash/00000000000000000002-1.batch"),
+			path("metacrash/00000000000000000002-1.pend")), 0);
+	write_text(path("metacrash/00000000000000000003-1.pend"), "[{}]");
+	write_text(path("metacrash/00000000000000000003-1.window"),
+		   "netlog-window 1\nwindow 3 3000 3500\nmiss_table_full 3 300\n"
+		   "excluded 6 180\n");
+	/* window 1's batch deleted, its metadata not */
+	CHECK_EQ(unlink(path("metacrash/00000000000000000001-1.batch")), 0);
+	sp = open_spool(dir, 0);
+	CHECK_EQ(count_files(dir, ".window"), 1);
+	CHECK(access(path("metacrash/00000000000000000002-1.window"), F_OK) == 0);
+	add_cursor(sp, "a", &a);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 2);
+	check_meta(&it, 2);
+	spool_close(sp);
+
+	/* torn (a crash mid-write only hits uncommitted ones, but still) */
+	write_text(path("metacrash/00000000000000000002-1.window"),
+		   "netlog-window 1\nwindow 2 2000");
+	sp = open_spool(dir, 0);
+	CHECK_EQ(count_files(dir, ".window"), 0);
+	add_cursor(sp, "a", &a);
+	CHECK_EQ(cursor_next(sp, a, &dropped, &it), 2);
+	CHECK(!it.has_meta);
+	spool_close(sp);
+}
+
 /*
  * A "daemon" spools windows and acknowledges them in a file (the kernel);
  * it is killed at random moments and restarted at the first unacknowledged
@@ -697,7 +867,7 @@ static void crash_child(const char *dir, const char *ackfile)
 
 		lens[0] = snprintf(m0, sizeof(m0), "{\"w\":%" PRIu64 ",\"i\":0}", w);
 		lens[1] = snprintf(m1, sizeof(m1), "{\"w\":%" PRIu64 ",\"i\":1}", w);
-		ret = spool_put_window(sp, w, w * 10, w * 10 + 5, msgs, lens, 2);
+		ret = put_counted(sp, w, (char *const *)msgs, lens, 2);
 		if (ret < 0)
 			_exit(2);
 		if (ret == SPOOL_DUPLICATE) {
@@ -709,6 +879,28 @@ static void crash_child(const char *dir, const char *ackfile)
 		if (ack_write(ackfile, w))
 			_exit(4);
 	}
+}
+
+/*
+ * After the kills: every window spooled has its metadata, exact, handed
+ * once with its batch, and no other .window file is left.
+ */
+static void check_killed_meta(struct spool *sp, const char *dir)
+{
+	struct spool_item it;
+	uint64_t dropped, w = 0;
+	int c, hold;
+
+	add_cursor(sp, "meta", &c);
+	add_cursor(sp, "hold", &hold);	/* keeps the batches for the caller */
+	while (cursor_next(sp, c, &dropped, &it)) {
+		w++;
+		check_meta(&it, w);
+		CHECK_EQ(it.first_seq, 2 * w - 1);
+		CHECK_EQ(spool_cursor_done(sp, c, &it), 0);
+	}
+	CHECK_EQ(count_files(dir, ".window"), w);
+	CHECK(w > 1);
 }
 
 static void test_killed_at_random_loses_and_duplicates_nothing(void)
@@ -735,6 +927,7 @@ static void test_killed_at_random_loses_and_duplicates_nothing(void)
 	}
 	sp = open_spool(dir, 0);
 	spool_stats(sp, &st);
+	check_killed_meta(sp, dir);
 	while (!spool_peek_oldest(sp, &body, &len)) {
 		struct json_object *arr = json_tokener_parse(body);
 		size_t i, n = arr ? json_object_array_length(arr) : 0;
@@ -800,6 +993,8 @@ int main(void)
 		T(test_recovery_after_crash),
 		T(test_bad_input_and_lock),
 		T(test_streamed_window),
+		T(test_window_meta_goes_with_first_batch),
+		T(test_window_meta_recovery),
 		T(test_killed_at_random_loses_and_duplicates_nothing),
 #undef T
 	};
