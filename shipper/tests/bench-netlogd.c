@@ -13,7 +13,19 @@
  * process that takes one window end to end with zstd.
  *
  *   bench-netlogd [-d SPOOL_PARENT] [-D DISK_PARENT] [-n MAX_FLOWS] [-r REPS]
+ *   bench-netlogd -s [-d SPOOL_PARENT] [-n MAX_FLOWS] [-r REPS]
  *   bench-netlogd -H [-n MAX_FLOWS]
+ *
+ * -s times every sink type's encoder instead, on the batches of one
+ * spooled window of 100k and of 1M flows, in the process's CPU time: the
+ * HTTP sinks' request op (logtail, http, splunk, elastic, datadog, axiom,
+ * loki, s3, clickhouse) with compress_body() in the type's default codec,
+ * as upload.c calls them (every part; s3's SHA-256 of the body), nothing
+ * sent; the file sink's deliver into a file on SPOOL_PARENT, stdout's into
+ * /dev/null, and ipfix's into a UDP socket that never reads (its export
+ * rate in IPFIX records too). Each beside, in the same round, json-c
+ * parsing the same batches plus the codec alone on the bodies the sink
+ * built.
  *
  * -H prints, for each window size, a hash of every message record_build()
  * emits (in order, each with its length) instead of timing anything: equal
@@ -35,10 +47,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <linux/netlog.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -49,6 +64,8 @@
 #include "routes.h"
 #include "spool.h"
 #include "compress.h"
+#include "config.h"
+#include "sink-types.h"
 #include "array.h"
 
 
@@ -114,11 +131,18 @@ static uint64_t splitmix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/*
+ * Wall time on the pinned core for the codec table; the process's CPU time
+ * for the sink table (-s), which the other work sharing the core cannot
+ * lengthen.
+ */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -943,10 +967,452 @@ static void hash_size(size_t n)
 	fixture_free(&fx);
 }
 
+/* ---- every sink type's encoder, on the batches of one spooled window ---- */
+
+/*
+ * Each type's keys for the bench, pairs of key and value: a *_file key's
+ * value is written to a file of mode 0600 that the key names instead; a
+ * NULL value is the run's (the file sink's path, the ipfix collector).
+ * @raw: the type sends the batch as spooled, so its floor is the codec
+ * alone (no parsing).
+ */
+struct bench_sink {
+	const char *type;
+	const char *kv[12];
+	bool raw;
+};
+
+static const struct bench_sink sink_table[] = {
+	{ "file", { "path", NULL }, false },
+	{ "stdout", { NULL }, false },
+	{ "logtail", { "private_id_file",
+		       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+	  true },
+	{ "http", { "url", "https://collector.example.net/netlog",
+		    "header_file", "Authorization: Bearer bench" }, false },
+	{ "splunk", { "url", "https://splunk.example.net:8088/services/collector/event",
+		      "token_file", "bench-hec-token", "sourcetype",
+		      "netlog:flow" }, false },
+	{ "elastic", { "url", "https://es.example.net:9200/netlog-flows/_bulk",
+		       "api_key_file", "YmVuY2g6YmVuY2g=" }, false },
+	{ "datadog", { "api_key_file", "bench-dd-api-key" }, false },
+	{ "axiom", { "dataset", "netlog", "token_file", "xaat-bench" }, false },
+	{ "loki", { "url", "https://loki.example.net/loki/api/v1/push",
+		    "token_file", "bench-loki-token" }, false },
+	{ "s3", { "bucket", "netlog-flows", "region", "eu-west-3", "prefix",
+		  "netlog/gw", "access_key_file", "AKIABENCH",
+		  "secret_key_file", "bench-secret" }, false },
+	{ "clickhouse", { "url", "http://127.0.0.1:8123", "user", "netlogd",
+			  "password_file", "bench" }, false },
+	{ "ipfix", { "collector", NULL }, false },
+};
+
+/* What the sinks of one run share: a folder for their files, a collector. */
+struct sink_env {
+	char *dir;		/* secrets, the file sink's file */
+	char path[256];		/* the file sink's */
+	char collector[32];	/* 127.0.0.1:port of a socket never read */
+	int udp;
+	struct netlogd_config cfg;
+};
+
+static void sink_env_open(struct sink_env *env, const char *parent)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+
+	env->dir = spool_dir_make(parent);
+	snprintf(env->path, sizeof(env->path), "%s/file-sink.log", env->dir);
+	env->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (env->udp < 0 || bind(env->udp, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(env->udp, (struct sockaddr *)&a, &alen))
+		die("the collector's socket", -errno);
+	snprintf(env->collector, sizeof(env->collector), "127.0.0.1:%u",
+		 ntohs(a.sin_port));
+	if (config_init(&env->cfg))
+		die("config_init", -ENOMEM);
+}
+
+static void sink_env_close(struct sink_env *env)
+{
+	config_free(&env->cfg);
+	close(env->udp);
+	spool_dir_remove(env->dir);
+}
+
+/* @value in a file of the run's folder only we may read: its path. */
+static const char *secret_file(struct sink_env *env, const char *key,
+			       const char *value, char *path, size_t size)
+{
+	int fd;
+
+	snprintf(path, size, "%s/%s", env->dir, key);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dprintf(fd, "%s\n", value) < 0 || close(fd))
+		die(path, -errno);
+	return path;
+}
+
+/* The sink of @bs, configured as netlogd.conf would and checked. */
+static struct sink_config *sink_configure(struct sink_env *env,
+					  const struct bench_sink *bs)
+{
+	char err[CONFIG_ERR_LEN], path[512];
+	struct sink_config *sc;
+	const char *key, *value;
+	size_t i, klen;
+
+	if (config_sink_add(&env->cfg, bs->type, bs->type, err, sizeof(err)))
+		goto fail;
+	sc = &env->cfg.sinks[env->cfg.nsinks - 1];
+	for (i = 0; (key = bs->kv[i]); i += 2) {
+		value = bs->kv[i + 1];
+		if (!value)
+			value = !strcmp(bs->type, "file") ? env->path :
+							    env->collector;
+		klen = strlen(key);
+		if (klen > 5 && !strcmp(key + klen - 5, "_file"))
+			value = secret_file(env, key, value, path,
+					    sizeof(path));
+		if (config_sink_set(&env->cfg, sc, key, value, err,
+				    sizeof(err)))
+			goto fail;
+	}
+	if (!sc->type->check || !sc->type->check(sc->opts, err, sizeof(err)))
+		return sc;
+fail:
+	fprintf(stderr, "bench-netlogd: sink %s: %s\n", bs->type, err);
+	exit(1);
+}
+
+/* One sink's figures over the rounds, and what its last round made. */
+struct sink_run {
+	const struct sink_config *sc;
+	bool raw;
+	struct compressor comp;
+	struct sink_request req;
+	struct bodies out;	/* the bodies built, for the codec alone */
+	size_t records, body_bytes, wire_bytes;
+	struct samples time, floor;
+};
+
+/*
+ * A batch as upload.c's send_http() makes it, every part of it: the
+ * type's request, compress_body(), and the x-amz-content-sha256 digest
+ * where the request asks for it; nothing sent. In ms; the bodies kept
+ * outside the timed part.
+ */
+static double request_batch(struct sink_run *sr, void *priv,
+			    const char *batch, size_t len)
+{
+	struct sink_request *req = &sr->req;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	const char *body, *wire;
+	double t0, t = 0;
+	ssize_t z;
+	int ret;
+
+	req->first = 0;
+	do {
+		req->entries = req->next = 0;
+		req->userpwd = NULL;
+		req->skip_empty = false;
+		t0 = now_ms();
+		ret = sr->sc->type->request(priv, batch, len, 0, req);
+		body = req->body.data ? req->body.data : "";
+		z = ret ? ret : compress_body(&sr->comp, body, req->body.len);
+		wire = z > 0 ? (const char *)sr->comp.buf : body;
+		if (z >= 0 && req->content_sha256 &&
+		    !EVP_Digest(wire, z ? (size_t)z : req->body.len, md, NULL,
+				EVP_sha256(), NULL))
+			z = -ENOMEM;
+		t += now_ms() - t0;
+		if (z < 0)
+			die(sr->sc->name, z);
+		sr->records += req->entries;
+		sr->body_bytes += req->body.len;
+		sr->wire_bytes += z ? (size_t)z : req->body.len;
+		bodies_add(&sr->out, body, req->body.len);
+		req->first = req->next;
+	} while (req->first);
+	return t;
+}
+
+/* A local sink's delivery of a batch, in ms. */
+static double deliver_batch(struct sink_run *sr, void *priv,
+			    const char *batch, size_t len)
+{
+	uint64_t entries = 0, skipped = 0;
+	char err[256];
+	double t0 = now_ms(), t;
+	int ret;
+
+	ret = sr->sc->type->deliver(priv, batch, len, 0, &entries, &skipped,
+				    err, sizeof(err));
+	t = now_ms() - t0;
+	if (ret) {
+		fprintf(stderr, "bench-netlogd: sink %s: %s\n", sr->sc->name,
+			err);
+		exit(1);
+	}
+	sr->records += entries;
+	sr->body_bytes += len;
+	sr->wire_bytes += len;
+	return t;
+}
+
+/*
+ * One round: the sink opened (the file sink on a new file in tmpfs, the
+ * stdout sink's fd 1 on /dev/null), every batch of @batches, closed. In
+ * ms, the batches alone.
+ */
+static double sink_round(struct sink_run *sr, struct sink_env *env,
+			 const struct bodies *batches)
+{
+	const struct sink_type *t = sr->sc->type;
+	int out = -1, null;
+	double ms = 0;
+	void *priv;
+	size_t i;
+
+	unlink(env->path);
+	if (t == sink_type_find("stdout")) {
+		fflush(stdout);
+		out = dup(STDOUT_FILENO);
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (out < 0 || null < 0 || dup2(null, STDOUT_FILENO) < 0)
+			die("/dev/null", -errno);
+		close(null);
+	}
+	if (t->open(sr->sc->name, sr->sc->opts, &priv))
+		die(sr->sc->name, -EIO);
+	sr->records = sr->body_bytes = sr->wire_bytes = 0;
+	sr->out.len = sr->out.n = 0;
+	for (i = 0; i < batches->n; i++) {
+		const char *b = batches->data + batches->off[i];
+		size_t len = batches->off[i + 1] - batches->off[i];
+
+		ms += t->request ? request_batch(sr, priv, b, len) :
+				   deliver_batch(sr, priv, b, len);
+	}
+	t->close(priv);
+	if (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || close(out)))
+		die("stdout", -errno);
+	return ms;
+}
+
+/* json-c alone: every batch parsed and freed, as sinks begin. In ms. */
+static double json_parse_floor(const struct bodies *b)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *arr;
+	double t0, t;
+	size_t i;
+
+	if (!tok)
+		die("json parse floor", -ENOMEM);
+	t0 = now_ms();
+	for (i = 0; i < b->n; i++) {
+		arr = json_tokener_parse_ex(tok, b->data + b->off[i],
+					    b->off[i + 1] - b->off[i]);
+		if (!arr)
+			die("json parse floor", -EBADMSG);
+		json_object_put(arr);
+		json_tokener_reset(tok);
+	}
+	t = now_ms() - t0;
+	json_tokener_free(tok);
+	return t;
+}
+
+/*
+ * The floor under a sink: json-c parsing the batches (unless the sink
+ * takes them as they are), its codec alone on the bodies it built.
+ */
+static double sink_floor(struct sink_run *sr, const struct bodies *batches)
+{
+	size_t bytes;
+	double t = sr->raw ? 0 : json_parse_floor(batches);
+
+	if (sr->sc->codec == COMPRESS_ZSTD)
+		t += zstd_alone(&sr->out, &bytes);
+	else if (sr->sc->codec == COMPRESS_GZIP)
+		t += zlib_alone(&sr->out, &bytes);
+	return t;
+}
+
+/* A nonzero @key of entry @e. */
+static bool nonzero(struct json_object *e, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(e, key, &v) &&
+	       json_object_get_uint64(v);
+}
+
+/* What the ipfix sink makes of a message: a record per direction with traffic. */
+static int count_records(struct json_object *msg, void *arg)
+{
+	static const char *const arrays[] = {
+		"virtualTraffic", "subnetTraffic", "exitTraffic",
+		"physicalTraffic",
+	};
+	struct json_object *arr, *e;
+	size_t *records = arg, a, i;
+
+	for (a = 0; a < ARRAY_SIZE(arrays); a++) {
+		if (!json_object_object_get_ex(msg, arrays[a], &arr))
+			continue;
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			e = json_object_array_get_idx(arr, i);
+			*records += nonzero(e, "txPkts") ||
+				    nonzero(e, "txBytes");
+			*records += nonzero(e, "rxPkts") ||
+				    nonzero(e, "rxBytes");
+		}
+	}
+	return 0;
+}
+
+static size_t ipfix_records(const struct bodies *b)
+{
+	size_t i, records = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (sink_each_message(b->data + b->off[i],
+				      b->off[i + 1] - b->off[i],
+				      count_records, &records))
+			die("ipfix records", -EBADMSG);
+	return records;
+}
+
+/* "median (min-max)" of @count per second over the rounds' times. */
+static const char *rate_spread(struct samples *s, double count, char *buf,
+			       size_t size)
+{
+	double m = median(s);
+
+	snprintf(buf, size, "%.2fM (%.2f-%.2f)", count / m / 1e3,
+		 count / s->v[s->n - 1] / 1e3, count / s->v[0] / 1e3);
+	return buf;
+}
+
+static const char *floor_name(const struct sink_run *sr)
+{
+	static const char *const names[2][3] = {
+		[0] = { [COMPRESS_NONE] = "json-c",
+			[COMPRESS_GZIP] = "json+gzip",
+			[COMPRESS_ZSTD] = "json+zstd" },
+		[1] = { [COMPRESS_NONE] = "-", [COMPRESS_GZIP] = "zlib",
+			[COMPRESS_ZSTD] = "libzstd" },
+	};
+
+	return names[sr->raw][sr->sc->codec];
+}
+
+static void print_sink(size_t n, struct sink_run *sr, size_t records)
+{
+	char b[3][48];
+	const char *codec = compress_name(sr->sc->codec);
+
+	printf("%8zu | %-10s | %-4s | %8zu | %-20s | %-20s | %-9s | %-20s | %5.2f | %9zu | %9zu\n",
+	       n, sr->sc->name, codec, records,
+	       spread(&sr->time, b[0], sizeof(b[0])),
+	       rate_spread(&sr->time, n, b[1], sizeof(b[1])),
+	       floor_name(sr),
+	       spread(&sr->floor, b[2], sizeof(b[2])),
+	       median(&sr->time) / median(&sr->floor), sr->body_bytes,
+	       sr->wire_bytes);
+}
+
+/* A window of @flows flows spooled: its batches, as the sinks read them. */
+struct spooled {
+	struct bodies batches;
+	size_t flows, messages;
+};
+
+/*
+ * @reps rounds of one sink on the batches of @w, each round the sink then
+ * its floor. Records are what the type counts in a request's entries (or
+ * a deliver's); logtail counts none, its body is every message; ipfix's
+ * are its IPFIX records, and they also get their export rate.
+ */
+static void bench_sink(struct sink_env *env, const struct bench_sink *bs,
+		       const struct spooled *w, int reps)
+{
+	struct sink_run sr = { .sc = sink_configure(env, bs), .raw = bs->raw };
+	bool ipfix = sr.sc->type == sink_type_find("ipfix");
+	size_t records;
+	char buf[48];
+	int r;
+
+	compress_init(&sr.comp, sr.sc->codec);
+	for (r = 0; r < reps; r++) {
+		add(&sr.time, sink_round(&sr, env, &w->batches));
+		add(&sr.floor, sink_floor(&sr, &w->batches));
+	}
+	records = ipfix ? ipfix_records(&w->batches) :
+		  sr.records ? sr.records : w->messages;
+	print_sink(w->flows, &sr, records);
+	if (ipfix)
+		printf("         | ipfix: %zu flows as %zu IPFIX records: %s records/s\n",
+		       w->flows, records,
+		       rate_spread(&sr.time, records, buf, sizeof(buf)));
+	fflush(stdout);
+	compress_free(&sr.comp);
+	buf_free(&sr.req.body);
+	bodies_free(&sr.out);
+}
+
+/* -s: one window of @n flows spooled as batches, through every sink type. */
+static void bench_sinks_size(size_t n, int reps, const char *parent)
+{
+	struct spooled w = { .flows = n };
+	struct fixture fx = { 0 };
+	struct sink_env env = { 0 };
+	struct spool *sp;
+	struct times t;
+	char *dir;
+	size_t i;
+
+	fixture_nodes(&fx);
+	fixture_window(&fx, n);
+	sp = spool_make(parent, &dir);
+	run_window(&fx, sp, COMPRESS_NONE, 1, &t, &w.batches, NULL);
+	spool_close(sp);
+	spool_dir_remove(dir);
+	fixture_free(&fx);
+	w.messages = t.messages;
+	printf("%8zu | window: %zu messages, %zu entries, %zu batches, %zu B\n",
+	       n, t.messages, t.entries, w.batches.n, w.batches.len);
+	sink_env_open(&env, parent);
+	for (i = 0; i < ARRAY_SIZE(sink_table); i++)
+		bench_sink(&env, &sink_table[i], &w, reps);
+	sink_env_close(&env);
+	bodies_free(&w.batches);
+}
+
+static void bench_sinks(size_t max, int reps, const char *parent)
+{
+	static const size_t sizes[] = { 100000, 1000000 };
+	size_t i;
+
+	bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+	printf("netlogd: a spooled window's batches -> each sink type's encoder, one core, CPU time\n");
+	printf("HTTP sinks: the type's request + its default codec (+ SHA-256 for s3), nothing sent; file: into tmpfs; stdout: into /dev/null; ipfix: UDP to a socket never read\n");
+	printf("median (min-max) of %d rounds; floor = json-c parsing the same batches + the codec alone on the sink's bodies, same round\n\n",
+	       reps);
+	printf("   flows | sink       | enc  |  records | ms                   | flows/s              | floor     | floor ms             | ratio | body B    | wire B\n");
+	for (i = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= max; i++)
+		bench_sinks_size(sizes[i], reps, parent);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench-netlogd [-d SPOOL_PARENT] [-D DISK_PARENT|-D ''] [-n MAX_FLOWS] [-r REPS]\n"
+		"       bench-netlogd -s [-d SPOOL_PARENT] [-n MAX_FLOWS] [-r REPS]\n"
 		"       bench-netlogd -H [-n MAX_FLOWS]\n");
 	exit(2);
 }
@@ -957,12 +1423,15 @@ int main(int argc, char **argv)
 	const char *parent = "/dev/shm", *disk = "/var/tmp";
 	size_t max = 1000000, i;
 	int opt, reps = 5;
-	bool hash = false;
+	bool hash = false, sinks = false;
 
-	while ((opt = getopt(argc, argv, "d:D:Hn:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "d:D:Hn:r:sh")) != -1) {
 		switch (opt) {
 		case 'H':
 			hash = true;
+			break;
+		case 's':
+			sinks = true;
 			break;
 		case 'd':
 			parent = optarg;
@@ -987,6 +1456,10 @@ int main(int argc, char **argv)
 	if (hash) {
 		for (i = 0; i < ARRAY_SIZE(sizes) && sizes[i] <= max; i++)
 			hash_size(sizes[i]);
+		return 0;
+	}
+	if (sinks) {
+		bench_sinks(max, reps, parent);
 		return 0;
 	}
 
