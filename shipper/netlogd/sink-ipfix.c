@@ -18,8 +18,9 @@
  * unspecified address, port 0.
  *
  * A window's metadata (what the uploader hands over with the window's
- * first batch) becomes one options record (RFC 7011 section 3.4.2.2) in
- * observation_domain, scoped to it, before the window's data records:
+ * first batch) becomes one options record (RFC 7011 section 3.4.2.2),
+ * scoped to observation_domain (the observationDomainId it describes),
+ * before the window's data records:
  * the window's times, the packets and octets a full table kept from
  * being counted (ignoredPacketTotalCount, ignoredOctetTotalCount: observed,
  * not processed) and those of excluded addresses (notSentPacketTotalCount,
@@ -27,7 +28,11 @@
  * notSentFlowTotalCount is left out, the kernel does not key them). The
  * counts are the window's, both domains': the kernel counts from zero in
  * every window. It goes to one domain only, so a collector adding up its
- * exporters counts it once.
+ * exporters counts it once: options_observation_domain, of its own. A
+ * domain's sequence number counts every data record, options records too
+ * (section 3.1); a collector that drops options templates it does not
+ * know (nfcapd 1.7) would see a gap in the data domain after each one,
+ * and sees none in a domain that holds nothing else.
  *
  * Templates go first on every TCP connection; over UDP they are sent
  * again every template_refresh seconds and every template_refresh_packets
@@ -70,14 +75,21 @@ struct ipfix_opts {
 	char *template_refresh_packets;
 	char *observation_domain;
 	char *physical_observation_domain;
+	char *options_observation_domain;
 };
+
+/* The domains, by index: */
+#define DOM_VIRTUAL 0
+#define DOM_PHYSICAL 1
+#define DOM_OPTIONS 2
+#define NDOMS 3
 
 /* The options, parsed. */
 struct ipfix_params {
 	char host[256], port[8];
 	bool tcp;
 	uint64_t mtu, refresh_s, refresh_msgs;
-	uint32_t domain[2];		/* virtual, physical */
+	uint32_t domain[NDOMS];		/* virtual, physical, options */
 };
 
 /* The records as libfixbuf reads them: the internal templates' layout. */
@@ -158,7 +170,7 @@ struct ipfix_sink {
 	uint8_t *msg;			/* where fBufEmit() puts a message */
 	int dom;			/* the domain being written, -1: none */
 	uint16_t tid;			/* the template being written, 0: none */
-	bool need_tmpl[2];		/* per domain: templates go first */
+	bool need_tmpl[NDOMS];		/* per domain: templates go first */
 	bool pending;			/* records in fbuf not yet emitted */
 	uint64_t tmpl_ms, msgs_since_tmpl;
 	uint64_t records, messages;	/* in this delivery */
@@ -211,10 +223,47 @@ static int parse_collector(const char *s, struct ipfix_params *p)
 	return 0;
 }
 
+/*
+ * The three domains: each a number, physical and options by default the
+ * first + 1 and + 2 (modulo 2^32), no two the same: 0 or -EINVAL.
+ */
+static int parse_domains(const struct ipfix_opts *o, struct ipfix_params *p,
+			 char *err, size_t errlen)
+{
+	static const char *const keys[NDOMS] = {
+		"observation_domain", "physical_observation_domain",
+		"options_observation_domain",
+	};
+	const char *const vals[NDOMS] = {
+		o->observation_domain, o->physical_observation_domain,
+		o->options_observation_domain,
+	};
+	uint64_t v;
+	int i, j;
+
+	for (i = 0; i < NDOMS; i++) {
+		v = i ? (uint32_t)(p->domain[0] + i) : 0;
+		if (parse_u64(vals[i], UINT32_MAX, NULL, &v)) {
+			snprintf(err, errlen, "%s: must be 0 to 4294967295",
+				 keys[i]);
+			return -EINVAL;
+		}
+		p->domain[i] = v;
+		for (j = 0; j < i; j++)
+			if (p->domain[j] == p->domain[i]) {
+				snprintf(err, errlen,
+					 "%s: must differ from %s (both %" PRIu32 "%s)",
+					 keys[i], keys[j], p->domain[i],
+					 vals[i] ? "" : ", by default");
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
 static int parse_opts(const struct ipfix_opts *o, struct ipfix_params *p,
 		      char *err, size_t errlen)
 {
-	uint64_t dom = 0, pdom;
 	const char *bad = NULL;
 
 	*p = (struct ipfix_params){ .mtu = 1500, .refresh_s = 60 };
@@ -230,21 +279,13 @@ static int parse_opts(const struct ipfix_opts *o, struct ipfix_params *p,
 	else if (parse_u64(o->template_refresh_packets, UINT32_MAX, NULL,
 			   &p->refresh_msgs))
 		bad = "template_refresh_packets: must be a number";
-	else if (parse_u64(o->observation_domain, UINT32_MAX, NULL, &dom))
-		bad = "observation_domain: must be 0 to 4294967295";
-	pdom = dom + 1;
-	if (!bad && parse_u64(o->physical_observation_domain, UINT32_MAX,
-			      NULL, &pdom))
-		bad = "physical_observation_domain: must be 0 to 4294967295";
-	if (!bad && pdom == dom)
-		bad = "physical_observation_domain: must differ from observation_domain";
 	if (bad) {
 		snprintf(err, errlen, "%s", bad);
 		return -EINVAL;
 	}
+	if (parse_domains(o, p, err, errlen))
+		return -EINVAL;
 	p->tcp = o->transport && !strcmp(o->transport, "tcp");
-	p->domain[0] = dom;
-	p->domain[1] = pdom;
 	return 0;
 }
 
@@ -298,14 +339,16 @@ static int fb_setup(struct ipfix_sink *s, size_t msg_max)
 		ret = add_template(s, spec6, TID_V6, true, 0);
 	if (!ret)
 		ret = add_template(s, spec_opt, TID_OPT, true, 1);
-	for (i = 0; !ret && i < 2; i++) {
+	for (i = 0; !ret && i < NDOMS; i++) {
 		fbSessionSetDomain(s->session, s->p.domain[i]);
+		/* the options domain holds the window's counts, nothing else */
+		if (i == DOM_OPTIONS) {
+			ret = add_template(s, spec_opt, TID_OPT, false, 1);
+			continue;
+		}
 		ret = add_template(s, spec4, TID_V4, false, 0);
 		if (!ret)
 			ret = add_template(s, spec6, TID_V6, false, 0);
-		/* the window's counts go to the first domain only */
-		if (!ret && !i)
-			ret = add_template(s, spec_opt, TID_OPT, false, 1);
 	}
 	if (ret)
 		return ret;
@@ -336,7 +379,7 @@ static int emit(struct ipfix_sink *s)
 			       s->errlen);
 }
 
-/* Starts writing domain @dom (0 virtual, 1 physical), templates first. */
+/* Starts writing domain @dom (DOM_*), templates first. */
 static int set_domain(struct ipfix_sink *s, int dom)
 {
 	GError *gerr = NULL;
@@ -491,7 +534,8 @@ static int write_entry(struct ipfix_sink *s, int dom, struct json_object *e,
 
 	if (!json_object_is_type(e, json_type_object) || entry_sides(e, &tx))
 		return -EBADMSG;
-	tx.proto = dom ? IPPROTO_UDP_NUM : member_u64(e, "proto");
+	tx.proto = dom == DOM_PHYSICAL ? IPPROTO_UDP_NUM :
+					 member_u64(e, "proto");
 	rx = tx;
 	tx.direction = FLOW_EGRESS;
 	tx.pkts = member_u64(e, "txPkts");
@@ -545,8 +589,9 @@ static int write_message(struct json_object *msg, void *arg)
 			continue;
 		n = json_object_array_length(arr);
 		for (i = 0; i < n; i++) {
-			ret = write_entry(s, a == 3, json_object_array_get_idx(
-						  arr, i), start_ms, end_ms);
+			ret = write_entry(s, a == 3 ? DOM_PHYSICAL : DOM_VIRTUAL,
+					  json_object_array_get_idx(arr, i),
+					  start_ms, end_ms);
 			if (ret)
 				return ret;
 		}
@@ -554,12 +599,12 @@ static int write_message(struct json_object *msg, void *arg)
 	return 0;
 }
 
-/* The window's options record, in the first domain. */
+/* The window's options record: in its own domain, scoped to the data's. */
 static int write_window(struct ipfix_sink *s)
 {
 	const struct window_meta *m = &s->meta;
 	struct optrec r = {
-		.domain = s->p.domain[0],
+		.domain = s->p.domain[DOM_VIRTUAL],
 		.start_ms = m->start_ns / 1000000,
 		.end_ms = m->end_ns / 1000000,
 		.ignored_pkts = m->miss_table_full.pkts,
@@ -567,7 +612,7 @@ static int write_window(struct ipfix_sink *s)
 		.not_sent_pkts = m->excluded.pkts,
 		.not_sent_octets = m->excluded.bytes,
 	};
-	int ret = set_domain(s, 0);
+	int ret = set_domain(s, DOM_OPTIONS);
 
 	return ret ? ret : append(s, TID_OPT, &r, sizeof(r));
 }
@@ -588,7 +633,7 @@ static int prepare(struct ipfix_sink *s)
 {
 	bool fresh = s->conn.fd < 0;
 	uint64_t now = clock_ms();
-	int ret = ipfix_conn_open(&s->conn, s->err, s->errlen);
+	int ret = ipfix_conn_open(&s->conn, s->err, s->errlen), i;
 
 	if (ret)
 		return ret;
@@ -597,7 +642,8 @@ static int prepare(struct ipfix_sink *s)
 			now - s->tmpl_ms >= s->p.refresh_s * 1000) ||
 		       (s->p.refresh_msgs &&
 			s->msgs_since_tmpl >= s->p.refresh_msgs)))) {
-		s->need_tmpl[0] = s->need_tmpl[1] = true;
+		for (i = 0; i < NDOMS; i++)
+			s->need_tmpl[i] = true;
 		s->tmpl_ms = now;
 		s->msgs_since_tmpl = 0;
 	}
@@ -703,6 +749,8 @@ static const struct sink_key ipfix_keys[] = {
 	  offsetof(struct ipfix_opts, observation_domain), 0, false },
 	{ "physical_observation_domain", SINK_KEY_NAME,
 	  offsetof(struct ipfix_opts, physical_observation_domain), 0, false },
+	{ "options_observation_domain", SINK_KEY_NAME,
+	  offsetof(struct ipfix_opts, options_observation_domain), 0, false },
 };
 
 const struct sink_type sink_ipfix = {

@@ -55,19 +55,19 @@ struct want {
 	const char *src, *dst;
 	unsigned int sport, dport, proto, dir;
 	uint64_t pkts, bytes;
-	int sysid;	/* nfcapd's exporter: 1 virtual domain, 2 physical */
+	int dom;	/* observation domain: 0 virtual, 1 physical */
 };
 
 static const struct want wants[] = {
-	{ "100.64.0.1", "100.64.0.2", 51514, 22, 6, 1, 10, 1200, 1 },
-	{ "100.64.0.2", "100.64.0.1", 22, 51514, 6, 0, 8, 900, 1 },
-	{ "fd7a:115c:a1e0::1", "fd7a:115c:a1e0::2", 5353, 53, 17, 1, 1, 80, 1 },
-	{ "192.168.1.10", "100.64.0.1", 443, 40000, 6, 0, 4, 4000, 1 },
-	{ "100.64.0.3", "0.0.0.0", 0, 0, 0, 1, 2, 200, 1 },
-	{ "0.0.0.0", "100.64.0.3", 0, 0, 0, 0, 3, 300, 1 },
-	{ "100.64.0.2", "203.0.113.7", 0, 41641, 17, 1, 12, 1500, 2 },
-	{ "203.0.113.7", "100.64.0.2", 41641, 0, 17, 0, 9, 1100, 2 },
-	{ "::", "2001:db8::7", 0, 41641, 17, 1, 5, 700, 2 },
+	{ "100.64.0.1", "100.64.0.2", 51514, 22, 6, 1, 10, 1200, 0 },
+	{ "100.64.0.2", "100.64.0.1", 22, 51514, 6, 0, 8, 900, 0 },
+	{ "fd7a:115c:a1e0::1", "fd7a:115c:a1e0::2", 5353, 53, 17, 1, 1, 80, 0 },
+	{ "192.168.1.10", "100.64.0.1", 443, 40000, 6, 0, 4, 4000, 0 },
+	{ "100.64.0.3", "0.0.0.0", 0, 0, 0, 1, 2, 200, 0 },
+	{ "0.0.0.0", "100.64.0.3", 0, 0, 0, 0, 3, 300, 0 },
+	{ "100.64.0.2", "203.0.113.7", 0, 41641, 17, 1, 12, 1500, 1 },
+	{ "203.0.113.7", "100.64.0.2", 41641, 0, 17, 0, 9, 1100, 1 },
+	{ "::", "2001:db8::7", 0, 41641, 17, 1, 5, 700, 1 },
 };
 
 #define NWANTS (sizeof(wants) / sizeof(wants[0]))
@@ -132,10 +132,20 @@ static bool udp_port_taken(int port)
 	return taken;
 }
 
+/*
+ * The tests' domains are the defaults: 0 virtual, 1 physical, 2 options.
+ * nfcapd numbers its exporters (one a domain) in the order it meets them.
+ */
+#define NDOMS 3
+
 struct nfcapd {
 	pid_t pid;
 	int port;
 	char dir[256];
+	char file[512];			/* nfcapd_flows(): what it stored */
+	int sysid[NDOMS];		/* by domain; 0: never seen */
+	long exp_flows[NDOMS];		/* flows of each, -1: none sent */
+	long exp_seqfail[NDOMS];	/* sequence failures of each */
 };
 
 static void nfcapd_start(struct nfcapd *n, const char *name, int port)
@@ -143,6 +153,7 @@ static void nfcapd_start(struct nfcapd *n, const char *name, int port)
 	char portstr[8];
 	uint64_t until = clock_ms() + 5000;
 
+	memset(n, 0, sizeof(*n));
 	snprintf(n->dir, sizeof(n->dir), "%s", path("%s", name));
 	mkdir(n->dir, 0700);
 	n->port = port;
@@ -160,10 +171,44 @@ static void nfcapd_start(struct nfcapd *n, const char *name, int port)
 	CHECK(udp_port_taken(port));
 }
 
-/* Stops nfcapd (SIGTERM flushes) and returns nfdump's JSON of its file. */
+/*
+ * nfdump -E's exporters of the file into @n: "SysID: 2, IP: 127.0.0.1,
+ * version: 10, ID:  0, Sequence failures: 0, packets: 4, flows: 18", or
+ * "... ID:  2 - no flows sent".
+ */
+static void nfcapd_exporters(struct nfcapd *n)
+{
+	char cmd[600], line[256];
+	const char *at;
+	unsigned int dom;
+	int sysid;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "nfdump -E %s 2>&1", n->file);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		if (getenv("V"))
+			fputs(line, stderr);
+		if (sscanf(line, "SysID: %d, IP: %*s version: %*d, ID: %u",
+			   &sysid, &dom) != 2 || dom >= NDOMS)
+			continue;
+		n->sysid[dom] = sysid;
+		at = strstr(line, "flows: ");
+		n->exp_flows[dom] = at ? atol(at + 7) : -1;
+		at = strstr(line, "Sequence failures: ");
+		n->exp_seqfail[dom] = at ? atol(at + 19) : 0;
+	}
+	if (p)
+		pclose(p);
+}
+
+/*
+ * Stops nfcapd (SIGTERM flushes), reads its exporters, and returns
+ * nfdump's JSON of its file.
+ */
 static struct json_object *nfcapd_flows(struct nfcapd *n)
 {
-	char cmd[600], file[512] = "", *out = NULL;
+	char cmd[600], *file = n->file, *out = NULL;
 	struct json_object *flows;
 	struct dirent *de;
 	size_t len = 0;
@@ -173,12 +218,15 @@ static struct json_object *nfcapd_flows(struct nfcapd *n)
 	kill(n->pid, SIGTERM);
 	waitpid(n->pid, NULL, 0);
 	d = opendir(n->dir);
+	file[0] = '\0';
 	while (d && (de = readdir(d)))
 		if (!strncmp(de->d_name, "nfcapd.2", 8))
-			snprintf(file, sizeof(file), "%s/%s", n->dir, de->d_name);
+			snprintf(file, sizeof(n->file), "%s/%s", n->dir,
+				 de->d_name);
 	if (d)
 		closedir(d);
 	CHECK(file[0]);
+	nfcapd_exporters(n);
 	snprintf(cmd, sizeof(cmd), "nfdump -q -r %s -o json 2>/dev/null", file);
 	p = popen(cmd, "r");
 	m = open_memstream(&out, &len);
@@ -216,8 +264,9 @@ static uint64_t nfdump_ms(const char *s)
 	       (rest && *rest == '.' ? strtoul(rest + 1, NULL, 10) : 0);
 }
 
-/* How many of @flows are record @w exactly, each counted @times. */
-static size_t matches(struct json_object *flows, const struct want *w)
+/* How many of @flows are record @w exactly, from its domain's exporter. */
+static size_t matches(const struct nfcapd *nf, struct json_object *flows,
+		      const struct want *w)
 {
 	size_t i, n = 0;
 
@@ -237,19 +286,21 @@ static size_t matches(struct json_object *flows, const struct want *w)
 		     nfdump_ms(member(f, "first")) == START_MS &&
 		     nfdump_ms(member(f, "last")) == END_MS &&
 		     atoi(member(f, "direction")) == (int)w->dir &&
-		     atoi(member(f, "export_sysid")) == w->sysid;
+		     atoi(member(f, "export_sysid")) == nf->sysid[w->dom];
 	}
 	return n;
 }
 
 /* Every wanted record @times, and nothing else. */
-static void check_flows(struct json_object *flows, size_t times)
+static void check_flows(const struct nfcapd *nf, struct json_object *flows,
+			size_t times)
 {
 	size_t i;
 
+	CHECK(nf->sysid[0] && nf->sysid[1] && nf->sysid[0] != nf->sysid[1]);
 	CHECK_EQ(json_object_array_length(flows), NWANTS * times);
 	for (i = 0; i < NWANTS; i++) {
-		size_t n = matches(flows, &wants[i]);
+		size_t n = matches(nf, flows, &wants[i]);
 
 		if (n != times)
 			fprintf(stderr, "record %zu (%s -> %s): %zu, want %zu\n",
@@ -263,12 +314,11 @@ static void check_flows(struct json_object *flows, size_t times)
 
 static struct netlogd_config sinks;
 
-static struct uploader *ipfix_uploader(const char *const *kv, size_t n)
+/* A new ipfix sink section of the @n keys and values in @kv, unchecked. */
+static struct sink_config *ipfix_section(const char *const *kv, size_t n)
 {
-	struct upload_config cfg = { 0 };
 	struct sink_config *sc;
 	char err[CONFIG_ERR_LEN], name[16];
-	struct uploader *up;
 	size_t i;
 
 	snprintf(name, sizeof(name), "ipfix%zu", sinks.nsinks);
@@ -279,9 +329,19 @@ static struct uploader *ipfix_uploader(const char *const *kv, size_t n)
 		if (config_sink_set(&sinks, sc, kv[2 * i], kv[2 * i + 1], err,
 				    sizeof(err)))
 			die(err);
+	return sc;
+}
+
+static struct uploader *ipfix_uploader(const char *const *kv, size_t n)
+{
+	struct upload_config cfg = { 0 };
+	struct sink_config *sc = ipfix_section(kv, n);
+	char err[CONFIG_ERR_LEN];
+	struct uploader *up;
+
 	if (sc->type->check(sc->opts, err, sizeof(err)))
 		die(err);
-	cfg.name = name;
+	cfg.name = sc->name;
 	cfg.type = sc->type;
 	cfg.opts = sc->opts;
 	cfg.timeout_ms = 5000;
@@ -321,7 +381,8 @@ static struct spool *new_spool(const char *name)
 /*
  * A TCP collector: accepts connections one after another and appends what
  * each sends to @file, until SIGTERM. An IPFIX stream over TCP is an
- * IPFIX file, which ipfixDump reads.
+ * IPFIX file, which ipfixDump reads; so are UDP's messages one after
+ * another, which it stores the same way when started for SOCK_DGRAM.
  */
 struct tcp_collector {
 	pid_t pid;
@@ -329,13 +390,18 @@ struct tcp_collector {
 	char file[256];
 };
 
-static void tcp_serve(int lfd, const char *file)
+static void tcp_serve(int lfd, int type, const char *file)
 {
 	char buf[65536];
 	FILE *f = fopen(file, "a");
 	ssize_t n;
 	int fd;
 
+	/* UDP: each datagram one message */
+	while (type == SOCK_DGRAM && (n = recv(lfd, buf, sizeof(buf), 0)) > 0) {
+		fwrite(buf, 1, n, f);
+		fflush(f);
+	}
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
@@ -348,20 +414,23 @@ static void tcp_serve(int lfd, const char *file)
 	}
 }
 
-static void tcp_start(struct tcp_collector *c, const char *name, int port)
+/* @type SOCK_STREAM, or SOCK_DGRAM: a UDP listener, the same file. */
+static void tcp_start(struct tcp_collector *c, const char *name, int port,
+		      int type)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int lfd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	int lfd = socket(AF_INET, type, 0), one = 1;
 
 	snprintf(c->file, sizeof(c->file), "%s", path("%s.ipfix", name));
 	c->port = port;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 4))
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
+	    (type == SOCK_STREAM && listen(lfd, 4)))
 		die("tcp collector");
 	c->pid = fork();
 	if (!c->pid)
-		tcp_serve(lfd, c->file);
+		tcp_serve(lfd, type, c->file);
 	close(lfd);
 }
 
@@ -445,7 +514,7 @@ static void test_udp_to_nfcapd(void)
 		fprintf(stderr, "last error: %s\n", st.last_error);
 	CHECK_EQ(st.batches, 1);
 	flows = nfcapd_flows(&n);
-	check_flows(flows, 1);
+	check_flows(&n, flows, 1);
 	json_object_put(flows);
 	upload_close(up);
 	spool_close(sp);
@@ -540,12 +609,12 @@ static void test_tcp_down_then_up(void)
 	up = ipfix_uploader(kv, 2);
 	spool_msgs(sp, 1, window_msg, 1);
 	CHECK(drain(up, sp, 300) > 0);		/* refused, retried */
-	tcp_start(&c, "tcp", port);
+	tcp_start(&c, "tcp", port, SOCK_STREAM);
 	CHECK_EQ(drain(up, sp, 5000), 0);
 	tcp_stop(&c);
 	spool_msgs(sp, 2, window_msg, 1);
 	CHECK(drain(up, sp, 300) > 0);		/* the old connection is gone */
-	tcp_start(&c, "tcp", port);
+	tcp_start(&c, "tcp", port, SOCK_STREAM);
 	CHECK_EQ(drain(up, sp, 5000), 0);
 	tcp_stop(&c);
 	n = ipfixdump_records(c.file, recs, 64);
@@ -559,11 +628,14 @@ static void test_tcp_down_then_up(void)
 
 /*
  * ipfixDump's reading of @file: each options record of template 258, as
- * "scope start end ignored_pkts ignored_octets not_sent_pkts
- * not_sent_octets" lines in @out (at most @max), and their count. A
- * record's "(S)" marks its scope field: only observationDomainId has it.
+ * "domain|scope|start|end|ignored_pkts ignored_octets not_sent_pkts
+ * not_sent_octets" lines in @out (at most @max; domain: the message's),
+ * and their count; in @tmpls, the domains its template came in, one
+ * "domain " each (ipfixDump without -d: the templates too). A record's
+ * "(S)" marks its scope field: only observationDomainId has it.
  */
-static size_t ipfixdump_options(const char *file, char out[][600], size_t max)
+static size_t ipfixdump_options(const char *file, char out[][600], size_t max,
+				char tmpls[600])
 {
 	static const char *const ies[] = {
 		"(149) (S)            observationDomainId : ",
@@ -573,13 +645,23 @@ static size_t ipfixdump_options(const char *file, char out[][600], size_t max)
 	};
 	char cmd[600], line[512], rec[7][64];
 	size_t n = 0, k = 0, i;
+	unsigned long dom = 0;
 	bool opt = false;
+	const char *at;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "ipfixDump -d -i %s 2>&1", file);
+	snprintf(cmd, sizeof(cmd), "ipfixDump -i %s 2>&1", file);
 	p = popen(cmd, "r");
+	tmpls[0] = '\0';
 	while (p && fgets(line, sizeof(line), p)) {
 		line[strcspn(line, "\n")] = '\0';
+		at = strstr(line, "observation domain id: ");
+		if (at)
+			dom = strtoul(at + 23, NULL, 10);
+		/* a template: "tid:   258 (0x0102)    field count: ..." */
+		if (strstr(line, "tid:   258") && strstr(line, "field count:"))
+			snprintf(tmpls + strlen(tmpls), 600 - strlen(tmpls),
+				 "%lu ", dom);
 		if (strstr(line, "tid:"))
 			opt = strstr(line, "tid:   258") != NULL, k = 0;
 		for (i = 0; opt && i < 7; i++)
@@ -589,9 +671,9 @@ static size_t ipfixdump_options(const char *file, char out[][600], size_t max)
 				k |= 1u << i;
 		if (opt && k == 0x7f) {
 			if (n < max)
-				snprintf(out[n], 600, "%s|%s|%s|%s %s %s %s",
-					 rec[0], rec[1], rec[2], rec[3], rec[4],
-					 rec[5], rec[6]);
+				snprintf(out[n], 600, "%lu|%s|%s|%s|%s %s %s %s",
+					 dom, rec[0], rec[1], rec[2], rec[3],
+					 rec[4], rec[5], rec[6]);
 			n++;
 			opt = false;
 		}
@@ -602,50 +684,95 @@ static size_t ipfixdump_options(const char *file, char out[][600], size_t max)
 }
 
 /*
+ * @windows counted windows (spool_counted), each delivered on its own by
+ * a sink of the @n keys and values in @kv (its collector set here) to a
+ * listener of @type that stores the messages: every data record is
+ * there; ipfixDump's options records and templates, as
+ * ipfixdump_options().
+ */
+static size_t counted_options(const char *name, const char **kv, size_t n,
+			      int type, int windows, char recs[][600],
+			      char tmpls[600])
+{
+	struct tcp_collector c;
+	struct spool *sp = new_spool(name);
+	struct uploader *up;
+	int port = free_port(type), i;
+	size_t nopts;
+
+	kv[1] = collector_at(port);
+	tcp_start(&c, name, port, type);
+	up = ipfix_uploader(kv, n);
+	for (i = 1; i <= windows; i++) {
+		spool_counted(sp, i);
+		CHECK_EQ(drain(up, sp, 5000), 0);
+	}
+	/* TCP: acknowledged by the host, not yet read by the collector */
+	for (i = 0; i < 200 && ipfixdump_records(c.file, recs, 64) <
+			       windows * NWANTS; i++)
+		usleep(10000);
+	tcp_stop(&c);
+	CHECK_EQ(ipfixdump_records(c.file, recs, 64), windows * NWANTS);
+	CHECK_STR(recs[0], "100.64.0.1 100.64.0.2 51514 22 6 1 10 1200");
+	nopts = ipfixdump_options(c.file, recs, 64, tmpls);
+	upload_close(up);
+	spool_close(sp);
+	return nopts;
+}
+
+/*
  * A window's misses and excluded counts, over TCP: one options record per
- * window, scoped to observation_domain, with the window's times and exact
+ * window, in options_observation_domain (by default observation_domain +
+ * 2) and scoped to observation_domain, with the window's times and exact
  * counts, as ipfixDump decodes it; the data records are all there as
- * without it. The second window, on the same connection, has its own.
+ * without it. The second window, on the same connection, has its own
+ * record and no second template.
  */
 static void test_window_counts_as_options_record(void)
 {
-	static const char want[] = "9|2026-11-26 20:00:00.123|"
+	static const char want[] = "11|9|2026-11-26 20:00:00.123|"
 				   "2026-11-26 20:00:05.200|7 8400 3 180";
-	struct tcp_collector c;
-	struct spool *sp = new_spool("opts");
 	const char *kv[] = { "collector", NULL, "transport", "tcp",
 			     "observation_domain", "9" };
-	char recs[64][600];
-	struct uploader *up;
-	int port = free_port(SOCK_STREAM), i;
+	char recs[64][600], tmpls[600];
 
-	kv[1] = collector_at(port);
-	tcp_start(&c, "opts", port);
-	up = ipfix_uploader(kv, 3);
-	spool_counted(sp, 1);
-	spool_counted(sp, 2);
-	CHECK_EQ(drain(up, sp, 5000), 0);
-	/* acknowledged by the host: the collector may not have read it yet */
-	for (i = 0; i < 200 && ipfixdump_records(c.file, recs, 64) <
-			       2 * NWANTS; i++)
-		usleep(10000);
-	tcp_stop(&c);
-	CHECK_EQ(ipfixdump_records(c.file, recs, 64), 2 * NWANTS);
-	CHECK_STR(recs[0], "100.64.0.1 100.64.0.2 51514 22 6 1 10 1200");
-	CHECK_EQ(ipfixdump_options(c.file, recs, 64), 2);
+	CHECK_EQ(counted_options("opts", kv, 3, SOCK_STREAM, 2, recs, tmpls),
+		 2);
 	CHECK_STR(recs[0], want);
 	CHECK_STR(recs[1], want);
-	upload_close(up);
-	spool_close(sp);
+	CHECK_STR(tmpls, "11 ");
+}
+
+/*
+ * UDP, template_refresh_packets = 1, to a listener that stores each
+ * datagram (the messages one after another: an IPFIX file): every
+ * delivery sends the templates again, the options template too, in
+ * options_observation_domain 7 as configured, ahead of its record.
+ */
+static void test_udp_options_template_refresh(void)
+{
+	static const char want[] = "7|0|2026-11-26 20:00:00.123|"
+				   "2026-11-26 20:00:05.200|7 8400 3 180";
+	const char *kv[] = { "collector", NULL, "template_refresh_packets",
+			     "1", "options_observation_domain", "7" };
+	char recs[64][600], tmpls[600];
+	int i;
+
+	CHECK_EQ(counted_options("udprefresh", kv, 3, SOCK_DGRAM, 3, recs,
+				 tmpls), 3);
+	for (i = 0; i < 3; i++)
+		CHECK_STR(recs[i], want);
+	CHECK_STR(tmpls, "7 7 7 ");
 }
 
 /*
  * The same over UDP to nfcapd: the flows are exactly those of the windows
  * and nfdump shows nothing of the options records. nfcapd 1.7 keeps only
- * the options templates it knows (sampling, NBAR, SysUpTime), and does not
- * count the records of others towards the sequence number (which, RFC 7011
- * section 3.1, counts every data record): each message after one with an
- * options record is a "sequence failure" in its statistics.
+ * the options templates it knows (sampling, NBAR, SysUpTime) and does not
+ * count the records of others towards the sequence number, which (RFC 7011
+ * section 3.1) counts every data record: were they in a data domain, each
+ * message after one would be a "sequence failure" there. In their own
+ * domain, an exporter of no flows to nfcapd, there is none.
  */
 static void test_window_counts_to_nfcapd(void)
 {
@@ -657,6 +784,7 @@ static void test_window_counts_to_nfcapd(void)
 	char cmd[700], line[256];
 	unsigned long nflows = 0, seqfail = 99;
 	FILE *p;
+	int i;
 
 	nfcapd_start(&n, "udpopts", free_port(SOCK_DGRAM));
 	kv[1] = collector_at(n.port);
@@ -666,20 +794,64 @@ static void test_window_counts_to_nfcapd(void)
 	spool_counted(sp, 3);
 	CHECK_EQ(drain(up, sp, 5000), 0);
 	flows = nfcapd_flows(&n);
-	check_flows(flows, 3);
+	check_flows(&n, flows, 3);
 	json_object_put(flows);
-	snprintf(cmd, sizeof(cmd), "nfdump -R %s -I 2>&1", n.dir);
+	snprintf(cmd, sizeof(cmd), "nfdump -r %s -I 2>&1", n.file);
 	p = popen(cmd, "r");
 	while (p && fgets(line, sizeof(line), p)) {
+		if (getenv("V") && strstr(line, "Sequence failures"))
+			fputs(line, stderr);
 		sscanf(line, "Flows: %lu", &nflows);
 		sscanf(line, "Sequence failures: %lu", &seqfail);
 	}
 	if (p)
 		pclose(p);
 	CHECK_EQ(nflows, 3 * NWANTS);
-	CHECK_EQ(seqfail, 2);
+	CHECK_EQ(seqfail, 0);
+	for (i = 0; i < NDOMS; i++)
+		CHECK_EQ(n.exp_seqfail[i], 0);
+	CHECK_EQ(n.exp_flows[0], 3 * 6);
+	CHECK_EQ(n.exp_flows[1], 3 * 3);
+	CHECK(n.sysid[2]);
+	CHECK_EQ(n.exp_flows[2], -1);		/* "no flows sent" */
 	upload_close(up);
 	spool_close(sp);
+}
+
+/* @kv refused by the sink's check with @want. */
+static void check_refused(const char *const *kv, size_t n, const char *want)
+{
+	struct sink_config *sc = ipfix_section(kv, n);
+	char err[CONFIG_ERR_LEN] = "";
+
+	CHECK_EQ(sc->type->check(sc->opts, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, want);
+}
+
+/*
+ * The three domains differ: two the same is refused, naming both keys;
+ * the defaults wrap at 2^32.
+ */
+static void test_domains_differ(void)
+{
+	const char *same[] = { "collector", "127.0.0.1:4739",
+			       "observation_domain", "5",
+			       "physical_observation_domain", "7" };
+	const char *opt0[] = { "collector", "127.0.0.1:4739",
+			       "options_observation_domain", "0" };
+	const char *phys0[] = { "collector", "127.0.0.1:4739",
+				"physical_observation_domain", "0" };
+	const char *top[] = { "collector", "127.0.0.1:4739",
+			      "observation_domain", "4294967295" };
+	check_refused(same, 3, "options_observation_domain: must differ from "
+		      "physical_observation_domain (both 7, by default)");
+	check_refused(opt0, 2, "options_observation_domain: must differ from "
+		      "observation_domain (both 0)");
+	check_refused(phys0, 2, "physical_observation_domain: must differ "
+		      "from observation_domain (both 0)");
+	same[5] = "8";
+	upload_close(ipfix_uploader(same, 3));
+	upload_close(ipfix_uploader(top, 2));
 }
 
 /*
@@ -709,7 +881,7 @@ static void test_udp_template_refresh(void)
 	spool_msgs(sp, 3, window_msg, 1);
 	CHECK_EQ(drain(up, sp, 1000), 0);
 	flows = nfcapd_flows(&n);
-	check_flows(flows, 1);
+	check_flows(&n, flows, 1);
 	json_object_put(flows);
 	upload_close(up);
 	spool_close(sp);
@@ -745,7 +917,9 @@ int main(int argc, char **argv)
 	RUN(test_udp_template_refresh());
 	RUN(test_tcp_down_then_up());
 	RUN(test_window_counts_as_options_record());
+	RUN(test_udp_options_template_refresh());
 	RUN(test_window_counts_to_nfcapd());
+	RUN(test_domains_differ());
 #undef RUN
 	config_free(&sinks);
 	printf("test-ipfix: %" PRIu64 " ms\n", clock_ms() - t0);
