@@ -1,7 +1,7 @@
 #!/bin/bash
 # netlogd end to end, inside a QEMU guest: wireguard-go, netlog.ko, netlogd
-# shipping to two sinks at once: the test collector on ns1's loopback
-# (logtail, zstd) and a file.
+# shipping to three sinks at once: the test collector on ns1's loopback
+# (logtail, zstd), a file, and IPFIX over UDP to a real nfcapd.
 #
 # usage: netlogd.sh MODDIR
 #
@@ -10,13 +10,18 @@
 #  │ wg0 100.64.0.1 fd7a:..::1  ═══╪═════════════╪═ wg1 100.64.0.2 fd7a:..::2   │
 #  │ e1 192.0.2.1:41641 ───────────┼─────────────┼─ e2 192.0.2.2:41642          │
 #  │ netlogd -> 127.0.0.1 collector│             │ lan0 10.20.0.5/24 (subnet)   │
+#  │        -> 127.0.0.1:4739 nfcapd             │                              │
 #  └───────────────────────────────┘             └──────────────────────────────┘
 #
-# Part A: one window of known traffic; the collector and the file must each
-# hold exactly the expected message. Part B: netlogd killed with SIGKILL 50
+# Part A: one window of known traffic (ICMP, UDP and TCP over IPv4 and
+# IPv6, a subnet ping); the collector and the file must each hold exactly
+# the expected message, and nfdump (nfcapd's file) and tshark (the same
+# datagrams, captured) exactly its records, one per direction, in their
+# observation domains. Part B: netlogd killed with SIGKILL 50
 # times while traffic flows and the collector fails 20% of uploads; at the
-# end every entry is there once in each sink and the counts equal the
-# kernel's. Part C: the node
+# end every entry is there once in the collector and the file and the
+# counts equal the kernel's (nfcapd is gone: the ipfix sink's datagrams are
+# lost, as UDP loses them, and must hold nothing up). Part C: the node
 # map from nodes_command, which fails, hangs and prints a broken map in turn.
 set -euo pipefail
 moddir=$1
@@ -29,7 +34,8 @@ out=$(mktemp -d /tmp/netlogd-e2e.XXXXXX)
 n1() { ip netns exec ns1 "$@"; }
 n2() { ip netns exec ns2 "$@"; }
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
+nd=
+trap 'kill "${pids[@]}" $nd 2>/dev/null; wait 2>/dev/null' EXIT
 
 eq() {
 	if [[ "$1" != "$2" ]]; then
@@ -77,6 +83,30 @@ ip -n ns2 link set wg1 up
 ip -n ns1 route add 100.64.0.2/32 dev wg0
 ip -n ns1 route add 10.20.0.0/24 dev wg0
 ip -n ns2 route add 100.64.0.1/32 dev wg1
+ip -n ns1 route add fd7a:115c:a1e0::2/128 dev wg0
+ip -n ns2 route add fd7a:115c:a1e0::1/128 dev wg1
+# TCP's packets and bytes as each side's input hook sees them: what wg0
+# received, and what ns2 received of what wg0 sent (output hooks see the
+# segments before GSO splits them). Set up before any traffic: a hook
+# registered under traffic can trip TCG (static keys, qemu-notes).
+for i in 1 2; do
+	ip netns exec ns$i nft -f - <<EOF
+table inet count {
+	counter tcp4 { }
+	counter tcp6 { }
+	chain input {
+		type filter hook input priority 0; policy accept;
+		iifname "wg$((i - 1))" meta nfproto ipv4 meta l4proto tcp counter name "tcp4"
+		iifname "wg$((i - 1))" meta nfproto ipv6 meta l4proto tcp counter name "tcp6"
+	}
+}
+EOF
+done
+# counted NS COUNTER -> "packets bytes"
+counted() {
+	ip netns exec "$1" nft list counter inet count "$2" |
+		awk '$1 == "packets" { print $2, $4 }'
+}
 
 cat >"$out/nodes.json" <<'EOF'
 {
@@ -92,6 +122,15 @@ cat >"$out/nodes.json" <<'EOF'
 }
 EOF
 
+# nfcapd stores what arrives on 4739; dumpcap keeps the same datagrams for
+# tshark, the second decoder. (-t 60: a file a minute; nfdump -R reads all.)
+mkdir "$out/nfcapd"
+ip netns exec ns1 nfcapd -w "$out/nfcapd" -p 4739 -b 127.0.0.1 -t 60 >"$out/nfcapd.log" 2>&1 &
+nfcapd=$!
+pids+=("$nfcapd")
+ip netns exec ns1 dumpcap -i lo -f 'udp port 4739' -w "$out/ipfix.pcapng" 2>"$out/dumpcap.err" &
+dumpcap=$!
+pids+=("$dumpcap")
 ip netns exec ns1 $py "$root/tests/collector/collector.py" --port 0 --out "$out/entries.jsonl" \
 	--control "$out/faults" >"$out/collector.port" 2>"$out/collector.err" &
 pids+=($!)
@@ -120,6 +159,11 @@ compression = zstd
 [sink archive]
 type = file
 path = $out/flows.jsonl
+
+[sink flows]
+type = ipfix
+collector = 127.0.0.1:4739
+observation_domain = 10
 EOF
 mkconf() { cat "$out/top.conf" "$out/sinks.conf" >"$out/netlogd.conf"; }
 mkconf
@@ -128,6 +172,13 @@ chmod 600 "$out/netlogd.conf"
 
 # ---- A: one window, exact message --------------------------------------------
 
+nfcapd_queue() { n1 ss -Hlun 'sport = :4739' | awk '{ print $2 }'; }
+for _ in $(seq 300); do
+	[[ -n $(nfcapd_queue) ]] && grep -qs Capturing "$out/dumpcap.err" && break
+	sleep 0.1
+done
+[[ -n $(nfcapd_queue) ]] || { echo "FAIL: nfcapd did not start" >&2; cat "$out/nfcapd.log" >&2; exit 1; }
+grep -qs Capturing "$out/dumpcap.err" || { echo "FAIL: dumpcap did not start" >&2; cat "$out/dumpcap.err" >&2; exit 1; }
 ip netns exec ns1 "$netlogd" -c "$out/netlogd.conf" 2>"$out/netlogd-a.err" &
 nd=$!
 for _ in $(seq 100); do [[ -s $out/status.json ]] && break; sleep 0.1; done
@@ -142,19 +193,53 @@ sleep 0.5
 kill -HUP $nd
 sleep 0.5
 ready=$(mktemp -d)
-ip netns exec ns2 $traffic udp-echo 100.64.0.2 53 >"$ready/udp" & pids+=($!)
-until grep -qs listening "$ready/udp"; do sleep 0.1; done
+for a in 100.64.0.2 fd7a:115c:a1e0::2; do
+	ip netns exec ns2 $traffic udp-echo $a 53 >"$ready/udp-$a" & pids+=($!)
+	ip netns exec ns2 $traffic tcp-sink $a 7000 >"$ready/tcp-$a" & pids+=($!)
+done
+for f in "$ready"/*; do
+	until grep -qs listening "$f"; do sleep 0.1; done
+done
+# v4: 4 x 128 bytes of UDP, 3 pings of 84, 2 of 200 into the subnet;
+# v6: 3 x 148 bytes of UDP, 2 pings of 200; 3000 bytes over TCP in each,
+# from its own port (a v6 bind meets the v4 connection's TIME_WAIT).
 n1 $traffic udp-send 100.64.0.2 53 4 100 40000
+n1 $traffic udp-send fd7a:115c:a1e0::2 53 3 100 40000
 n1 ping -q -c 3 -i 0.2 100.64.0.2 >/dev/null
+n1 ping -q -6 -c 2 -i 0.2 -s 152 fd7a:115c:a1e0::2 >/dev/null
 n1 ping -q -c 2 -i 0.2 -s 172 10.20.0.5 >/dev/null
+n1 $traffic tcp-send 100.64.0.2 7000 3000 40001
+n1 $traffic tcp-send fd7a:115c:a1e0::2 7000 3000 40002
+# ns2 holds no socket once the last ACK (of its FIN) has come in.
+for _ in $(seq 100); do [[ -z $(n2 ss -Htan) ]] && break; sleep 0.1; done
+eq "$(cat "$ready/tcp-100.64.0.2" "$ready/tcp-fd7a:115c:a1e0::2" | xargs) $(n2 ss -Htan | wc -l)" \
+	"listening 3000 listening 3000 0" "TCP: both sinks read 3000 bytes, both connections closed"
 read -r wg_rx wg_tx < <(n1 wg show wg0 transfer | cut -f2,3)
+read -r t4tx_p t4tx_b < <(counted ns2 tcp4)
+read -r t4rx_p t4rx_b < <(counted ns1 tcp4)
+read -r t6tx_p t6tx_b < <(counted ns2 tcp6)
+read -r t6rx_p t6rx_b < <(counted ns1 tcp6)
+echo "TCP as the input hooks counted it (packets/bytes): v4 tx $t4tx_p/$t4tx_b rx $t4rx_p/$t4rx_b," \
+	"v6 tx $t6tx_p/$t6tx_b rx $t6rx_p/$t6rx_b; wg transfer: tx $wg_tx rx $wg_rx"
 kill -TERM $nd
 wait $nd
 cat "$out/netlogd-a.err"
+# nfcapd writes its file on SIGTERM: once it has read every datagram. A
+# datagram after it marks the end of the capture.
+for _ in $(seq 100); do [[ $(nfcapd_queue) == 0 ]] && break; sleep 0.1; done
+kill -TERM $nfcapd
+wait $nfcapd || { echo "FAIL: nfcapd exited with $?" >&2; cat "$out/nfcapd.log" >&2; exit 1; }
+n1 bash -c 'echo "netlog-e2e: end of capture" >/dev/udp/127.0.0.1/4739'
+for _ in $(seq 100); do grep -qa "end of capture" "$out/ipfix.pcapng" && break; sleep 0.1; done
+kill -TERM $dumpcap
+wait $dumpcap || true
+# tshark takes seconds to start under TCG: it decodes while the rest is checked.
+TZ=UTC tshark -r "$out/ipfix.pcapng" -d udp.port==4739,cflow -T json >"$out/tshark.json" 2>"$out/tshark.err" &
+tshark=$!
 eq "$($py -c 'import json, sys; s = json.load(open(sys.argv[1])); print(s["nodesLoads"], s["nodesErrors"])' "$out/status.json")" \
 	"3 1" "node map: loaded, refused when broken, reloaded on change and on SIGHUP"
 grep -q "nodes.json: bad JSON" "$out/netlogd-a.err" || { echo "FAIL: no error naming the broken node map" >&2; exit 1; }
-expected='{"nodeId":"nGW1CNTRL","start":"T","end":"T","srcNode":{"nodeId":"nGW1CNTRL","name":"gw.example.ts.net","addresses":["100.64.0.1","fd7a:115c:a1e0::1"],"os":"linux","tags":["tag:gw"]},"dstNodes":[{"nodeId":"nPEER2CNTRL","name":"peer.example.ts.net","addresses":["100.64.0.2","fd7a:115c:a1e0::2"],"os":"linux","user":"alice@example.com"}],"virtualTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"100.64.0.2:0","txPkts":3,"txBytes":252,"rxPkts":3,"rxBytes":252},{"proto":17,"src":"100.64.0.1:40000","dst":"100.64.0.2:53","txPkts":4,"txBytes":512,"rxPkts":4,"rxBytes":512}],"subnetTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"10.20.0.5:0","txPkts":2,"txBytes":400,"rxPkts":2,"rxBytes":400}],"physicalTraffic":[{"src":"100.64.0.2:0","dst":"192.0.2.2:41642","txPkts":PTX,"txBytes":'$wg_tx',"rxPkts":PRX,"rxBytes":'$wg_rx'}]}'
+expected='{"nodeId":"nGW1CNTRL","start":"T","end":"T","srcNode":{"nodeId":"nGW1CNTRL","name":"gw.example.ts.net","addresses":["100.64.0.1","fd7a:115c:a1e0::1"],"os":"linux","tags":["tag:gw"]},"dstNodes":[{"nodeId":"nPEER2CNTRL","name":"peer.example.ts.net","addresses":["100.64.0.2","fd7a:115c:a1e0::2"],"os":"linux","user":"alice@example.com"}],"virtualTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"100.64.0.2:0","txPkts":3,"txBytes":252,"rxPkts":3,"rxBytes":252},{"proto":17,"src":"100.64.0.1:40000","dst":"100.64.0.2:53","txPkts":4,"txBytes":512,"rxPkts":4,"rxBytes":512},{"proto":6,"src":"100.64.0.1:40001","dst":"100.64.0.2:7000","txPkts":'$t4tx_p',"txBytes":'$t4tx_b',"rxPkts":'$t4rx_p',"rxBytes":'$t4rx_b'},{"proto":58,"src":"[fd7a:115c:a1e0::1]:0","dst":"[fd7a:115c:a1e0::2]:0","txPkts":2,"txBytes":400,"rxPkts":2,"rxBytes":400},{"proto":17,"src":"[fd7a:115c:a1e0::1]:40000","dst":"[fd7a:115c:a1e0::2]:53","txPkts":3,"txBytes":444,"rxPkts":3,"rxBytes":444},{"proto":6,"src":"[fd7a:115c:a1e0::1]:40002","dst":"[fd7a:115c:a1e0::2]:7000","txPkts":'$t6tx_p',"txBytes":'$t6tx_b',"rxPkts":'$t6rx_p',"rxBytes":'$t6rx_b'}],"subnetTraffic":[{"proto":1,"src":"100.64.0.1:0","dst":"10.20.0.5:0","txPkts":2,"txBytes":400,"rxPkts":2,"rxBytes":400}],"physicalTraffic":[{"src":"100.64.0.2:0","dst":"192.0.2.2:41642","txPkts":PTX,"txBytes":'$wg_tx',"rxPkts":PRX,"rxBytes":'$wg_rx'}]}'
 exact_message() {
 	$py - "$1" <<'EOF'
 import json, re, sys
@@ -174,8 +259,42 @@ EOF
 eq "$(exact_message "$out/entries.jsonl")" "$expected" "the collector holds the exact message"
 eq "$(exact_message "$out/flows.jsonl")" "$expected" "the file sink holds the exact message"
 eq "$($py -c 'import json, sys; s = json.load(open(sys.argv[1]))["sinks"]
-print(*(s[n]["deliveredBatches"] > 0 and s[n]["lagBatches"] for n in ("collector", "archive")))' "$out/status.json")" \
-	"0 0" "both sinks delivered, neither lags"
+print(*(s[n]["deliveredBatches"] > 0 and s[n]["lagBatches"] for n in ("collector", "archive", "flows")))' "$out/status.json")" \
+	"0 0 0" "the three sinks delivered, none lags"
+
+# The same window as IPFIX records, one per direction, with the message's
+# times; physical ones (bytes: WireGuard's UDP payload, as wg counts it) in
+# domain 11, observation_domain + 1, which holds nothing else. nfdump shows
+# domains as exporters (export_sysid), which nfcapd's log names.
+read -r start end ptx prx < <($py -c 'import json, sys
+m = [json.loads(l) for l in open(sys.argv[1]) if "nodeId" in l][0]
+p = m["physicalTraffic"][0]
+print(m["start"], m["end"], p["txPkts"], p["rxPkts"])' "$out/flows.jsonl")
+v=10 p=11 me=100.64.0.1 peer=100.64.0.2 me6=fd7a:115c:a1e0::1 peer6=fd7a:115c:a1e0::2
+cat >"$out/want" <<EOF
+# domain proto src sport dst dport direction (1 tx, 0 rx) packets bytes
+$v 1 $me 0 $peer 0 1 3 252
+$v 1 $peer 0 $me 0 0 3 252
+$v 17 $me 40000 $peer 53 1 4 512
+$v 17 $peer 53 $me 40000 0 4 512
+$v 6 $me 40001 $peer 7000 1 $t4tx_p $t4tx_b
+$v 6 $peer 7000 $me 40001 0 $t4rx_p $t4rx_b
+$v 58 $me6 0 $peer6 0 1 2 400
+$v 58 $peer6 0 $me6 0 0 2 400
+$v 17 $me6 40000 $peer6 53 1 3 444
+$v 17 $peer6 53 $me6 40000 0 3 444
+$v 6 $me6 40002 $peer6 7000 1 $t6tx_p $t6tx_b
+$v 6 $peer6 7000 $me6 40002 0 $t6rx_p $t6rx_b
+$v 1 $me 0 10.20.0.5 0 1 2 400
+$v 1 10.20.0.5 0 $me 0 0 2 400
+$p 17 $peer 0 192.0.2.2 41642 1 $ptx $wg_tx
+$p 17 192.0.2.2 41642 $peer 0 0 $prx $wg_rx
+only $p
+EOF
+TZ=UTC nfdump -R "$out/nfcapd" -o json >"$out/nfdump.json"
+$py "$root/tests/e2e/ipfixq.py" nfdump "$out/nfdump.json" "$out/nfcapd.log" "$out/want" "$start" "$end"
+wait $tshark || { echo "FAIL: tshark" >&2; cat "$out/tshark.err" >&2; exit 1; }
+$py "$root/tests/e2e/ipfixq.py" tshark "$out/tshark.json" "$out/want" "$start" "$end"
 
 # ---- B: SIGKILL at random moments while traffic flows ------------------------
 

@@ -7,7 +7,8 @@ traffic.py udp-send DST PORT COUNT SIZE SPORT
                                            COUNT datagrams of SIZE bytes, each echoed
 traffic.py udp-spray DST BASEPORT N SIZE   one datagram to each of N ports, no reply
 traffic.py tcp-sink ADDR PORT              accept one connection, read to EOF
-traffic.py tcp-send DST PORT NBYTES        send NBYTES, then wait for the close
+traffic.py tcp-send DST PORT NBYTES [SPORT]
+                                           send NBYTES, then wait for the close
 """
 import socket
 import sys
@@ -60,8 +61,9 @@ def tcp_sink(addr, port):
     print(total, flush=True)
 
 
-def tcp_send(dst, port, nbytes):
-    s = socket.create_connection((dst, int(port)), timeout=30)
+def tcp_send(dst, port, nbytes, sport=0):
+    s = socket.create_connection((dst, int(port)), timeout=30,
+                                 source_address=("", int(sport)))
     s.sendall(b"n" * int(nbytes))
     s.shutdown(socket.SHUT_WR)
     while s.recv(65536):
