@@ -83,7 +83,10 @@ def from_tshark(packets_file):
             if not name.startswith("Set ") or "cflow.template_frame" not in s:
                 continue
             for fname, f in s.items():
-                if not fname.startswith("Flow "):
+                # Options records (the window's misses and excluded counts,
+                # in the options domain) carry no flow: test-ipfix checks
+                # them against ipfixDump.
+                if not fname.startswith("Flow ") or "cflow.protocol" not in f:
                     continue
                 v6 = "cflow.srcaddrv6" in f
                 sfx = "v6" if v6 else ""
