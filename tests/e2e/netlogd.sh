@@ -197,8 +197,11 @@ for a in 100.64.0.2 fd7a:115c:a1e0::2; do
 	ip netns exec ns2 $traffic udp-echo $a 53 >"$ready/udp-$a" & pids+=($!)
 	ip netns exec ns2 $traffic tcp-sink $a 7000 >"$ready/tcp-$a" & pids+=($!)
 done
-for f in "$ready"/*; do
-	until grep -qs listening "$f"; do sleep 0.1; done
+# The files by name, not a glob: a background job makes its file when it
+# runs, which may be later than this loop.
+for f in udp-100.64.0.2 tcp-100.64.0.2 udp-fd7a:115c:a1e0::2 tcp-fd7a:115c:a1e0::2; do
+	for _ in $(seq 300); do grep -qs listening "$ready/$f" && break; sleep 0.1; done
+	grep -qs listening "$ready/$f" || { echo "FAIL: $f: no listener" >&2; cat "$ready/$f" >&2; exit 1; }
 done
 # v4: 4 x 128 bytes of UDP, 3 pings of 84, 2 of 200 into the subnet;
 # v6: 3 x 148 bytes of UDP, 2 pings of 200; 3000 bytes over TCP in each,
