@@ -25,10 +25,10 @@ make -s tools
 for mode in "${modes[@]}"; do
 	echo "== e2e: $kernel, $mode"
 	start=$SECONDS
-	# kernel and hostile remove the module (the last netfilter hooks)
-	# while traffic flows: one TCG thread, see tests/qemu/run.sh.
-	tcg=()
-	[[ $mode != kernel && $mode != hostile ]] || tcg=(--tcg-single)
+	# go, kernel and hostile remove the module (the last netfilter
+	# hooks) while traffic flows: one TCG thread, see tests/qemu/run.sh.
+	tcg=(--tcg-single)
+	[[ $mode != netlogd ]] || tcg=()
 	if [[ $mode == netlogd || $mode == hostile ]]; then
 		tests/qemu/run.sh --kernel "$kernel" --smp 2 "${tcg[@]}" -- \
 			"tests/e2e/$mode.sh" "$PWD/$moddir"
