@@ -184,13 +184,13 @@ static int parse_batch_name(const char *name, const char *ext,
 	return 0;
 }
 
-/* Creates @name in the spool with @data, fsynced. */
-static int write_file(struct spool *sp, const char *name, const char *data,
+/* Creates @name in directory @dirfd with @data, fsynced. */
+static int write_file(int dirfd, const char *name, const char *data,
 		      size_t len)
 {
 	int fd, ret;
 
-	fd = openat(sp->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0600);
 	if (fd < 0)
 		return -errno;
@@ -200,7 +200,7 @@ static int write_file(struct spool *sp, const char *name, const char *data,
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (ret)
-		unlinkat(sp->dirfd, name, 0);
+		unlinkat(dirfd, name, 0);
 	return ret;
 }
 
@@ -216,22 +216,23 @@ static int sync_dir(struct spool *sp)
 }
 
 /*
- * Replaces @name atomically: temporary file, fsync, rename. Returns 0 or
- * -errno with the old file untouched. The directory is not synced.
+ * Replaces @name in directory @dirfd atomically: temporary file, fsync,
+ * rename. Returns 0 or -errno with the old file untouched. The directory is
+ * not synced.
  */
-static int replace_file(struct spool *sp, const char *name, const char *data,
+static int replace_file(int dirfd, const char *name, const char *data,
 			size_t len)
 {
 	char tmp[NAME_MAX_LEN];
 	int ret;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	ret = write_file(sp, tmp, data, len);
+	ret = write_file(dirfd, tmp, data, len);
 	if (ret)
 		return ret;
-	if (renameat(sp->dirfd, tmp, sp->dirfd, name)) {
+	if (renameat(dirfd, tmp, dirfd, name)) {
 		ret = -errno;
-		unlinkat(sp->dirfd, tmp, 0);
+		unlinkat(dirfd, tmp, 0);
 		return ret;
 	}
 	return 0;
@@ -333,7 +334,7 @@ static int load_proc_id(struct spool *sp)
 	if (!sp->proc_id)
 		sp->proc_id = 7;
 	snprintf(buf, sizeof(buf), "%" PRIu32 "\n", sp->proc_id);
-	ret = replace_file(sp, "proc_id", buf, strlen(buf));
+	ret = replace_file(sp->dirfd, "proc_id", buf, strlen(buf));
 	if (!ret)
 		ret = sync_dir(sp);
 	if (ret)
@@ -499,7 +500,7 @@ static int meta_write(struct spool *sp, const struct meta *m)
 		       w->start_ns, w->end_ns, w->miss_table_full.pkts,
 		       w->miss_table_full.bytes, w->excluded.pkts,
 		       w->excluded.bytes);
-	return write_file(sp, name, data, len);
+	return write_file(sp->dirfd, name, data, len);
 }
 
 /* The .window file @name into @m (its range already set): 0 or -errno. */
@@ -875,7 +876,7 @@ static int txn_flush(struct spool *sp)
 	p->b.entries = t->nbody;
 	p->b.bytes = t->body.len;
 	batch_name(p->name, p->b.first_seq, p->b.entries, "pend");
-	ret = write_file(sp, p->name, t->body.data, t->body.len);
+	ret = write_file(sp->dirfd, p->name, t->body.data, t->body.len);
 	if (ret) {
 		spool_err(sp, p->name, -ret);
 		return ret;
@@ -1037,7 +1038,7 @@ static int txn_write_state(struct spool *sp, uint64_t drop_below,
 			   drop_below, sp->dropped + ndropped,
 			   t->have_window ? &t->w :
 			   sp->have_window ? &sp->window : NULL);
-	ret = replace_file(sp, "state", state, len);
+	ret = replace_file(sp->dirfd, "state", state, len);
 	if (ret)
 		spool_err(sp, "state", -ret);
 	return ret;
@@ -1340,25 +1341,12 @@ static uint64_t oldest_seq(const struct spool *sp)
 
 static int write_cursor(struct spool *sp, const struct cursor *c)
 {
-	char tmp[SPOOL_CURSOR_NAME_MAX + 8], data[48];
-	int fd, len, ret;
+	char data[48];
+	int len, ret;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", c->name);
 	len = snprintf(data, sizeof(data), "next_seq %" PRIu64 "\n", c->pos);
-	fd = openat(sp->curfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
-	if (fd < 0)
-		return -errno;
-	ret = write_all(fd, data, len);
-	if (!ret && fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && renameat(sp->curfd, tmp, sp->curfd, c->name))
-		ret = -errno;
-	if (ret)
-		unlinkat(sp->curfd, tmp, 0);
-	else if (fsync(sp->curfd))
+	ret = replace_file(sp->curfd, c->name, data, len);
+	if (!ret && fsync(sp->curfd))
 		ret = -errno;
 	return ret;
 }
