@@ -389,6 +389,17 @@ static inline int drain_attempts(struct uploader *up, struct spool *sp,
 	return drain_counting(up, sp, max, true);
 }
 
+/* main()'s one argument, the receiver's script: false after the usage. */
+static inline bool receiver_arg(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "Usage: %s <receiver.py>\n", argv[0]);
+		return false;
+	}
+	receiver_py = argv[1];
+	return true;
+}
+
 /* main()'s start: the scratch directory /tmp/@prog.XXXXXX, libcurl. */
 static inline void sink_test_begin(const char *prog)
 {

@@ -284,11 +284,8 @@ int main(int argc, char **argv)
 {
 	uint64_t t0 = clock_ms();
 
-	if (argc != 2) {
-		fprintf(stderr, "Usage: %s <receiver.py>\n", argv[0]);
+	if (!receiver_arg(argc, argv))
 		return 2;
-	}
-	receiver_py = argv[1];
 	sink_test_begin("test-sink-loki");
 	test_gzip();
 	test_none();

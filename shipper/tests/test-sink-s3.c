@@ -304,11 +304,8 @@ int main(int argc, char **argv)
 {
 	uint64_t t0 = clock_ms();
 
-	if (argc != 2) {
-		fprintf(stderr, "Usage: %s <receiver.py>\n", argv[0]);
+	if (!receiver_arg(argc, argv))
 		return 2;
-	}
-	receiver_py = argv[1];
 	sink_test_begin("test-sink-s3");
 	RUN(test_none());
 	RUN(test_gzip());
