@@ -1222,6 +1222,23 @@ int spool_put_text(struct spool *sp, const char *text)
 	return txn_commit(sp);
 }
 
+/* Removes the oldest batch's file and its place in the queue (not synced). */
+static int pop_oldest(struct spool *sp)
+{
+	const struct batch *b = &sp->q[sp->qhead];
+	char name[NAME_MAX_LEN];
+
+	batch_name(name, b->first_seq, b->entries, "batch");
+	if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
+		int ret = -errno;
+
+		spool_err(sp, name, -ret);
+		return ret;
+	}
+	queue_pop(sp);
+	return 0;
+}
+
 int spool_peek_oldest(struct spool *sp, const char **body, size_t *len)
 {
 	char name[NAME_MAX_LEN];
@@ -1249,20 +1266,13 @@ int spool_peek_oldest(struct spool *sp, const char **body, size_t *len)
 
 int spool_delete_oldest(struct spool *sp)
 {
-	char name[NAME_MAX_LEN];
-	struct batch *b;
+	int ret;
 
 	if (!sp->qlen)
 		return -ENOENT;
-	b = &sp->q[sp->qhead];
-	batch_name(name, b->first_seq, b->entries, "batch");
-	if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
-		int ret = -errno;
-
-		spool_err(sp, name, -ret);
+	ret = pop_oldest(sp);
+	if (ret)
 		return ret;
-	}
-	queue_pop(sp);
 	meta_collect(sp);
 	return sync_dir(sp);
 }
@@ -1440,22 +1450,15 @@ static uint64_t min_pos(const struct spool *sp)
 static int collect(struct spool *sp)
 {
 	uint64_t m = min_pos(sp);
-	char name[NAME_MAX_LEN];
 	bool changed = false;
 
 	if (!sp->ncur)
 		return 0;
 	while (sp->qlen && batch_end(sp, 0) <= m) {
-		struct batch *b = &sp->q[sp->qhead];
+		int ret = pop_oldest(sp);
 
-		batch_name(name, b->first_seq, b->entries, "batch");
-		if (unlinkat(sp->dirfd, name, 0) && errno != ENOENT) {
-			int ret = -errno;
-
-			spool_err(sp, name, -ret);
+		if (ret)
 			return ret;
-		}
-		queue_pop(sp);
 		changed = true;
 	}
 	if (meta_collect(sp))
